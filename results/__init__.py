@@ -1,0 +1,2 @@
+"""Results: one trial-record schema for humans and DNNs, crash-safe writing, readers of
+the original files, analysis and plots. Imports neither PsychoPy nor torch."""
