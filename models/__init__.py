@@ -1,0 +1,1 @@
+"""DNN scoring on the identical stimulus files. The only package that imports torch."""
