@@ -35,8 +35,7 @@ import pandas as pd
 
 from results.consistency import error_consistency, observer_ids
 from results.readers import HUMAN
-from results.tables import HUMANS, group_order
-from stimuli.design import list_experiments, load_experiment
+from results.tables import HUMANS, design_for, group_order
 
 CHANCE_CUTOFF = 0.2  #: conditions where humans score below this are excluded
 BENCHMARK_COLUMNS: tuple[str, ...] = (
@@ -48,10 +47,10 @@ BENCHMARK_COLUMNS: tuple[str, ...] = (
 def control_condition(experiment: str) -> str | None:
     """The experiment's control (unmanipulated) condition, or ``None`` when it has a single
     condition or no design."""
-    if experiment not in set(list_experiments()):
+    design = design_for(experiment)
+    if design is None:
         return None
-    conditions = load_experiment(experiment).conditions
-    return conditions[0] if len(conditions) > 1 else None
+    return design.conditions[0] if len(design.conditions) > 1 else None
 
 
 def ood_conditions(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:

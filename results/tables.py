@@ -9,14 +9,16 @@ excluded. Both are computed per unit, then averaged; min and max are over units.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from results.readers import DNN, HUMAN
 from stimuli.categories import NO_RESPONSE
-from stimuli.design import list_experiments, load_experiment
+from stimuli.design import ExperimentDesign, list_experiments, load_experiment
 
 HUMANS = "humans"  #: the observer-group name of all human observers
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -38,18 +40,42 @@ def with_units(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(group=group, unit=unit)
 
 
+def design_for(experiment: str, conditions: Iterable[str] = ()) -> ExperimentDesign | None:
+    """The design of ``experiment``; for an experiment without one (e.g. the 2018
+    ``contrast-experiment``) a design whose conditions include all of ``conditions``
+    (at least two), else ``None``."""
+    names = _design_names()
+    if experiment in names:
+        return _design(experiment)
+    wanted = set(conditions)
+    if len(wanted) < 2:
+        return None
+    for name in sorted(names):
+        design = _design(name)
+        if wanted <= set(design.conditions):
+            return design
+    return None
+
+
 def condition_rank(experiment: str, conditions: pd.Series) -> pd.Series:
-    """Sort key of conditions: the design's order (strongest signal first) where the
-    experiment has a design, else numeric or text order."""
-    if experiment in _design_names():
-        order = {c: i for i, c in enumerate(load_experiment(experiment).conditions)}
+    """Sort key of conditions: the design's order (strongest signal first) where there is
+    a design (:func:`design_for`), else numeric or text order."""
+    design = design_for(experiment, conditions.unique())
+    if design is not None:
+        order = {c: i for i, c in enumerate(design.conditions)}
         return conditions.map(lambda c: order.get(c, len(order)))
     numeric = pd.to_numeric(conditions, errors="coerce")
     return numeric if numeric.notna().all() else conditions.rank(method="dense")
 
 
-def _design_names() -> set[str]:
-    return set(list_experiments())
+@functools.cache
+def _design_names() -> frozenset[str]:
+    return frozenset(list_experiments())
+
+
+@functools.cache
+def _design(name: str) -> ExperimentDesign:
+    return load_experiment(name)
 
 
 def group_order(groups: pd.Series | list[str]) -> list[str]:
