@@ -281,3 +281,31 @@ def _icon_labels(ax, classes: list[str]) -> None:
                              xybox=(-62, 0), xycoords=("axes fraction", "data"),
                              boxcoords="offset points", frameon=False, annotation_clip=False)
         ax.add_artist(box)
+
+
+# -- response times ------------------------------------------------------------------------
+def rt_figure(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """Box plots of the response times of answered trials, one box per human observer and
+    experiment (whiskers 5-95 %)."""
+    humans = table[(table["observer_type"] == "human") & (table["response"] != "na")]
+    humans = humans[humans["rt"].notna()]
+    if humans.empty:
+        return []
+    groups = list(humans.groupby(["experiment", "observer"], sort=True)["rt"])
+    labels = [f"{experiment}: {observer}" for (experiment, observer), _ in groups]
+    data = [values.to_numpy() for _, values in groups]
+    with style():
+        fig = new_figure(6.0, 0.17 * len(groups) + 1.2)
+        ax = fig.subplots()
+        box = ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False,
+                         patch_artist=True, widths=0.6)
+        for patch in box["boxes"]:
+            patch.set(facecolor=(*HUMAN_COLOUR, 0.25), edgecolor=HUMAN_COLOUR)
+        for median in box["medians"]:
+            median.set(color=HUMAN_COLOUR)
+        ax.set_yticks(range(1, len(labels) + 1), labels, fontsize=6)
+        ax.invert_yaxis()
+        ax.set_xlabel("response time (s, from response-screen onset)")
+        ax.set_title("Response times of answered trials (box: quartiles, whiskers: 5-95 %)")
+        fig.tight_layout()
+        return save(fig, out_dir, "response_times")
