@@ -51,9 +51,8 @@ def error_consistency(correct_1: np.ndarray, correct_2: np.ndarray) -> Consisten
     >>> error_consistency(np.array([1, 1, 0, 0]), np.array([1, 1, 0, 0])).kappa
     1.0
 
-    When both observers are always right or always wrong, expected consistency is 1 and
-    kappa is undefined; like model-vs-human we return 1.0 when the observed consistency
-    is 1 as well (perfect agreement), NaN otherwise (impossible). No trials: NaN.
+    When both observers are always right (or both always wrong), expected consistency is 1
+    and kappa is 0/0; like model-vs-human we return 1.0 (perfect agreement). No trials: NaN.
     """
     a = np.asarray(correct_1, dtype=bool)
     b = np.asarray(correct_2, dtype=bool)
@@ -65,12 +64,7 @@ def error_consistency(correct_1: np.ndarray, correct_2: np.ndarray) -> Consisten
     p1, p2 = float(a.mean()), float(b.mean())
     observed = float((a == b).mean())
     expected = p1 * p2 + (1 - p1) * (1 - p2)
-    if observed == 1.0:
-        kappa = 1.0
-    elif expected == 1.0:
-        kappa = math.nan
-    else:
-        kappa = (observed - expected) / (1 - expected)
+    kappa = 1.0 if observed == 1.0 else (observed - expected) / (1 - expected)
     return Consistency(n, p1, p2, observed, expected, kappa)
 
 
