@@ -295,7 +295,7 @@ def rt_figure(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
     labels = [f"{experiment}: {observer}" for (experiment, observer), _ in groups]
     data = [values.to_numpy() for _, values in groups]
     with style():
-        fig = new_figure(6.0, 0.17 * len(groups) + 1.2)
+        fig = new_figure(6.0, max(2.4, 0.17 * len(groups) + 1.2))
         ax = fig.subplots()
         box = ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False,
                          patch_artist=True, widths=0.6)
