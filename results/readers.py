@@ -188,7 +188,8 @@ def _load(path: Path, kind: TrialFileKind) -> _Source:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise LabInputError(f"{path}:{line}: not UTF-8 text; re-save the file as UTF-8") from err
-    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
     header, _, body = text.partition("\n")
     body = body.rstrip("\n")
     body = body + "\n" if body else ""
@@ -219,7 +220,9 @@ def _parse_group(sources: list[_Source], sep: str) -> pd.DataFrame:
         where = _locate(sources, int(found.group(1))) if found else \
             ", ".join(str(s.path) for s in sources)
         raise LabInputError(f"{where}: malformed row ({detail}); fix or remove it") from err
-    frame["file"] = np.repeat([str(s.path) for s in sources], [s.rows for s in sources])
+    frame["file"] = pd.Categorical.from_codes(
+        np.repeat(np.arange(len(sources)), [s.rows for s in sources]),
+        categories=[str(s.path) for s in sources])
     frame["_line"] = np.concatenate([np.arange(2, s.rows + 2) for s in sources])
     return frame
 
@@ -330,16 +333,18 @@ def _original_group(sources: list[_Source], rule: str,
     out = frame[["subj", "session", "trial", "rt", "category", "condition", "imagename",
                  "file", "_line"]].rename(columns=_ORIGINAL_RENAME)
     out["response"] = frame[f"object_response{suffix}"]
-    originals = np.repeat([_ORIGINAL_NAME.match(s.path.name)["experiment"]  # type: ignore[index]
-                           for s in sources], [s.rows for s in sources])
-    experiment = pd.Series(originals, index=frame.index)
+    names = [_ORIGINAL_NAME.match(s.path.name)["experiment"]  # type: ignore[index]
+             for s in sources]
     if kind.source_format == "geirhos2018":
-        experiment = experiment.map(lambda name: by_original.get(name, name))
-        eidolon = (experiment == "eidolon-experiment").to_numpy()
-        if eidolon.any():
-            coherence = frame["condition"][eidolon].str.split("-", n=2).str[1]
-            experiment[eidolon] = coherence.map(_EIDOLON_BY_COHERENCE).fillna(
-                "eidolon-experiment")
+        names = [by_original.get(name, name) for name in names]
+    experiment = np.repeat(np.array(names, dtype=object), [s.rows for s in sources])
+    eidolon = experiment == "eidolon-experiment"
+    if eidolon.any():  # one 2018 experiment, three designs: split by the coherence
+        conditions = frame["condition"].to_numpy(dtype=object)[eidolon]
+        by_condition = {c: _EIDOLON_BY_COHERENCE.get(c.split("-")[1] if c.count("-") == 2
+                                                     else "", "eidolon-experiment")
+                        for c in set(conditions)}
+        experiment[eidolon] = [by_condition[c] for c in conditions]
     out["experiment"] = experiment
     out["rule"] = rule if kind.observer_type == DNN else ""
     if kind.observer_type == DNN:
@@ -449,7 +454,7 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
         texture[is_cue_conflict] = table["image"][is_cue_conflict].map(texture_of).to_numpy()
     table["texture"] = texture
     has_sha = (table["sha256"] != "").to_numpy()
-    keys = table["image"].str.replace(_TRIAL_PREFIX, "", regex=True)
+    keys = table["image"].str.replace(_TRIAL_PREFIX.pattern, "", regex=True)
     table["image_key"] = keys.where(~has_sha, "sha256:" + table["sha256"])
     ordered = [c for c in RECORD_COLUMNS if c in table.columns]
     extra = [c for c in OPTIONAL_COLUMNS if c in table.columns]
