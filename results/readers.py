@@ -292,7 +292,7 @@ def _warn_unknown(sources: list[_Source], columns: Iterable[str], known: set[str
 
 
 # -- the formats: each turns a parsed group into record columns (still text) ---------------
-def _lab_group(sources: list[_Source], rule: str | None) -> pd.DataFrame:
+def _lab_group(sources: list[_Source], rule: str) -> pd.DataFrame:
     frame = _parse_group(sources, "\t")
     observer_type = sources[0].kind.observer_type
     missing = [c for c in BASE_COLUMNS if c not in frame.columns]
@@ -309,10 +309,8 @@ def _lab_group(sources: list[_Source], rule: str | None) -> pd.DataFrame:
             if c in BASE_COLUMNS or c in OPTIONAL_COLUMNS or c in ("rule", "file", "_line")]
     out = frame[keep]
     if observer_type != DNN:
-        out = out.assign(rule="")
-    elif rule is not None:
-        out = out[out["rule"] == rule]
-    return out
+        return out.assign(rule="")
+    return out[out["rule"] == rule]
 
 
 def _original_group(sources: list[_Source], rule: str,
@@ -366,7 +364,8 @@ def read_trials(
 
     ``rule`` picks the network decision rule: for the 2018 CSVs ``sum`` (the ``*_sums``
     columns, default, the paper's rule) or ``other`` (the unsuffixed columns); for our own
-    network files only rows with that ``rule`` are kept (``sum``, ``mean`` or ``max``).
+    network files only rows with that ``rule`` are kept (``sum``, ``mean`` or ``max``), and
+    2018 network files read with ``mean`` or ``max`` fall back to ``sum`` with a warning.
     Identical copies of a file (the 2018 ``dnn-raw-data`` folders repeat the human files)
     are read once; two different files holding the same observer and session are an error.
     """
@@ -398,8 +397,11 @@ def read_trials(
     frames = []
     for (source_format, observer_type, _), sources in groups.items():
         if source_format == "lab":
-            frame = _lab_group(sources, rule if rule != "other" else None)
+            frame = _lab_group(sources, rule)
         else:
+            if observer_type == DNN and rule not in ORIGINAL_RULES:
+                log.warning("the 2018 network files have no %r decision; read their sum "
+                            "rule (the paper's) instead", rule)
             frame = _original_group(sources, rule if rule in ORIGINAL_RULES else "sum",
                                     by_original)
         frames.append(frame.assign(source_format=source_format, observer_type=observer_type))
