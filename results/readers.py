@@ -99,8 +99,9 @@ def detect_format(path: str | Path) -> TrialFileKind | None:
     match = _ORIGINAL_NAME.match(path.name)
     if match is None:
         return None
-    observer_type = DNN if "object_response_sums" in columns or "entropy_16" in columns \
-        else HUMAN
+    scored = "object_response_sums" in columns or "entropy_16" in columns
+    # model-vs-human writes model answers in the 8 human columns; humans are "subject-*"
+    observer_type = DNN if scored or not match["subj"].startswith("subject-") else HUMAN
     source = "geirhos2018" if match["experiment"].endswith("-experiment") else "model-vs-human"
     return TrialFileKind(source, observer_type)
 
@@ -318,7 +319,8 @@ def _original_group(sources: list[_Source], rule: str,
     frame = _parse_group(sources, ",")
     frame.columns = [c.strip().lower() for c in frame.columns]
     kind = sources[0].kind
-    suffix = "_sums" if kind.observer_type == DNN and rule == "sum" else ""
+    scored = bool(set(ORIGINAL_DNN_COLUMNS) & set(frame.columns))  # a 2018 network file
+    suffix = "_sums" if kind.observer_type == DNN and scored and rule == "sum" else ""
     needed = list(ORIGINAL_COLUMNS) + ([f"object_response{suffix}"] if suffix else [])
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -344,7 +346,10 @@ def _original_group(sources: list[_Source], rule: str,
                         for c in set(conditions)}
         experiment[eidolon] = [by_condition[c] for c in conditions]
     out["experiment"] = experiment
-    out["rule"] = rule if kind.observer_type == DNN else ""
+    if kind.observer_type != DNN:
+        out["rule"] = ""
+    else:  # answers in the plain 8 columns (model-vs-human style): rule not recorded
+        out["rule"] = rule if scored else "unknown"
     if kind.observer_type == DNN:
         for column in ("prob_correct_16", "entropy_16", "entropy_1000", "rank_correct_16"):
             source = column if column == "entropy_1000" else f"{column}{suffix}"

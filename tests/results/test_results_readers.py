@@ -187,3 +187,13 @@ def test_dnn_original_columns_need_the_sums_decision(tmp_path):
                            + (1,) * 10], header=header)
     with pytest.raises(LabInputError, match="missing columns"):
         read_trials(path)
+
+
+def test_model_answers_in_the_eight_human_columns_are_a_network(tmp_path):
+    # model-vs-human writes model answers with the human columns and rt empty
+    path = write_original(tmp_path, "cue-conflict_resnet50_session_1.csv",
+                          [("resnet50", 1, 1, "", "cat", "dog", "0",
+                            "0001_s5n_dnn_0_dog_00_dog1-cat2.png")])
+    row = read_trials(path).iloc[0]
+    assert row["observer_type"] == "dnn" and row["rule"] == "unknown"
+    assert row["texture"] == "cat" and row["response"] == "cat" and not row["correct"]
