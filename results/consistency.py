@@ -80,14 +80,15 @@ def observer_ids(table: pd.DataFrame) -> pd.Series:
 
 
 def _pair_kind(type_1: str, type_2: str) -> str:
-    kinds = sorted(("human" if t == HUMAN else "dnn") for t in (type_1, type_2))
-    return "-".join(kinds)
+    """``human-human``, ``human-dnn`` or ``dnn-dnn``."""
+    kinds = sorted((t != HUMAN, "human" if t == HUMAN else "dnn") for t in (type_1, type_2))
+    return "-".join(kind for _, kind in kinds)
 
 
 def pairwise_consistency(table: pd.DataFrame, *, min_trials: int = 1) -> pd.DataFrame:
     """Error consistency for every pair of observers, per experiment and condition, on the
     trials both saw (columns :data:`CONSISTENCY_COLUMNS`; ``pair`` is ``human-human``,
-    ``dnn-human`` or ``dnn-dnn``). Pairs with fewer than ``min_trials`` shared images are
+    ``human-dnn`` or ``dnn-dnn``). Pairs with fewer than ``min_trials`` shared images are
     left out."""
     work = table.assign(_who=observer_ids(table))
     types = work.drop_duplicates("_who").set_index("_who")["observer_type"].to_dict()
@@ -126,7 +127,7 @@ def consistency_matrix(pairs: pd.DataFrame, experiment: str,
     mean = rows.groupby(["observer_1", "observer_2"])[value].mean()
     humans = set(rows.loc[rows["pair"] == "human-human", "observer_1"]) | set(
         rows.loc[rows["pair"] == "human-human", "observer_2"]) | set(
-        rows.loc[rows["pair"] == "dnn-human", "observer_1"])
+        rows.loc[rows["pair"] == "human-dnn", "observer_1"])
     names = sorted(set(rows["observer_1"]) | set(rows["observer_2"]),
                    key=lambda n: (n not in humans, str(n)))
     matrix = pd.DataFrame(np.nan, index=names, columns=names)
@@ -145,8 +146,8 @@ def consistency_by_group(pairs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["experiment", "condition", "observer",
                                      "error_consistency", "n_pairs"])
     human_pairs = pairs[pairs["pair"] == "human-human"].assign(observer=HUMANS)
-    model_pairs = pairs[pairs["pair"] == "dnn-human"]
-    # observer_1 of a dnn-human pair is the human (humans sort first); the model is 2
+    model_pairs = pairs[pairs["pair"] == "human-dnn"]
+    # observer_1 of a human-dnn pair is the human (humans sort first); the model is 2
     model_pairs = model_pairs.assign(observer=model_pairs["observer_2"])
     both = pd.concat([human_pairs, model_pairs], ignore_index=True)
     out = both.groupby(["experiment", "condition", "observer"], sort=False).agg(

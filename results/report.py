@@ -157,7 +157,7 @@ def _consistency_section(table: pd.DataFrame, out: Path, fig_dir: Path) -> str:
         rows = pairs[pairs["experiment"] == experiment]
         humans = set(rows.loc[rows["pair"] == "human-human", "observer_1"]) | set(
             rows.loc[rows["pair"] == "human-human", "observer_2"]) | set(
-            rows.loc[rows["pair"] == "dnn-human", "observer_1"])
+            rows.loc[rows["pair"] == "human-dnn", "observer_1"])
         paths = figures.consistency_figure(matrix, experiment, humans, fig_dir)
         if paths:
             median_n = int(rows["n_trials"].median())

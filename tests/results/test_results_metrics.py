@@ -95,7 +95,7 @@ def test_consistency_on_model_vs_human_data_matches_an_independent_count(shared_
 
 def test_lab_records_pair_humans_with_the_model_by_sha256(lab_records):
     pairs = pairwise_consistency(read_trials(lab_records))
-    assert set(pairs["pair"]) == {"human-human", "dnn-human"}
+    assert set(pairs["pair"]) == {"human-human", "human-dnn"}
     assert (pairs["n_trials"] == 4).all()
     model = pairs[(pairs["observer_2"] == "resnet50") & (pairs["condition"] == "0")
                   & (pairs["observer_1"] == "sub-01")].iloc[0]
