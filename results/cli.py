@@ -85,7 +85,7 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
 
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
     from results import figures
-    from results.consistency import consistency_matrix, pairwise_consistency
+    from results.consistency import consistency_matrix, human_observers, pairwise_consistency
     from results.shape_bias import shape_bias
 
     paths: list[Path] = []
@@ -110,10 +110,8 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
         pairs = pairwise_consistency(table)
         for experiment in sorted(pairs["experiment"].unique()) if len(pairs) else []:
             rows = pairs[pairs["experiment"] == experiment]
-            humans = set(rows.loc[rows["pair"] != "dnn-dnn", "observer_1"]) | set(
-                rows.loc[rows["pair"] == "human-human", "observer_2"])
             paths += figures.consistency_figure(consistency_matrix(pairs, experiment),
-                                                experiment, humans, args.out)
+                                                experiment, human_observers(rows), args.out)
     if kind in ("shape-bias", "all"):
         paths += figures.shape_bias_figure(shape_bias(table), args.out)
     if kind in ("rt", "all"):

@@ -119,15 +119,20 @@ def pairwise_consistency(table: pd.DataFrame, *, min_trials: int = 1) -> pd.Data
     return sort_rows(frame, group_column="observer_1")
 
 
+def human_observers(pairs: pd.DataFrame) -> set[str]:
+    """The observers of ``pairs`` that are humans (the first of a ``human-dnn`` pair)."""
+    human_human = pairs[pairs["pair"] == "human-human"]
+    return set(human_human["observer_1"]) | set(human_human["observer_2"]) | set(
+        pairs.loc[pairs["pair"] == "human-dnn", "observer_1"])
+
+
 def consistency_matrix(pairs: pd.DataFrame, experiment: str,
                        value: str = "error_consistency") -> pd.DataFrame:
     """Observer x observer matrix of ``value`` for one experiment, averaged over its
     conditions (diagonal 1); humans first."""
     rows = pairs[pairs["experiment"] == experiment]
     mean = rows.groupby(["observer_1", "observer_2"])[value].mean()
-    humans = set(rows.loc[rows["pair"] == "human-human", "observer_1"]) | set(
-        rows.loc[rows["pair"] == "human-human", "observer_2"]) | set(
-        rows.loc[rows["pair"] == "human-dnn", "observer_1"])
+    humans = human_observers(rows)
     names = sorted(set(rows["observer_1"]) | set(rows["observer_2"]),
                    key=lambda n: (n not in humans, str(n)))
     matrix = pd.DataFrame(np.nan, index=names, columns=names)

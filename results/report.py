@@ -18,7 +18,12 @@ import pandas as pd
 
 from results import figures
 from results.benchmark import benchmark_table, ood_conditions
-from results.consistency import consistency_by_group, consistency_matrix, pairwise_consistency
+from results.consistency import (
+    consistency_by_group,
+    consistency_matrix,
+    human_observers,
+    pairwise_consistency,
+)
 from results.quality import provenance_table, quality_table, shared_sha256, sources_table
 from results.shape_bias import shape_bias
 from results.tables import summary_table
@@ -155,10 +160,7 @@ def _consistency_section(table: pd.DataFrame, out: Path, fig_dir: Path) -> str:
     for experiment in figures.experiment_order(pairs["experiment"].unique()):
         matrix = consistency_matrix(pairs, experiment)
         rows = pairs[pairs["experiment"] == experiment]
-        humans = set(rows.loc[rows["pair"] == "human-human", "observer_1"]) | set(
-            rows.loc[rows["pair"] == "human-human", "observer_2"]) | set(
-            rows.loc[rows["pair"] == "human-dnn", "observer_1"])
-        paths = figures.consistency_figure(matrix, experiment, humans, fig_dir)
+        paths = figures.consistency_figure(matrix, experiment, human_observers(rows), fig_dir)
         if paths:
             median_n = int(rows["n_trials"].median())
             parts.append(f"<details><summary>{html.escape(experiment)} (median "
