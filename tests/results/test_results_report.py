@@ -118,3 +118,10 @@ def test_module_entry_point_help_shows_examples():
     done = subprocess.run([sys.executable, "-m", "results", "report", "--help"], cwd=REPO,
                           capture_output=True, text=True, check=True)
     assert "examples:" in done.stdout and "python -m results report" in done.stdout
+
+
+def test_cli_plot_all(lab_records, tmp_path, capsys):
+    assert main(["plot", str(lab_records), "--out", str(tmp_path / "all"), "-q"]) == 0
+    written = {Path(line).name for line in capsys.readouterr().out.split()}
+    assert {"figure3_accuracy.png", "figure3_entropy.pdf", "confusion_rotation_90.png",
+            "error_consistency_rotation.png", "response_times.png"} <= written
