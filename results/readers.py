@@ -411,6 +411,10 @@ def read_trials(
                                     by_original)
         frames.append(frame.assign(source_format=source_format, observer_type=observer_type))
     frames = [f for f in frames if len(f)]
+    if not groups:
+        raise LabInputError(
+            f"no trials yet in {', '.join(str(p) for p in paths)}: the trial files hold only "
+            "their header")
     if not frames:
         raise LabInputError(f"no trials for rule {rule!r} in the given files; try another --rule")
     table = _finish(pd.concat(frames, ignore_index=True))

@@ -197,3 +197,11 @@ def test_model_answers_in_the_eight_human_columns_are_a_network(tmp_path):
     row = read_trials(path).iloc[0]
     assert row["observer_type"] == "dnn" and row["rule"] == "unknown"
     assert row["texture"] == "cat" and row["response"] == "cat" and not row["correct"]
+
+
+def test_header_only_files_say_so(tmp_path):
+    from results.schema import HUMAN_FILE_COLUMNS
+    from results.trial_file import TrialFile
+    TrialFile.create(tmp_path / "sub-01_beh.tsv", HUMAN_FILE_COLUMNS).close()
+    with pytest.raises(LabInputError, match="hold only their header"):
+        read_trials(tmp_path)
