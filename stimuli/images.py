@@ -63,7 +63,7 @@ def fit_square(image: np.ndarray, size: int) -> np.ndarray:
     square = image[top:top + side, left:left + side]
     if side == size:
         return square
-    im = Image.fromarray(to_uint8(square), "RGB").resize((size, size), Image.Resampling.LANCZOS)
+    im = Image.fromarray(to_uint8(square)).resize((size, size), Image.Resampling.LANCZOS)
     return np.asarray(im, dtype=np.float64) / 255.0
 
 
@@ -75,7 +75,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 def png_bytes(image: np.ndarray) -> bytes:
     """8-bit RGB PNG bytes of a float image (deterministic: no metadata)."""
     buf = io.BytesIO()
-    Image.fromarray(to_uint8(image), "RGB").save(buf, format="PNG", compress_level=6)
+    Image.fromarray(to_uint8(image)).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 

@@ -45,5 +45,5 @@ def make_source(root: Path, per_class: int, size: tuple[int, int] = (40, 30),
         folder.mkdir(parents=True)
         for i in range(per_class):
             pixels = gen.integers(0, 256, size=(size[1], size[0], 3), dtype=np.uint8)
-            Image.fromarray(pixels, "RGB").save(folder / f"{category}_{i:03d}.png")
+            Image.fromarray(pixels).save(folder / f"{category}_{i:03d}.png")
     return root
