@@ -18,6 +18,8 @@ from stimuli.errors import LabInputError
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 #: Pillow modes of single-channel (greyscale) files: the paper excluded such sources.
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+#: What Pillow raises for unreadable, truncated or corrupt files.
+_DECODE_ERRORS = (OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError)
 
 
 def is_image_file(path: Path) -> bool:
@@ -30,7 +32,7 @@ def image_mode(path: Path) -> str:
     try:
         with Image.open(path) as im:
             return im.mode
-    except (OSError, UnidentifiedImageError, ValueError) as err:
+    except _DECODE_ERRORS as err:
         raise LabInputError(f"{path}: not a readable image ({err}); remove or replace it") from err
 
 
@@ -45,7 +47,7 @@ def load_rgb(path: str | Path) -> np.ndarray:
         with Image.open(path) as im:
             im.load()
             rgb = im.convert("RGB")
-    except (OSError, UnidentifiedImageError, ValueError) as err:
+    except _DECODE_ERRORS as err:
         raise LabInputError(f"{path}: not a readable image ({err}); remove or replace it") from err
     return np.asarray(rgb, dtype=np.float64) / 255.0
 
