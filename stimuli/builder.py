@@ -9,6 +9,7 @@ temporary folder beside ``--out`` and renamed into place only when complete.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -25,7 +26,6 @@ from stimuli.categories import CATEGORIES
 from stimuli.design import ExperimentDesign, load_experiment
 from stimuli.errors import LabInputError
 from stimuli.images import (
-    fit_square,
     image_mode,
     is_greyscale_mode,
     is_image_file,
@@ -36,7 +36,6 @@ from stimuli.manifest import (
     MANIFEST_NAME,
     ManifestEntry,
     read_manifest,
-    sha256_file,
     write_manifest,
 )
 from stimuli.manipulations import get_manipulation
@@ -188,7 +187,7 @@ def render_stimulus(
 ) -> np.ndarray:
     """One stimulus as float RGB: load, centre-crop + Lanczos-resize to ``size``,
     manipulate with ``np.random.default_rng(seed)``."""
-    image = fit_square(load_rgb(source_path), size)
+    image = load_rgb(source_path, size)
     return get_manipulation(manipulation)(image, condition, np.random.default_rng(seed))
 
 
@@ -203,11 +202,12 @@ class _Task:
 
 
 def _render_task(task: _Task) -> str:
-    """Worker: render one stimulus, write it, return its sha256."""
+    """Worker: render one stimulus, write it, return the sha256 of the bytes written."""
     image = render_stimulus(task.source_path, task.manipulation, task.condition, task.size,
                             task.seed)
-    Path(task.out_path).write_bytes(png_bytes(image))
-    return sha256_file(task.out_path)
+    data = png_bytes(image)
+    Path(task.out_path).write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _run_tasks(tasks: list[_Task], workers: int, progress: bool, desc: str) -> Iterator[str]:

@@ -40,8 +40,12 @@ def is_greyscale_mode(mode: str) -> bool:
     return mode in GREY_MODES
 
 
-def load_rgb(path: str | Path) -> np.ndarray:
-    """Decode ``path`` to float64 RGB in [0, 1]; LabInputError naming the file if corrupt."""
+def load_rgb(path: str | Path, size: int | None = None) -> np.ndarray:
+    """Decode ``path`` to float64 RGB in [0, 1]; LabInputError naming the file if corrupt.
+
+    With ``size``: centre-crop to a square and resize (Lanczos) to ``size`` px when not
+    already that size, on the 8-bit pixels, exactly as :func:`fit_square`.
+    """
     path = Path(path)
     try:
         with Image.open(path) as im:
@@ -49,7 +53,21 @@ def load_rgb(path: str | Path) -> np.ndarray:
             rgb = im.convert("RGB")
     except _DECODE_ERRORS as err:
         raise LabInputError(f"{path}: not a readable image ({err}); remove or replace it") from err
+    if size is not None:
+        rgb = _fit_square_pil(rgb, size)
     return np.asarray(rgb, dtype=np.float64) / 255.0
+
+
+def _fit_square_pil(im: Image.Image, size: int) -> Image.Image:
+    w, h = im.size
+    if (w, h) == (size, size):
+        return im
+    side = min(w, h)
+    left, top = (w - side) // 2, (h - side) // 2
+    square = im.crop((left, top, left + side, top + side))
+    if side == size:
+        return square
+    return square.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def fit_square(image: np.ndarray, size: int) -> np.ndarray:
@@ -57,15 +75,9 @@ def fit_square(image: np.ndarray, size: int) -> np.ndarray:
 
     Resizing is done on the 8-bit values with Pillow's Lanczos filter.
     """
-    h, w = image.shape[:2]
-    if (h, w) == (size, size):
+    if image.shape[:2] == (size, size):
         return image
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    square = image[top:top + side, left:left + side]
-    if side == size:
-        return square
-    im = Image.fromarray(to_uint8(square)).resize((size, size), Image.Resampling.LANCZOS)
+    im = _fit_square_pil(Image.fromarray(to_uint8(image)), size)
     return np.asarray(im, dtype=np.float64) / 255.0
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import fft
@@ -89,11 +90,29 @@ def embed(grey: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     return fat, (top, left)
 
 
-def gaussian_transfer(shape: tuple[int, int], sigma: float, dtype=np.float64) -> np.ndarray:
+@lru_cache(maxsize=128)
+def gaussian_transfer(shape: tuple[int, int], sigma: float, dtype: str = "float64") -> np.ndarray:
     """Transfer function of a Gaussian blur (sigma px) on the rfft2 grid of ``shape``."""
     fy = fft.fftfreq(shape[0])[:, None]
     fx = fft.rfftfreq(shape[1])[None, :]
-    return np.exp(-2.0 * math.pi**2 * sigma**2 * (fy**2 + fx**2)).astype(dtype)
+    out = np.exp(-2.0 * math.pi**2 * sigma**2 * (fy**2 + fx**2)).astype(dtype)
+    out.setflags(write=False)
+    return out
+
+
+#: Frequencies where a blur's transfer is below this are left out of the noise.
+NEGLIGIBLE_TRANSFER = 1e-9
+
+
+def noise_band(shape: tuple[int, int], sigma: float) -> tuple[np.ndarray, int]:
+    """Rows and number of columns of the rfft2 grid where the blur at ``sigma`` passes
+    more than :data:`NEGLIGIBLE_TRANSFER` (a box around frequency 0)."""
+    cutoff = math.sqrt(-math.log(NEGLIGIBLE_TRANSFER) / (2.0 * math.pi**2)) / sigma
+    h, w = shape
+    ky = min(h // 2, int(math.ceil(cutoff * h)))
+    kx = min(w // 2, int(math.ceil(cutoff * w)))
+    rows = np.arange(h) if ky >= h // 2 else np.r_[0 : ky + 1, h - ky : h]
+    return rows, kx + 1
 
 
 def dog_layers(fat: np.ndarray, sigmas: np.ndarray, *, keep_residual: bool = True) -> list:
@@ -102,7 +121,8 @@ def dog_layers(fat: np.ndarray, sigmas: np.ndarray, *, keep_residual: bool = Tru
     spectrum = fft.rfft2(fat)
     shape = fat.shape[1:]
     blurred = [
-        fft.irfft2(spectrum * gaussian_transfer(shape, s, fat.dtype), s=shape) for s in sigmas
+        fft.irfft2(spectrum * gaussian_transfer(shape, float(s), fat.dtype.name), s=shape)
+        for s in sigmas
     ]
     layers = [fat - blurred[0]] if keep_residual else []
     layers += [blurred[k] - blurred[k + 1] for k in range(len(sigmas) - 1)]
@@ -113,10 +133,31 @@ def dog_layers(fat: np.ndarray, sigmas: np.ndarray, *, keep_residual: bool = Tru
 def _blurred_noise(
     rng: np.random.Generator, n: int, shape: tuple[int, int], sigma: float
 ) -> np.ndarray:
-    """rfft2 of white noise (SD ``NOISE_SCALE``) blurred at ``sigma``: (n, HH, WW//2+1)."""
-    white = rng.standard_normal((n, *shape), dtype=np.float32)
-    white *= np.float32(NOISE_SCALE)
-    return fft.rfft2(white) * gaussian_transfer(shape, sigma, np.float32)
+    """rfft2 of white noise (SD ``NOISE_SCALE``) blurred at ``sigma``: (n, HH, WW//2+1).
+
+    The white noise is drawn directly in the frequency domain, with the statistics of the
+    rfft2 of real Gaussian white noise (complex Gaussian, Hermitian on the columns that
+    rfft2 keeps whole), and only inside :func:`noise_band`: outside it the blur would
+    multiply it by less than 1e-9. No forward FFT, and far fewer random numbers for the
+    coarse scales.
+    """
+    h, w = shape
+    half = w // 2 + 1
+    rows, cols = noise_band(shape, sigma)
+    scale = np.float32(NOISE_SCALE * math.sqrt(h * w / 2.0))
+    block = rng.standard_normal((2, n, rows.size, cols), dtype=np.float32) * scale
+    spectrum = np.zeros((n, h, half), dtype=np.complex64)
+    spectrum[:, rows, :cols] = block[0] + 1j * block[1]
+    edge_cols = [0] + ([w // 2] if w % 2 == 0 and cols == half else [])
+    mirror = (-np.arange(h)) % h
+    upper = np.arange(h) > h // 2  # rows whose mirror row is in the lower half
+    for c in edge_cols:  # these columns must be Hermitian along the rows
+        column = spectrum[:, :, c]
+        column[:, upper] = np.conj(column[:, mirror[upper]])
+        for k in {0, h // 2} if h % 2 == 0 else {0}:
+            column[:, k] = column[:, k].real * np.float32(math.sqrt(2.0))
+    spectrum *= gaussian_transfer(shape, float(sigma), "float32")
+    return spectrum
 
 
 def displacement_fields(

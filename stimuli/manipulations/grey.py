@@ -21,6 +21,9 @@ def to_rgb(grey: np.ndarray) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=-1)
 
 
+# Functions below return grey batches (N, H, W); the registry clips and expands them.
+
+
 def adjust_contrast(grey: np.ndarray, c: float) -> np.ndarray:
     """``c * x + (1 - c) / 2``: scales about 0.5 (not about the image mean)."""
     return grey * grey.dtype.type(c) + grey.dtype.type((1.0 - c) / 2.0)
@@ -29,13 +32,13 @@ def adjust_contrast(grey: np.ndarray, c: float) -> np.ndarray:
 @register("none", ("0",), grey_output=False)
 def none(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
     """Identity (cue-conflict images are shown unmanipulated)."""
-    return batch.copy()
+    return batch
 
 
 @register("colour", ("cr", "bw"), grey_output=False)
 def colour(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
     """``cr`` keeps colour; ``bw`` is the grey image."""
-    return batch.copy() if condition == "cr" else to_rgb(to_grey(batch))
+    return batch if condition == "cr" else to_grey(batch)
 
 
 CONTRAST_CODES = ("c100", "c50", "c30", "c15", "c10", "c05", "c03", "c01")
@@ -44,7 +47,7 @@ CONTRAST_CODES = ("c100", "c50", "c30", "c15", "c10", "c05", "c03", "c01")
 @register("contrast", CONTRAST_CODES)
 def contrast(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
     """Grey, then ``c * x + (1 - c) / 2`` with ``c = int(code[1:]) / 100``."""
-    return to_rgb(adjust_contrast(to_grey(batch), int(condition[1:]) / 100.0))
+    return adjust_contrast(to_grey(batch), int(condition[1:]) / 100.0)
 
 
 NOISE_CODES = ("0.00", "0.03", "0.05", "0.10", "0.20", "0.35", "0.60", "0.90")
@@ -57,7 +60,7 @@ def uniform_noise(batch: np.ndarray, condition: str, rng: np.random.Generator) -
     w = float(condition)
     if w > 0:
         grey += rng.uniform(-w, w, size=grey.shape).astype(grey.dtype, copy=False)
-    return to_rgb(np.clip(grey, 0.0, 1.0))
+    return grey
 
 
 SALT_PEPPER_CODES = ("0", "0.1", "0.2", "0.35", "0.5", "0.65", "0.8", "0.95")
@@ -72,11 +75,11 @@ def salt_and_pepper(batch: np.ndarray, condition: str, rng: np.random.Generator)
         u = rng.random(size=grey.shape)
         grey[u < p / 2] = 1.0
         grey[(u >= p / 2) & (u < p)] = 0.0
-    return to_rgb(grey)
+    return grey
 
 
 @register("rotation", ("0", "90", "180", "270"))
 def rotation(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
     """Grey, rotated counter-clockwise by the condition in degrees (90 or 270 swap H, W)."""
     grey = to_grey(batch)
-    return to_rgb(np.ascontiguousarray(np.rot90(grey, k=int(condition) // 90, axes=(1, 2))))
+    return np.ascontiguousarray(np.rot90(grey, k=int(condition) // 90, axes=(1, 2)))

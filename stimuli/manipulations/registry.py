@@ -18,6 +18,8 @@ import numpy as np
 from stimuli.errors import LabInputError
 
 #: ``f(batch (N, H, W, 3) float, condition, rng) -> batch``; always called with a batch.
+#: It may return a grey batch ``(N, H, W)``: the registry clips it and writes it as 3
+#: identical channels (clipping before expanding is 3x less work).
 ManipulationFunc = Callable[[np.ndarray, str, np.random.Generator], np.ndarray]
 
 
@@ -59,9 +61,12 @@ class Manipulation:
         batch = _as_batch(image)
         if rng is None:
             rng = np.random.default_rng()
-        out = self.func(batch, condition, rng)
-        out = np.clip(out, 0.0, 1.0, out=out if out.dtype == batch.dtype else None)
-        out = out.astype(batch.dtype, copy=False)
+        out = np.asarray(self.func(batch, condition, rng), dtype=batch.dtype)
+        if not out.flags.writeable or out is batch:
+            out = out.copy()
+        np.clip(out, 0.0, 1.0, out=out)
+        if out.ndim == 3:  # a grey batch: 3 identical channels
+            out = np.repeat(out[..., None], 3, axis=-1)
         return out[0] if np.ndim(image) == 3 else out
 
 

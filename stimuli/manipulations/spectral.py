@@ -14,10 +14,11 @@ by about 0.98 (30°), 0.81 (90°) and 0.64 (180°), i.e. it also lowers the cont
 from __future__ import annotations
 
 import numpy as np
+from scipy import fft
 
 from stimuli.data_files import mean_power_spectrum
 from stimuli.errors import LabInputError
-from stimuli.manipulations.grey import to_grey, to_rgb
+from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 
 PHASE_NOISE_CODES = ("0", "30", "60", "90", "120", "150", "180")
@@ -50,17 +51,24 @@ def hermitian_phase_noise(
 
 def _phase_noise(batch: np.ndarray, condition: str, rng: np.random.Generator,
                  *, hermitian: bool) -> np.ndarray:
+    """Grey batch out (N, H, W). Hermitian: real FFTs on the half plane (the output is
+    real by construction); original: full complex FFTs, real part."""
     grey = to_grey(batch)
     width = float(condition)
     if width == 0:
-        return to_rgb(grey)
-    spectrum = np.fft.fft2(grey, axes=(1, 2))
+        return grey
+    shape = grey.shape[1:]
     if hermitian:
-        shifts = hermitian_phase_noise(grey.shape, width, rng)
-    else:
-        shifts = np.deg2rad(rng.uniform(-width, width, size=grey.shape))
-    out = np.fft.ifft2(spectrum * np.exp(1j * shifts), axes=(1, 2)).real
-    return to_rgb(out.astype(grey.dtype, copy=False))
+        shifts = hermitian_phase_noise(grey.shape, width, rng)[:, :, : shape[1] // 2 + 1]
+        rotation = np.exp(1j * shifts).astype(_complex(grey))
+        return fft.irfft2(fft.rfft2(grey) * rotation, s=shape)
+    shifts = np.deg2rad(rng.uniform(-width, width, size=grey.shape))
+    rotation = np.exp(1j * shifts).astype(_complex(grey))
+    return fft.ifft2(fft.fft2(grey) * rotation).real
+
+
+def _complex(grey: np.ndarray) -> type:
+    return np.complex64 if grey.dtype == np.float32 else np.complex128
 
 
 @register("phase-noise", PHASE_NOISE_CODES)
@@ -88,14 +96,16 @@ def power_equalisation(
     """
     grey = to_grey(batch)
     if condition == "0":
-        return to_rgb(grey)
+        return grey
     target = mean_power_spectrum()
     if grey.shape[1:] != target.shape:
         raise LabInputError(
             f"power-equalisation needs {target.shape[0]}x{target.shape[1]} px images, got "
             f"{grey.shape[1]}x{grey.shape[2]}; resize the image first (e.g. --size 224)"
         )
-    phase = np.angle(np.fft.fft2(grey, axes=(1, 2)))
-    amplitude = np.fft.ifftshift(target)
-    out = np.fft.ifft2(amplitude * np.exp(1j * phase), axes=(1, 2)).real
-    return to_rgb(out.astype(grey.dtype, copy=False))
+    # The mean spectrum is symmetric (A(-f) = A(f)), so real FFTs on the half plane suffice.
+    spectrum = fft.rfft2(grey)
+    amplitude = np.fft.ifftshift(target)[:, : grey.shape[2] // 2 + 1].astype(grey.dtype)
+    magnitude = np.abs(spectrum)
+    unit = np.divide(spectrum, magnitude, out=np.ones_like(spectrum), where=magnitude > 0)
+    return fft.irfft2(amplitude * unit, s=grey.shape[1:])

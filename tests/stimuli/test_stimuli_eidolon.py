@@ -110,3 +110,24 @@ def test_same_seed_same_eidolon_different_seed_differs(grey64):
     b = eidolon.disarray(grey64, p, np.random.default_rng(9))
     c = eidolon.disarray(grey64, p, np.random.default_rng(10))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("sigma", [1 / np.sqrt(2), 2.0, 10.0])
+def test_frequency_domain_noise_has_the_statistics_of_blurred_white_noise(sigma):
+    """Noise drawn in the frequency domain (band only) vs real white noise, rfft, blur."""
+    from scipy import fft
+
+    shape, n = (64, 64), 100
+    gen = np.random.default_rng(0)
+    ours = fft.irfft2(eidolon._blurred_noise(gen, n, shape, sigma), s=shape)
+    white = gen.standard_normal((n, *shape)) * eidolon.NOISE_SCALE
+    plain = fft.irfft2(fft.rfft2(white) * eidolon.gaussian_transfer(shape, sigma), s=shape)
+    assert ours.std() == pytest.approx(plain.std(), rel=0.03)
+    def neighbour_correlation(field: np.ndarray, axis: int) -> float:  # smoothness
+        first = field.take(range(63), axis=axis).ravel()
+        second = field.take(range(1, 64), axis=axis).ravel()
+        return float(np.corrcoef(first, second)[0, 1])
+
+    for axis in (1, 2):
+        assert neighbour_correlation(ours, axis) == pytest.approx(
+            neighbour_correlation(plain, axis), abs=0.02)

@@ -46,3 +46,10 @@ def test_load_rgb_converts_and_names_corrupt_files(tmp_path):
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     with pytest.raises(LabInputError, match="broken.jpg: not a readable image"):
         load_rgb(bad)
+
+
+def test_load_with_size_equals_fit_square_of_the_full_image(tmp_path, rng):
+    path = tmp_path / "wide.png"
+    write_png(rng.random((37, 61, 3)), path)
+    np.testing.assert_array_equal(load_rgb(path, 24), fit_square(load_rgb(path), 24))
+    np.testing.assert_array_equal(load_rgb(path, 37), load_rgb(path)[:, 12:49])
