@@ -45,3 +45,18 @@ def test_high_pass_formula_and_mean(sigma, example_image):
 def test_high_pass_inf_is_grey(example_image):
     np.testing.assert_allclose(get_manipulation("high-pass")(example_image, "inf")[..., 0],
                                grey_of(example_image))
+
+
+@pytest.mark.parametrize("sigma", [0.4, 3.0, 15.0])
+def test_both_filter_paths_equal_scipy_on_a_float32_batch(sigma, rng):
+    from stimuli.manipulations.filters import blur, convolution_matrix
+
+    grey = rng.random((3, 40, 56)).astype(np.float32)
+    expected = gaussian_filter(grey.astype(np.float64), (0, sigma, sigma), mode="constant",
+                               cval=0.4423)
+    out = blur(grey, sigma)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, atol=2e-6)
+    rows, cols = convolution_matrix(40, sigma), convolution_matrix(56, sigma)
+    gemm = np.matmul(rows, (grey - 0.4423) @ cols.T) + 0.4423  # the wide-kernel path
+    np.testing.assert_allclose(gemm, expected, atol=2e-6)
