@@ -1,6 +1,6 @@
 """Speed of the stimulus manipulations and of ``build`` (run on demand, not in tests).
 
-    .venv/bin/python benchmarks/stimuli_speed.py [--quick]
+    .venv/bin/python benchmarks/stimuli_speed.py [--quick] [--blas-threads N]
 
 For every manipulation it times, in the same process, (a) a plain reference: a loop over
 images, one float64 image at a time, written the straightforward way (elementwise grey,
@@ -8,6 +8,12 @@ images, one float64 image at a time, written the straightforward way (elementwis
 toolbox's level-by-level FFT blurs); (b) the library: one call on a float32 batch. It
 prints images/s and the ratio. Then it times ``build`` with 2 workers against a plain
 sequential loop (load, crop/resize, reference manipulation, PNG, sha256).
+
+BLAS runs single-threaded by default (``--blas-threads 1``, set before numpy is
+imported): on a shared 2-core machine a multi-threaded GEMM competing with other jobs was
+4x slower than a single-threaded one, which measures the neighbours, not the code. The
+plain loop uses no BLAS-heavy calls, so the comparison stays single-core against
+single-core (the library's batch call) and 2 workers against 1 process (``build``).
 """
 
 from __future__ import annotations
@@ -24,11 +30,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-from scipy.ndimage import gaussian_filter
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _blas_threads_from_argv() -> str:
+    """``--blas-threads`` must act before numpy is imported, so read it here."""
+    if "--blas-threads" in sys.argv:
+        return sys.argv[sys.argv.index("--blas-threads") + 1]
+    return "1"
+
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, _blas_threads_from_argv())
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from scipy.ndimage import gaussian_filter  # noqa: E402
 
 from stimuli.builder import build_set  # noqa: E402
 from stimuli.data_files import display_gamma_curve, mean_power_spectrum  # noqa: E402
@@ -173,6 +190,11 @@ REFERENCE: dict[str, tuple[Callable, str, int]] = {  # name: (reference, conditi
 }
 
 
+#: Manipulations whose condition above draws no random numbers.
+DETERMINISTIC = ("none", "colour", "contrast", "rotation", "low-pass", "high-pass",
+                 "power-equalisation", "opponent-colour")
+
+
 def best_rate(fn: Callable[[], object], n_images: int, repeats: int) -> float:
     best = math.inf
     for _ in range(repeats):
@@ -191,7 +213,10 @@ def bench_manipulations(quick: bool) -> None:
         images64 = gen.random((n, size, size, 3))
         images32 = images64.astype(np.float32)
         m = get_manipulation(name)
-        # sanity: the reference computes the same thing on a noise-free condition
+        if name in DETERMINISTIC:  # the reference computes the same images
+            for img in images64[:2]:
+                diff = np.abs(ref(img, cond, None) - m(img, cond)).max()
+                assert diff <= 1.0 / 255 + 1e-9, f"{name}: reference differs by {diff}"
         plain = best_rate(lambda ref=ref, cond=cond, images64=images64: [
             ref(img, cond, np.random.default_rng(i)) for i, img in enumerate(images64)],
             n, 1 if heavy else 3)
@@ -261,8 +286,12 @@ def main() -> None:
                                      epilog="example: .venv/bin/python "
                                             "benchmarks/stimuli_speed.py --quick")
     parser.add_argument("--quick", action="store_true", help="fewer images (smoke run)")
+    parser.add_argument("--blas-threads", default="1",
+                        help="BLAS threads (set before numpy loads; default 1)")
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}, numpy {np.__version__}")
+    print(f"cores: {os.cpu_count()}, numpy {np.__version__}, "
+          f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     bench_manipulations(args.quick)
     bench_build(args.quick)
 
