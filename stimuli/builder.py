@@ -291,6 +291,8 @@ def build_set(
     """Build the set and return its manifest entries (see the module docstring)."""
     design = load_experiment(experiment)
     manipulation = get_manipulation(design.manipulation)
+    for condition in design.conditions:
+        manipulation.check_condition(condition)
     if not SET_NAME.match(set_name):
         raise LabInputError(f"--set {set_name!r}: use letters, digits and '-' only (e.g. s01)")
     per_condition = check_per_condition(

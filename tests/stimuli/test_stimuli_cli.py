@@ -215,3 +215,34 @@ def test_check_mapping_reports_a_bad_file(tmp_path, capsys):
     bad = tmp_path / "m.txt"
     bad.write_text("# nothing here\n")
     assert "m.txt" in run_error(["check-mapping", "--mapping", str(bad)], capsys)
+
+
+def test_failed_forced_rebuild_keeps_the_previous_set(source, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(build_args(source, out)) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = source / "dog" / "dog_000.png"
+    bad.write_bytes(bad.read_bytes()[:60])
+    assert "dog_000.png" in run_error(build_args(source, out, "--force", "--seed", "9"),
+                                      capsys)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert leftovers(tmp_path) == []
+
+
+def test_demo_build_end_to_end_through_the_real_entry_point(tmp_path):
+    out = tmp_path / "cue"
+    done = subprocess.run(
+        [sys.executable, "-m", "stimuli", "build", "cue-conflict", "--source",
+         str(REPO / "stimuli" / "demo" / "source"), "--out", str(out), "--per-condition",
+         "48", "--seed", "1", "--workers", "2"],
+        cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 48 stimuli" in done.stdout
+    assert len(read_manifest(out)) == 48
+    done = subprocess.run([sys.executable, "-m", "stimuli", "build", "cue-conflict",
+                           "--source", "/nonexistent", "--out", str(tmp_path / "x")],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: /nonexistent: source folder not found; give --source DIR with one folder "
+        "per class")
