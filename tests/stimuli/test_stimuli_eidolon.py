@@ -131,3 +131,14 @@ def test_frequency_domain_noise_has_the_statistics_of_blurred_white_noise(sigma)
     for axis in (1, 2):
         assert neighbour_correlation(ours, axis) == pytest.approx(
             neighbour_correlation(plain, axis), abs=0.02)
+
+
+def test_large_batches_are_chunked_with_the_same_result(grey64):
+    batch = np.repeat(grey64, eidolon.CHUNK + 2, axis=0)
+    p = EidolonParams(16.0, 0.3, 10.0)
+    whole = eidolon.disarray(batch, p, np.random.default_rng(1))
+    gen = np.random.default_rng(1)
+    parts = [eidolon.disarray(batch[:eidolon.CHUNK], p, gen),
+             eidolon.disarray(batch[eidolon.CHUNK:], p, gen)]
+    np.testing.assert_array_equal(whole, np.concatenate(parts))
+    assert not np.array_equal(whole[0], whole[1])  # each image has its own fields
