@@ -33,7 +33,6 @@ def test_fit_square_centre_crops_then_resizes():
     out = fit_square(image, 16)
     assert out.shape == (16, 16, 3)
     assert out.min() > 0.99  # the black strips were cropped away
-    assert fit_square(image[:, 5:35], 30) is not None
     same = np.random.default_rng(0).random((16, 16, 3))
     assert fit_square(same, 16) is same  # already the size: untouched
 
