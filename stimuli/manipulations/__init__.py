@@ -1,0 +1,16 @@
+"""Image manipulations of SPEC §1, registered by name with their condition codes.
+
+>>> from stimuli.manipulations import get_manipulation, list_manipulations
+>>> "contrast" in list_manipulations()
+True
+"""
+
+from stimuli.manipulations import eidolon, filters, grey, opponent, spectral  # noqa: F401
+from stimuli.manipulations.registry import (
+    Manipulation,
+    apply_manipulation,
+    get_manipulation,
+    list_manipulations,
+)
+
+__all__ = ["Manipulation", "apply_manipulation", "get_manipulation", "list_manipulations"]

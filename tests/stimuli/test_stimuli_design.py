@@ -1,0 +1,118 @@
+"""Designs (SPEC §3 table), the WNID mapping (SPEC §4), bundled data."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stimuli.categories import check_mapping_file
+from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE, display_gamma_curve, mean_power_spectrum
+from stimuli.design import list_experiments, load_experiment
+from stimuli.errors import LabInputError
+from stimuli.manipulations import get_manipulation
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+# experiment: (trials per observer, block size, distance cm, image px, observers)
+SPEC_TABLE = {
+    "colour": (1280, 256, 123, 256, 3),
+    "contrast": (1280, 128, 123, 256, 3),
+    "uniform-noise": (1280, 256, 123, 256, 5),
+    "eidolonI": (1280, 256, 123, 256, 5),
+    "eidolonII": (1280, 256, 123, 256, 5),
+    "eidolonIII": (1280, 256, 123, 256, 5),
+    "false-colour": (1120, 160, 107, 224, 6),
+    "phase-scrambling": (1120, 160, 107, 224, 6),
+    "power-equalisation": (1120, 160, 107, 224, 6),
+    "low-pass": (1280, 160, 107, 224, 6),
+    "high-pass": (1280, 160, 107, 224, 6),
+    "rotation": (1280, 160, 107, 224, 6),
+}
+
+
+def test_all_thirteen_experiments_load():
+    assert len(list_experiments()) == 13
+    assert set(SPEC_TABLE) | {"cue-conflict"} == set(list_experiments())
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_TABLE))
+def test_design_matches_spec_table(name):
+    d = load_experiment(name)
+    trials, block, distance, size, observers = SPEC_TABLE[name]
+    assert (d.trials_per_observer, d.block_size, d.viewing_distance_cm, d.image_size,
+            d.observers) == (trials, block, distance, size, observers)
+    assert d.mask_batch == (1 if size == 256 else 2)
+    assert d.background_grey == (0.454 if size == 256 else 0.4423)
+    assert d.fixation_frame_px == (262 if size == 256 else 230)
+
+
+@pytest.mark.parametrize("name", list_experiments())
+def test_design_conditions_are_manipulation_codes(name):
+    d = load_experiment(name)
+    manipulation = get_manipulation(d.manipulation)
+    assert set(d.conditions) <= set(manipulation.conditions)
+    assert (d.trials_per_observer // len(d.conditions)) % 16 == 0  # balanced default set
+
+
+@pytest.mark.parametrize("name", sorted(set(SPEC_TABLE) - {"eidolonI", "eidolonII",
+                                                           "eidolonIII"}))
+def test_design_conditions_equal_the_human_data(name):
+    d = load_experiment(name)
+    folder = SHARED / "geirhos2018" / "human-raw-data" / d.original_experiment
+    if not folder.is_dir():
+        pytest.skip(f"reference data not found at {folder}")
+    with open(sorted(folder.glob("*.csv"))[0], newline="") as fh:
+        seen = {row["condition"] for row in csv.DictReader(fh)}
+    assert seen == set(d.conditions)
+
+
+def test_eidolon_conditions_equal_the_human_data():
+    folder = SHARED / "geirhos2018" / "human-raw-data" / "eidolon-experiment"
+    if not folder.is_dir():
+        pytest.skip(f"reference data not found at {folder}")
+    seen = set()
+    for path in sorted(folder.glob("*.csv"))[:3]:
+        with open(path, newline="") as fh:
+            seen |= {row["condition"] for row in csv.DictReader(fh)}
+    designed = set()
+    for name in ("eidolonI", "eidolonII", "eidolonIII"):
+        designed |= set(load_experiment(name).conditions)
+    assert seen == designed
+
+
+def test_bundled_mapping_matches_spec_table():
+    check_mapping_file(MAPPING_FILE, IMAGENET_FILE)
+
+
+def test_tampered_mapping_is_refused_in_one_line(tmp_path):
+    text = MAPPING_FILE.read_text(encoding="utf-8").replace("n02123045", "n02123394", 1)
+    assert text != MAPPING_FILE.read_text(encoding="utf-8")  # cat: tabby -> Persian twice
+    bad = tmp_path / "mapping.txt"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(LabInputError, match="mapping.txt: class") as err:
+        check_mapping_file(bad, IMAGENET_FILE)
+    assert "\n" not in str(err.value)
+
+
+def test_bundled_data_equals_the_reference_data():
+    ref = SHARED / "geirhos2018"
+    if not ref.is_dir():
+        pytest.skip(f"reference data not found at {ref}")
+    np.testing.assert_array_equal(mean_power_spectrum(),
+                                  np.load(ref / "mean_power_spectrum_grey.npy"))
+    np.testing.assert_array_equal(display_gamma_curve(),
+                                  np.load(ref / "x_gamma_function.npy").ravel())
+    assert MAPPING_FILE.read_bytes() == (ref / "MSCOCO_to_ImageNet_category_mapping.txt")\
+        .read_bytes()
+
+
+def test_bundled_data_is_read_only_and_shaped():
+    assert mean_power_spectrum().shape == (224, 224)
+    curve = display_gamma_curve()
+    assert curve.shape == (256,) and curve[0] == 0.0 and curve[-1] == 1.0
+    assert np.all(np.diff(curve) > 0)
+    with pytest.raises(ValueError):
+        curve[0] = 1.0
