@@ -1,0 +1,88 @@
+"""Pre-flight: everything checked before the first trial (one summary, one log entry).
+
+* the stimulus files of the session: sha256 of every file against the manifest;
+* the display: refresh rate measured, a virtual display recognised, every duration a
+  whole number of frames at the rate used, the rate within 1% of the profile's (unless
+  overridden), the gamma table loaded when a calibration is given.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from psychopy import visual
+from tqdm import tqdm
+
+from experiment.display import DisplayInfo, gamma_loaded, looks_virtual, measure_rate, renderer_name
+from experiment.frames import Durations, FramePlan, check_rate, plan_frames
+from experiment.profiles import DisplayProfile
+from experiment.trial_list import PlannedTrial
+from stimuli.errors import LabInputError
+from stimuli.manifest import ManifestEntry, verify_files
+
+log = logging.getLogger(__name__)
+
+
+def verify_session_stimuli(stimulus_dir: Path, entries: Sequence[ManifestEntry],
+                           trials: Sequence[PlannedTrial]) -> int:
+    """Check that every file the session shows is in the manifest with the planned sha256
+    and that its bytes match. Returns the number of files checked."""
+    by_file = {e.file: e for e in entries}
+    needed: dict[str, ManifestEntry] = {}
+    for t in trials:
+        entry = by_file.get(t.image)
+        if entry is None or entry.sha256 != t.sha256:
+            raise LabInputError(
+                f"{stimulus_dir / t.image}: the trial list and the stimulus manifest "
+                "disagree; resume with the stimulus set the session started with"
+            )
+        needed[t.image] = entry
+    for _ in tqdm(verify_files(stimulus_dir, needed.values()), total=len(needed),
+                  desc="sha256", unit="file", leave=False, disable=len(needed) < 200):
+        pass
+    return len(needed)
+
+
+def check_display(win: visual.Window, profile: DisplayProfile, durations: Durations, *,
+                  allow_rate_mismatch: bool, warnings: list[str]
+                  ) -> tuple[DisplayInfo, FramePlan]:
+    """Measure and check the display; :class:`LabInputError` on a refusal."""
+    renderer = renderer_name()
+    measured = measure_rate(win)
+    virtual = looks_virtual(renderer, measured)
+    warnings = list(warnings)
+    if virtual:
+        rate = profile.virtual_rate_hz
+        msg = (f"virtual display (renderer {renderer!r}, flips at {measured:.0f} Hz): no "
+               f"vsync, flips paced to a nominal {rate:g} Hz; timing is not a real display's")
+        log.warning(msg)
+        warnings.append(msg)
+    else:
+        rate = measured
+    plan = plan_frames(durations, rate)
+    if not virtual and not check_rate(measured, profile.refresh_hz,
+                                      allow_rate_mismatch=allow_rate_mismatch):
+        msg = (f"measured {measured:.2f} Hz differs from profile {profile.name!r} "
+               f"({profile.refresh_hz:g} Hz) by more than 1%: overridden "
+               "(--allow-rate-mismatch)")
+        log.warning(msg)
+        warnings.append(msg)
+    wants_gamma = profile.gamma is not None or bool(profile.psychopy_monitor)
+    loaded = gamma_loaded(win) if wants_gamma else None
+    if wants_gamma and not loaded:
+        msg = "a calibration was given but the display's gamma table is the identity"
+        log.warning(msg)
+        warnings.append(msg)
+    size = (int(win.size[0]), int(win.size[1]))
+    if not virtual and size != tuple(profile.resolution):
+        msg = (f"window is {size[0]}x{size[1]} px, profile {profile.name!r} says "
+               f"{profile.resolution[0]}x{profile.resolution[1]}: sizes in degrees are off")
+        log.warning(msg)
+        warnings.append(msg)
+    info = DisplayInfo(renderer=renderer, window_size=size, measured_rate_hz=measured,
+                       virtual=virtual, rate_hz=rate,
+                       gamma_requested=profile.gamma, gamma_loaded=loaded,
+                       warnings=warnings)
+    return info, plan
