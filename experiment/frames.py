@@ -93,12 +93,13 @@ def plan_frames(durations: Durations, rate_hz: float) -> FramePlan:
     """
     if not rate_hz > 0:
         raise LabInputError(f"refresh rate {rate_hz} Hz is not positive; check the display")
-    for name, ms in durations.as_dict().items():
-        if not is_whole_frames(ms, rate_hz):
-            raise LabInputError(
-                f"{name} {ms:g} ms is {ms * rate_hz / 1000:.2f} frames at {rate_hz:g} Hz, "
-                "not a whole number: set the display to 60 or 120 Hz"
-            )
+    bad = [f"{name} {ms:g} ms is {ms * rate_hz / 1000:.2f} frames"
+           for name, ms in durations.as_dict().items() if not is_whole_frames(ms, rate_hz)]
+    if bad:
+        raise LabInputError(
+            f"at {rate_hz:g} Hz {', '.join(bad)}: not a whole number of frames; "
+            "set the display to 60 or 120 Hz"
+        )
     return FramePlan(rate_hz=rate_hz, **{
         name: frames_for(ms, rate_hz) for name, ms in durations.as_dict().items()
     })
