@@ -1,6 +1,7 @@
 """Pre-flight: everything checked before the first trial (one summary, one log entry).
 
-* the stimulus files of the session: sha256 of every file against the manifest;
+* the stimulus files of the session: sha256 of every file against the manifest
+  (:mod:`experiment.stimulus_check`, before any window opens);
 * the display: refresh rate measured, a virtual display recognised, every duration a
   whole number of frames at the rate used, the rate within 1% of the profile's (unless
   overridden), the gamma table loaded when a calibration is given.
@@ -9,40 +10,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from pathlib import Path
 
 from psychopy import visual
-from tqdm import tqdm
 
 from experiment.display import DisplayInfo, gamma_loaded, looks_virtual, measure_rate, renderer_name
 from experiment.frames import Durations, FramePlan, check_rate, plan_frames
 from experiment.profiles import DisplayProfile
-from experiment.trial_list import PlannedTrial
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry, verify_files
 
 log = logging.getLogger(__name__)
-
-
-def verify_session_stimuli(stimulus_dir: Path, entries: Sequence[ManifestEntry],
-                           trials: Sequence[PlannedTrial]) -> int:
-    """Check that every file the session shows is in the manifest with the planned sha256
-    and that its bytes match. Returns the number of files checked."""
-    by_file = {e.file: e for e in entries}
-    needed: dict[str, ManifestEntry] = {}
-    for t in trials:
-        entry = by_file.get(t.image)
-        if entry is None or entry.sha256 != t.sha256:
-            raise LabInputError(
-                f"{stimulus_dir / t.image}: the trial list and the stimulus manifest "
-                "disagree; resume with the stimulus set the session started with"
-            )
-        needed[t.image] = entry
-    for _ in tqdm(verify_files(stimulus_dir, needed.values()), total=len(needed),
-                  desc="sha256", unit="file", leave=False, disable=len(needed) < 200):
-        pass
-    return len(needed)
 
 
 def check_display(win: visual.Window, profile: DisplayProfile, durations: Durations, *,

@@ -30,6 +30,7 @@ from experiment.bids import (
 from experiment.frames import Durations
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
 from experiment.provenance import git_commit, software_versions
+from experiment.stimulus_check import verify_session_stimuli
 from experiment.trial_list import (
     PlannedTrial,
     blocks_of,
@@ -43,7 +44,7 @@ from results.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord, column_descript
 from results.trial_file import TrialFile, read_rows, write_json_atomic
 from stimuli.design import ExperimentDesign, load_experiment
 from stimuli.errors import LabInputError
-from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
+from stimuli.manifest import MANIFEST_NAME, read_manifest, sha256_file
 from stimuli.masks import make_mask
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,11 @@ def run_session(config: SessionConfig) -> SessionOutcome:
 
     handler = _add_log_file(paths.log)
     try:
-        return _run(config, design, profile, paths, entries, manifest_sha, seed, trials,
+        log.info("session %s: observer %s, session %d, experiment %s, seed %d%s",
+                 paths.stem, config.observer, config.session, design.name, seed,
+                 " (resumed)" if config.resume else "")
+        n_files = verify_session_stimuli(Path(config.stimuli), entries, [*trials, *practice])
+        return _run(config, design, profile, paths, n_files, manifest_sha, seed, trials,
                     practice, sidecar)
     finally:
         logging.getLogger().removeHandler(handler)
@@ -152,25 +157,26 @@ def run_session(config: SessionConfig) -> SessionOutcome:
 
 
 def _run(config: SessionConfig, design: ExperimentDesign, profile: DisplayProfile,
-         paths: SessionPaths, entries: list[ManifestEntry], manifest_sha: str, seed: int,
+         paths: SessionPaths, n_files: int, manifest_sha: str, seed: int,
          trials: list[PlannedTrial], practice: list[PlannedTrial], sidecar: dict[str, Any]
          ) -> SessionOutcome:
     # PsychoPy only from here on: the checks above need no window.
-    from psychopy import event
-    from psychopy import logging as psychopy_logging
+    try:
+        from psychopy import event
+        from psychopy import logging as psychopy_logging
 
-    from experiment.display import FrameClock, open_window
-    from experiment.preflight import check_display, verify_session_stimuli
+        from experiment.display import FrameClock, open_window
+    except Exception as err:  # pyglet cannot reach an X display
+        raise LabInputError(
+            f"cannot open the display ({str(err).splitlines()[0]}): run on the booth's "
+            "screen, or under xvfb-run -a -s '-screen 0 1280x1024x24'"
+        ) from err
+    from experiment.preflight import check_display
     from experiment.prompts import Prompter
     from experiment.screens import Screens
     from experiment.trial import ResponseCollector, run_trial
 
     psychopy_logging.console.setLevel(psychopy_logging.WARNING)
-    log.info("session %s: observer %s, session %d, experiment %s, seed %d%s",
-             paths.stem, config.observer, config.session, design.name, seed,
-             " (resumed)" if config.resume else "")
-    n_files = verify_session_stimuli(Path(config.stimuli), entries, [*trials, *practice])
-
     distance = profile.distance_cm or design.viewing_distance_cm
     win, warnings = open_window(profile, distance_cm=distance,
                                 background=design.background_grey, windowed=config.windowed)

@@ -80,7 +80,7 @@ def run_trial(
     """
     flip = clock.flip
     period = plan.period_s
-    event.clearEvents()
+    event.clearEvents("mouse")  # keys stay: an Escape during the trial is seen below
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
