@@ -71,7 +71,10 @@ class Screens:
         self.win = win
         self.image_px = image_px
         self.background = background
-        self.frame = visual.Rect(win, width=frame_px, height=frame_px, lineWidth=1,
+        # A 1 px line is centred on the rectangle's edge: an edge at a pixel centre
+        # (frame_px - 1 on an even-sized window) gives one crisp white pixel, outer
+        # extent frame_px.
+        self.frame = visual.Rect(win, width=frame_px - 1, height=frame_px - 1, lineWidth=1,
                                  lineColor=[1, 1, 1], fillColor=None, units="pix",
                                  autoLog=False)
         self.cells = icon_layout()
