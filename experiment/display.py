@@ -44,7 +44,9 @@ class DisplayInfo:
 
 def make_monitor(profile: DisplayProfile, distance_cm: float, *, gamma: bool = True
                  ) -> monitors.Monitor:
-    """A Monitor Center monitor for ``profile`` (a saved calibration if it names one)."""
+    """A Monitor Center monitor for ``profile`` (a saved calibration if it names one);
+    ``gamma=False``: the same geometry with no gamma or calibration at all."""
+    width, size_pix = profile.width_cm, list(profile.resolution)
     if profile.psychopy_monitor:
         if profile.psychopy_monitor not in monitors.getAllMonitors():
             raise LabInputError(
@@ -52,18 +54,16 @@ def make_monitor(profile: DisplayProfile, distance_cm: float, *, gamma: bool = T
                 f"{profile.psychopy_monitor!r}, which does not exist: save it in Monitor "
                 "Center or set psychopy_monitor to null"
             )
-        monitor = monitors.Monitor(profile.psychopy_monitor)
-    else:
-        monitor = monitors.Monitor(f"profile-{profile.name}", width=profile.width_cm,
-                                   distance=distance_cm, autoLog=False)
-        monitor.setSizePix(list(profile.resolution))
-        if gamma and profile.gamma is not None:
-            monitor.setGamma(profile.gamma)
-    monitor.setDistance(distance_cm)
-    if not gamma:
-        monitor.setGamma(None)
-        monitor.setLineariseMethod(None)
-        monitor.setGammaGrid(None)
+        saved = monitors.Monitor(profile.psychopy_monitor)
+        if gamma:
+            saved.setDistance(distance_cm)
+            return saved
+        width, size_pix = saved.getWidth() or width, saved.getSizePix() or size_pix
+    monitor = monitors.Monitor(f"profile-{profile.name}", width=width,
+                               distance=distance_cm, autoLog=False)
+    monitor.setSizePix(list(size_pix))
+    if gamma and profile.gamma is not None:
+        monitor.setGamma(profile.gamma)
     return monitor
 
 
@@ -106,8 +106,8 @@ def open_window(profile: DisplayProfile, *, distance_cm: float, background: floa
 def gamma_loaded(win: visual.Window) -> bool:
     """True when the display's gamma ramp is something other than the identity."""
     try:
-        ramp = win.backend.gammaRamp
-    except Exception:  # backend without a readable ramp
+        ramp = win.backend.getGammaRamp()
+    except Exception:  # backend or display without a readable ramp
         return False
     if ramp is None:
         return False

@@ -53,7 +53,9 @@ def stimulus_set(tmp_path: Path) -> Path:
     return folder
 
 
-def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
     """``run_experiment.py`` in a subprocess (the display of this process)."""
     return subprocess.run([sys.executable, str(REPO / "run_experiment.py"), *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=REPO)
+                          capture_output=True, text=True, timeout=timeout, cwd=REPO,
+                          env=env)

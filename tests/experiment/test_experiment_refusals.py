@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,10 @@ def test_missing_flags_and_help() -> None:
     helptext = run_cli("run", "--help")
     assert helptext.returncode == 0 and "example" in helptext.stdout
     assert "--simulate-observer" in helptext.stdout
+
+
+def test_no_display_is_one_line(stimulus_set: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = run_cli(*args(stimulus_set, tmp_path / "data"), env=env)
+    assert result.returncode == 2
+    assert "cannot open the display" in one_error_line(result.stderr)

@@ -167,3 +167,17 @@ def test_escape_confirm_saves_and_exits_then_resume(stimulus_set: Path, tmp_path
     resumed = run_cli(*args, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     check_rows(read_rows(paths.trials), paths.trial_list)
+
+
+def test_gamma_profile_on_a_display_without_gamma_ramp_degrades(stimulus_set: Path,
+                                                                 tmp_path: Path) -> None:
+    profile = json.loads((REPO / "experiment/profiles/lab.json").read_text())
+    profile.update(name="gamma22", gamma=2.2)
+    path = tmp_path / "gamma22.json"
+    path.write_text(json.dumps(profile))
+    data = tmp_path / "data"
+    result = run_cli(*session_args(stimulus_set, data, "--display", str(path), trials=2))
+    assert result.returncode == 0, result.stderr[-2000:]
+    meta = json.loads(session_paths(data, "sim-01", 1, "cue-conflict").sidecar.read_text())
+    assert meta["gamma_requested"] == 2.2 and meta["gamma_loaded"] is False
+    assert any("WITHOUT gamma correction" in w for w in meta["warnings"])
