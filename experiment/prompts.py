@@ -38,10 +38,8 @@ class Prompter:
                 break
             was_down = down
             self.screens.draw_text(text)
-            if max_s is not None and self.clock.flip() - start > max_s:
+            if self.clock.flip() - start > (max_s if max_s is not None else float("inf")):
                 break
-            if max_s is None:
-                self.clock.flip()
         if self.simulator is not None:
             self.simulator.wait()
         self.clock.flip()

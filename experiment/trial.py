@@ -44,9 +44,14 @@ class ResponseCollector:
         self.screens = screens
         self._was_down = False
 
+    def hide(self) -> None:
+        """From fixation to response onset the pointer is hidden (never over the image)."""
+        self.mouse.setVisible(False)
+
     def reset(self) -> None:
-        """At response onset: pointer to the centre, press clocks to zero."""
+        """At response onset: pointer to the centre and shown, press clocks to zero."""
         self.mouse.setPos((0, 0))
+        self.mouse.setVisible(True)
         self.mouse.clickReset()
         self._was_down = bool(self.mouse.getPressed()[0])
 
@@ -81,6 +86,7 @@ def run_trial(
     flip = clock.flip
     period = plan.period_s
     event.clearEvents("mouse")  # keys stay: an Escape during the trial is seen below
+    collector.hide()
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
