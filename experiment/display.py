@@ -137,9 +137,10 @@ def looks_virtual(renderer: str, measured_rate_hz: float) -> bool:
 class FrameClock:
     """Flips the window and keeps every flip's time stamp.
 
-    On a real display each flip waits for the vertical blank. On a virtual display
-    (``pace_hz`` given) a flip waits for the next tick of a virtual vsync at that rate,
-    like a real display: a late frame is shown on the following tick.
+    On a real display each flip waits for the vertical blank and its stamp is the flip's
+    return value. On a virtual display (``pace_hz`` given) a flip waits for the next tick
+    of a virtual vsync at that rate and its stamp is that tick, like a real display: a
+    frame drawn too late for a tick is shown on a later one, and the interval shows it.
     """
 
     def __init__(self, win: visual.Window, pace_hz: float | None = None) -> None:
@@ -159,6 +160,9 @@ class FrameClock:
                 time.sleep(deadline - now - 0.0015)
             while time.perf_counter() < deadline:
                 pass
-        stamp = self.win.flip()
+            self.win.flip()
+            stamp = deadline
+        else:
+            stamp = self.win.flip()
         self.stamps.append(stamp)
         return stamp

@@ -57,8 +57,10 @@ def check_rows(rows: list[dict[str, str]], plan_path: Path) -> None:
             assert row["image_frames_planned"] == row["mask_frames_planned"] == "3"
             if row["flagged"] == "0":
                 assert row["image_frames_shown"] == row["mask_frames_shown"] == "3"
-                # mask onset - image onset: 3 image frames + 1 blank at 60 Hz
-                assert 50.0 < float(row["image_duration_ms"]) < 100.0
+                # mask onset - image onset: 3 image frames + 1 blank at (virtual) 60 Hz
+                assert abs(float(row["image_duration_ms"]) - 4000 / 60) < 2.0
+            late = float(row["max_frame_interval_ms"]) > 1.5 * 1000 / 60
+            assert late == (int(row["dropped_frames"]) > 0)
 
 
 def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
@@ -69,6 +71,7 @@ def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
     rows = read_rows(paths.trials)
     assert tuple(rows[0]) == HUMAN_FILE_COLUMNS
     assert all(r["observer"] == "sim-01" and r["session"] == "1" for r in rows)
+    assert all(r["block"] in ("1", "2") for r in rows)  # the practice trial is not saved
     check_rows(rows, paths.trial_list)
     responses = {r["response"] for r in rows}
     assert "na" in responses and any(r["correct"] == "0" and r["response"] != "na"
