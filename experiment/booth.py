@@ -75,7 +75,9 @@ class Booth:
             log.info(summary)
             self.prompter.wait("\n".join(["Pre-flight passed.", "", *summary.split("; "),
                                           "", "Click or press space to start."]))
-            self._practice()
+            if not self._practice():
+                log.info("stopped by the experimenter during practice")
+                return SessionOutcome(self.plan.paths, 0, completed=False)
             return self._blocks()
         finally:
             if self.simulator is not None:
@@ -134,15 +136,19 @@ class Booth:
             sim.wait()
         return result
 
-    def _practice(self) -> None:
+    def _practice(self) -> bool:
+        """Practice trials with feedback, not saved; False if the experimenter quit."""
         if not self.plan.practice:
-            return
+            return True
         beeper = _Beeper()
         for t in self.plan.practice:
             result = self._trial(t, practice=True, beeper=beeper)
             log.info("practice %d: %s -> %s", t.trial, t.category, result.response)
+            if result.escape and self.prompter.confirm_quit():
+                return False
         self.prompter.wait("Practice done. The experiment starts now.\n\n"
                            "Click or press space to continue.")
+        return True
 
     def _save(self, t: PlannedTrial, result: TrialResult, rerun: bool) -> None:
         record = human_record(self.config, self.design.name, t, result)

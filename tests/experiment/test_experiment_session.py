@@ -89,27 +89,34 @@ def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
     assert "block 1 done" in log and "session complete" in log
 
 
-def test_kill_minus_9_then_resume_loses_and_repeats_nothing(stimulus_set: Path,
-                                                            tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_kill_then_resume_loses_and_repeats_nothing(stimulus_set: Path, tmp_path: Path,
+                                                    how: signal.Signals) -> None:
     data = tmp_path / "data"
-    args = session_args(stimulus_set, data, trials=24)
+    args = session_args(stimulus_set, data, trials=16)
     paths = session_paths(data, "sim-01", 1, "cue-conflict")
     proc = subprocess.Popen([sys.executable, str(REPO / "run_experiment.py"), *args],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None:
-            if paths.trials.is_file() and len(read_rows(paths.trials)) >= 6:
+            if paths.trials.is_file() and len(read_rows(paths.trials)) >= 5:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the session ended before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+        os.kill(proc.pid, how)
+        _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+    if how == signal.SIGINT:
+        assert proc.returncode == 130 and "continue with --resume" in err
+        assert "Traceback" not in err
+    else:
+        assert proc.returncode == -signal.SIGKILL
     killed = read_rows(paths.trials)
-    assert 6 <= len(killed) < 24
+    assert 5 <= len(killed) < 16
     plan_bytes = paths.trial_list.read_bytes()
 
     again = run_cli(*args)
