@@ -13,10 +13,15 @@ from experiment.profiles import list_profiles
 from experiment.session import SessionConfig
 from stimuli.design import list_experiments
 from stimuli.errors import LabInputError
+from stimuli.manifest import read_manifest
 
 
 def ask_session(args: argparse.Namespace) -> SessionConfig | None:
-    """Ask until every field is valid; None if the experimenter cancels."""
+    """Ask until every field is valid; None if the experimenter cancels.
+
+    Options given on the command line besides the dialog's fields (``--trials``,
+    ``--practice``, ``--windowed``, ...) are kept.
+    """
     values = {"observer": "", "session": "1", "experiment": list_experiments()[0],
               "display": args.display, "stimuli": "", "data": "data"}
     error = ""
@@ -39,15 +44,19 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
         try:
             check_observer_id(values["observer"])
             session = check_session(values["session"])
-            if not (Path(values["stimuli"]) / "manifest.csv").is_file():
-                raise LabInputError(f"{values['stimuli']!r} has no manifest.csv")
+            sets = {e.experiment for e in read_manifest(values["stimuli"])}
+            if sets != {values["experiment"]}:
+                raise LabInputError(f"{values['stimuli']} holds {', '.join(sorted(sets))} "
+                                    f"stimuli, not {values['experiment']}")
         except LabInputError as err:
             error = str(err)
             continue
         return SessionConfig(
             experiment=values["experiment"], stimuli=Path(values["stimuli"]),
             observer=values["observer"], session=session, data=Path(values["data"]),
-            display=values["display"], windowed=args.windowed, practice=args.practice,
+            display=values["display"], windowed=args.windowed, trials=args.trials,
+            practice=args.practice, simulate_observer=args.simulate_observer,
             resume=args.resume, seed=args.seed, click_to_continue=args.click_to_continue,
-            allow_rate_mismatch=args.allow_rate_mismatch,
-            durations=Durations.parse(args.durations), image_units=args.image_units)
+            allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
+            durations=Durations.parse(args.durations), image_units=args.image_units,
+            rerun_flagged=not args.no_rerun)
