@@ -53,6 +53,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--display", default="lab",
                    help="display profile name or JSON path (default: lab)")
     p.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
+    p.add_argument("--screen", type=int, help="screen number (default: the profile's)")
     p.add_argument("--trials", type=_positive_int,
                    help="run only the first N trials of the shuffled list")
     p.add_argument("--practice", type=int, default=0,
@@ -140,7 +141,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         config = SessionConfig(
             experiment=args.experiment, stimuli=args.stimuli, observer=args.observer,
             session=args.session, data=args.data, display=args.display,
-            windowed=args.windowed, trials=args.trials, practice=args.practice,
+            screen=args.screen, windowed=args.windowed, trials=args.trials,
+            practice=args.practice,
             simulate_observer=args.simulate_observer, resume=args.resume, seed=args.seed,
             click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,

@@ -54,7 +54,8 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
         return SessionConfig(
             experiment=values["experiment"], stimuli=Path(values["stimuli"]),
             observer=values["observer"], session=session, data=Path(values["data"]),
-            display=values["display"], windowed=args.windowed, trials=args.trials,
+            display=values["display"], screen=args.screen, windowed=args.windowed,
+            trials=args.trials,
             practice=args.practice, simulate_observer=args.simulate_observer,
             resume=args.resume, seed=args.seed, click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,

@@ -10,6 +10,7 @@ trial without a record. A trial with a dropped frame during image or mask is sav
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import logging
@@ -57,6 +58,7 @@ class SessionConfig:
     session: int
     data: Path
     display: str = DEFAULT_PROFILE
+    screen: int | None = None  #: overrides the profile's screen
     windowed: bool = False
     trials: int | None = None
     practice: int = 0
@@ -110,6 +112,8 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     if config.image_units not in ("deg", "px"):
         raise LabInputError(f"image units {config.image_units!r}: use deg or px")
     profile = load_profile(config.display)
+    if config.screen is not None:
+        profile = dataclasses.replace(profile, screen=config.screen)
     entries = read_manifest(config.stimuli)
     manifest_sha = sha256_file(Path(config.stimuli) / MANIFEST_NAME)
     claim_label(paths, config.observer)

@@ -13,7 +13,7 @@ import subprocess
 
 from psychopy import visual
 
-from experiment.screens import IconCell
+from experiment.layout import IconCell
 from stimuli.categories import NO_RESPONSE
 from stimuli.errors import LabInputError
 

@@ -14,7 +14,8 @@ from psychopy import event
 
 from experiment.display import FrameClock
 from experiment.frames import DROP_FACTOR, FramePlan, phase_timing
-from experiment.screens import Screens, hit_test
+from experiment.layout import hit_test
+from experiment.screens import Screens
 from stimuli.categories import NO_RESPONSE
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import needs_display
 from PIL import Image
 
-from experiment.screens import ICON_GAP_PX, ICON_PX, hit_test, icon_layout
+from experiment.layout import ICON_GAP_PX, ICON_PX, hit_test, icon_layout
 from stimuli.categories import ICON_ORDER
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "stimuli" / "data" / "example_image.png"
