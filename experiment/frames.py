@@ -28,6 +28,7 @@ class Durations:
     mask: float = 200.0
     response: float = 1500.0
     iti: float = 300.0
+    feedback: float = 300.0  #: practice only: the correct icon highlighted
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -63,6 +64,7 @@ class FramePlan:
     mask: int
     response: int
     iti: int
+    feedback: int
 
     @property
     def period_s(self) -> float:

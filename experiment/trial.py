@@ -82,7 +82,7 @@ def run_trial(
     """Run one trial whose image and mask are already prepared on ``screens``.
 
     ``feedback_for`` (practice only): after the response screen, the icon of that class
-    is highlighted for 300 ms (``plan.fixation`` frames) and ``on_feedback`` is called.
+    is highlighted for 300 ms (``plan.feedback`` frames) and ``on_feedback`` is called.
     """
     flip = clock.flip
     period = plan.period_s
@@ -134,7 +134,7 @@ def run_trial(
     if feedback_for is not None:
         if on_feedback is not None:
             on_feedback()
-        for _ in range(plan.fixation):
+        for _ in range(plan.feedback):
             screens.draw_response(highlight=feedback_for)
             flip()
     for _ in range(plan.iti):

@@ -18,7 +18,7 @@ XVFB_ARGS = ["-screen", "0", "1280x1024x24"]
 
 #: Short phases for whole sessions in tests: still whole frames at 60 Hz (frame counts
 #: exact), response long enough for the simulated observer's click.
-TEST_DURATIONS = "fixation=50,image=50,mask=50,response=500,iti=50"
+TEST_DURATIONS = "fixation=50,image=50,mask=50,response=500,iti=50,feedback=50"
 
 needs_display = pytest.mark.skipif(
     not os.environ.get("DISPLAY"),
