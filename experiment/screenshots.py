@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from stimuli.design import load_experiment
 from stimuli.errors import LabInputError
@@ -21,6 +22,20 @@ from stimuli.masks import make_mask
 
 EXAMPLE_IMAGE = Path(__file__).resolve().parents[1] / "stimuli" / "data" / "example_image.png"
 SCREENS = ("fixation", "image", "mask", "response", "feedback")
+#: Side of the saved square: the response grid (546 px) with a margin.
+CROP_PX = 600
+
+
+def _centre_crop(frame: Image.Image, size: int) -> Image.Image:
+    """The central ``size`` px square (the window's centre stays the image's centre),
+    greyscale when the screen has no colour (smaller files)."""
+    w, h = frame.size
+    left, top = (w - size) // 2, (h - size) // 2
+    crop = frame.crop((left, top, left + size, top + size))
+    r, g, b = crop.split()
+    if r.tobytes() == g.tobytes() == b.tobytes():
+        return r
+    return crop
 
 
 def save_screenshots(out: Path, experiment: str = "rotation", image: Path = EXAMPLE_IMAGE,
@@ -47,10 +62,10 @@ def save_screenshots(out: Path, experiment: str = "rotation", image: Path = EXAM
         written = []
         for name in SCREENS:
             draw[name]()
-            frame = win.getMovieFrame(buffer="back")
+            frame = win.getMovieFrame(buffer="back").convert("RGB")
             win.movieFrames.clear()
             path = out / f"screen_{name}.png"
-            frame.convert("RGB").save(path, optimize=True)
+            _centre_crop(frame, CROP_PX).save(path, optimize=True)
             written.append(path)
             win.flip()
         return written
