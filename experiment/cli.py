@@ -1,5 +1,6 @@
-"""Command line of ``run_experiment.py``: sub-commands ``run`` (the default) and
-``profile``; more (``calibrate``, ``list``, ``--check``) can be added as sub-parsers."""
+"""Command line of ``run_experiment.py``: sub-commands ``run`` (the default), ``check``
+(pre-flight only), ``list`` and ``profile``; more (``calibrate``, an observer summary)
+can be added as sub-parsers in :func:`build_parser` and :data:`COMMANDS`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display)
 
 Without arguments an info dialog asks for observer, session, experiment and display.
 After a crash or Ctrl-C, repeat the command with --resume."""
+
+CHECK_EXAMPLE = """example:
+  .venv/bin/python run_experiment.py check --experiment contrast --stimuli sets/contrast-1"""
 
 PROFILE_EXAMPLE = """example:
   .venv/bin/python run_experiment.py profile booth2 --width-cm 53.1 \\
@@ -85,11 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_experiment.py",
         description="Run a psychophysics session of Geirhos et al. 2018 in the booth.",
         epilog=RUN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", metavar="{run,profile}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,check,list,profile}")
     run = sub.add_parser("run", help="run or resume a session (the default)",
                          epilog=RUN_EXAMPLE,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_arguments(run)
+    check = sub.add_parser("check", help="pre-flight only: stimuli and display, no data",
+                           epilog=CHECK_EXAMPLE,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--experiment", required=True)
+    check.add_argument("--stimuli", type=Path, help="also verify this set's files")
+    check.add_argument("--display", default="lab")
+    check.add_argument("--screen", type=int)
+    check.add_argument("--windowed", action="store_true")
+    check.add_argument("--durations", default="")
+    check.add_argument("--allow-rate-mismatch", action="store_true")
+    sub.add_parser("list", help="experiments and display profiles")
     prof = sub.add_parser("profile", help="store a new display profile",
                           epilog=PROFILE_EXAMPLE,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -159,8 +174,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from experiment.check import preflight_report
+    from experiment.frames import Durations
+
+    for line in preflight_report(args.experiment, args.stimuli, args.display,
+                                 windowed=args.windowed, screen=args.screen,
+                                 durations=Durations.parse(args.durations),
+                                 allow_rate_mismatch=args.allow_rate_mismatch):
+        print(line)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from experiment.profiles import list_profiles, load_profile
+    from stimuli.design import list_experiments, load_experiment
+
+    print("experiments:")
+    for name in list_experiments():
+        d = load_experiment(name)
+        print(f"  {name:<20} {len(d.conditions)} conditions, {d.trials_per_observer} "
+              f"trials, blocks of {d.block_size}, {d.image_size} px")
+    print("display profiles:")
+    for name in list_profiles():
+        p = load_profile(name)
+        print(f"  {name:<20} {p.resolution[0]}x{p.resolution[1]} px, {p.refresh_hz:g} Hz, "
+              f"{p.width_cm:g} cm wide")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": _cmd_run, "profile": _cmd_profile,
+    "run": _cmd_run, "check": _cmd_check, "list": _cmd_list, "profile": _cmd_profile,
 }
 
 

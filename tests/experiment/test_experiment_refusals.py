@@ -81,3 +81,17 @@ def test_no_display_is_one_line(stimulus_set: Path, tmp_path: Path) -> None:
     result = run_cli(*args(stimulus_set, tmp_path / "data"), env=env)
     assert result.returncode == 2
     assert "cannot open the display" in one_error_line(result.stderr)
+
+
+def test_list_shows_experiments_and_profiles() -> None:
+    result = run_cli("list")
+    assert result.returncode == 0
+    assert "cue-conflict" in result.stdout and "1920x1200 px, 120 Hz" in result.stdout
+
+
+def test_check_refuses_a_changed_file_before_any_window(stimulus_set: Path) -> None:
+    victim = sorted(stimulus_set.glob("*.png"))[-1]
+    victim.write_bytes(b"not a png")
+    result = run_cli("check", "--experiment", "cue-conflict", "--stimuli", str(stimulus_set))
+    assert result.returncode == 2
+    assert victim.name in one_error_line(result.stderr)

@@ -191,3 +191,16 @@ def test_gamma_profile_on_a_display_without_gamma_ramp_degrades(stimulus_set: Pa
     meta = json.loads(session_paths(data, "sim-01", 1, "cue-conflict").sidecar.read_text())
     assert meta["gamma_requested"] == 2.2 and meta["gamma_loaded"] is False
     assert any("WITHOUT gamma correction" in w for w in meta["warnings"])
+
+
+def test_check_command_runs_the_preflight_and_writes_nothing(stimulus_set: Path) -> None:
+    before = sorted(p.name for p in stimulus_set.iterdir())
+    result = run_cli("check", "--experiment", "cue-conflict", "--stimuli", str(stimulus_set),
+                     "--windowed")
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout.splitlines()
+    assert any(line.startswith("stimuli: 48 files") for line in out)
+    assert out[-1] == "pre-flight passed"
+    assert "frames: fixation 18, image 12, mask 12, response 90, iti 18" in out
+    assert any(line.startswith("warning: virtual display") for line in out)
+    assert sorted(p.name for p in stimulus_set.iterdir()) == before
