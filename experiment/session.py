@@ -104,7 +104,12 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     if config.resume:
         if not paths.trials.is_file():
             raise LabInputError(f"{paths.trials}: nothing to resume; start without --resume")
-    elif paths.trials.exists() or paths.trial_list.exists():
+    elif paths.trial_list.exists() and not paths.trials.exists():
+        raise LabInputError(
+            f"{paths.trial_list}: a trial list without trials (the session stopped before "
+            "its first trial): use another --session number, or delete that file"
+        )
+    elif paths.trials.exists():
         raise LabInputError(
             f"{paths.trials}: this session has data; continue it with --resume or use "
             "another --session number"
