@@ -13,6 +13,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from psychopy import monitors, visual
 
 from experiment.profiles import DisplayProfile
@@ -92,7 +93,10 @@ def open_window(profile: DisplayProfile, *, distance_cm: float, background: floa
         win = visual.Window(size=size, monitor=make_monitor(profile, distance_cm), **kwargs)
     except (OSError, RuntimeError) as err:
         if not wants_gamma:
-            raise LabInputError(f"cannot open a window on this display ({err})") from err
+            raise LabInputError(
+                f"cannot open a window on this display ({str(err).splitlines()[0]}); check "
+                "the profile's screen number and the display connection"
+            ) from err
         msg = ("display cannot take a gamma table; running WITHOUT gamma correction "
                f"({str(err).splitlines()[0]})")
         log.warning(msg)
@@ -111,8 +115,6 @@ def gamma_loaded(win: visual.Window) -> bool:
         return False
     if ramp is None:
         return False
-    import numpy as np
-
     ramp = np.asarray(ramp, dtype=float)
     identity = np.linspace(0.0, 1.0, ramp.shape[-1])
     return bool(np.abs(ramp - identity).max() > 1e-3)
