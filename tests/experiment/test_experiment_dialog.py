@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEST_DURATIONS, needs_display, needs_xdotool
+from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotool
 
 from experiment.bids import session_paths
 from results.trial_file import read_rows

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from experiment_helpers import run_cli
 
 from experiment.bids import session_paths
 

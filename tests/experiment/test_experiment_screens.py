@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import needs_display
+from experiment_helpers import needs_display
 from PIL import Image
 
 from experiment.layout import ICON_GAP_PX, ICON_PX, hit_test, icon_layout

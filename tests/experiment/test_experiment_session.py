@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEST_DURATIONS, needs_display, needs_xdotool, run_cli
+from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotool, run_cli
 
 from experiment.bids import session_paths
 from experiment.trial_list import read_trial_list
