@@ -14,8 +14,9 @@ from stimuli.errors import LabInputError
 
 RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display):
   xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python run_experiment.py \\
-      --experiment cue-conflict --stimuli stimuli/demo/built --observer demo-01 \\
-      --session 1 --data demo-output --trials 32 --simulate-observer 0.8 --seed 1
+      --experiment cue-conflict --stimuli SET --observer demo-01 --session 1 \\
+      --data demo-output --trials 32 --block-size 16 --simulate-observer 0.8 --seed 1
+(SET: a stimulus set folder with its manifest.csv, e.g. made by 'python -m stimuli build')
 
 Without arguments an info dialog asks for observer, session, experiment and display.
 After a crash or Ctrl-C, repeat the command with --resume."""
