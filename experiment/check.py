@@ -1,0 +1,64 @@
+"""``run_experiment.py check``: the pre-flight alone, with nothing written.
+
+Verifies every file of a stimulus set against its manifest, opens the window, measures
+the refresh rate and runs the display checks, then prints what a session would use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from experiment.frames import Durations
+from experiment.profiles import load_profile
+from experiment.session import image_px_for
+from stimuli.design import load_experiment
+from stimuli.errors import LabInputError
+from stimuli.manifest import read_manifest, verify_files
+
+
+def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
+                     windowed: bool = False, screen: int | None = None,
+                     durations: Durations | None = None,
+                     allow_rate_mismatch: bool = False) -> list[str]:
+    """Run every pre-flight check; the report's lines (:class:`LabInputError` on a
+    refusal). Without ``stimuli`` only the display is checked."""
+    design = load_experiment(experiment)
+    profile = load_profile(display)
+    if screen is not None:
+        profile = dataclasses.replace(profile, screen=screen)
+    lines = [f"experiment {design.name}, display profile {profile.name}"]
+    if stimuli is not None:
+        entries = read_manifest(stimuli)
+        n = sum(1 for _ in verify_files(stimuli, entries))
+        lines.append(f"stimuli: {n} files in {stimuli} match the manifest (sha256)")
+    try:
+        from experiment.display import open_window
+        from experiment.preflight import check_display
+    except Exception as err:  # pyglet cannot reach an X display
+        raise LabInputError(
+            f"cannot open the display ({str(err).splitlines()[0]}): run on the booth's "
+            "screen, or under xvfb-run -a -s '-screen 0 1280x1024x24'"
+        ) from err
+    distance = profile.distance_cm or design.viewing_distance_cm
+    win, warnings = open_window(profile, distance_cm=distance,
+                                background=design.background_grey, windowed=windowed)
+    try:
+        info, frames = check_display(win, profile, durations or Durations(),
+                                     allow_rate_mismatch=allow_rate_mismatch,
+                                     warnings=warnings)
+    finally:
+        win.close()
+    image_px = image_px_for("deg", design, distance, profile.cm_per_px)
+    lines += [
+        f"renderer: {info.renderer}; window {info.window_size[0]}x{info.window_size[1]} px",
+        f"refresh: measured {info.measured_rate_hz:.2f} Hz, used {info.rate_hz:g} Hz"
+        f"{' (virtual display: paced)' if info.virtual else ''}",
+        f"frames: fixation {frames.fixation}, image {frames.image}, mask {frames.mask}, "
+        f"response {frames.response}, iti {frames.iti}",
+        f"image: {design.image_degrees:g} deg at {distance:g} cm = {image_px} px",
+        f"gamma: {'not used' if info.gamma_loaded is None else info.gamma_loaded}",
+        *(f"warning: {w}" for w in info.warnings),
+        "pre-flight passed",
+    ]
+    return lines

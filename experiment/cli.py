@@ -1,0 +1,221 @@
+"""Command line of ``run_experiment.py``: sub-commands ``run`` (the default), ``check``
+(pre-flight only), ``list`` and ``profile``; more (``calibrate``, an observer summary)
+can be added as sub-parsers in :func:`build_parser` and :data:`COMMANDS`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from stimuli.errors import LabInputError
+
+RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display):
+  xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python run_experiment.py \\
+      --experiment cue-conflict --stimuli SET --observer demo-01 --session 1 \\
+      --data demo-output --trials 32 --block-size 16 --simulate-observer 0.8 --seed 1
+(SET: a stimulus set folder with its manifest.csv, e.g. made by 'python -m stimuli build')
+
+Without arguments an info dialog asks for observer, session, experiment and display.
+After a crash or Ctrl-C, repeat the command with --resume."""
+
+CHECK_EXAMPLE = """example:
+  .venv/bin/python run_experiment.py check --experiment contrast --stimuli sets/contrast-1"""
+
+PROFILE_EXAMPLE = """example:
+  .venv/bin/python run_experiment.py profile booth2 --width-cm 53.1 \\
+      --resolution 1920 1080 --refresh-hz 120 --gamma 2.2"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _accuracy(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: accuracy must be between 0 and 1")
+    return value
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--experiment", help="experiment name (stimuli/experiments/<name>.toml)")
+    p.add_argument("--stimuli", type=Path, help="stimulus set folder (with manifest.csv)")
+    p.add_argument("--observer", help="observer ID: letters, digits, '-' and '_'")
+    p.add_argument("--session", type=_positive_int, help="session number (1, 2, ...)")
+    p.add_argument("--data", type=Path, help="data folder (BIDS layout under it)")
+    p.add_argument("--display", default="lab",
+                   help="display profile name or JSON path (default: lab)")
+    p.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
+    p.add_argument("--screen", type=int, help="screen number (default: the profile's)")
+    p.add_argument("--trials", type=_positive_int,
+                   help="run only the first N trials of the shuffled list")
+    p.add_argument("--practice", type=int, default=0,
+                   help="practice trials with feedback before the session (not saved)")
+    p.add_argument("--simulate-observer", type=_accuracy, metavar="ACCURACY",
+                   help="click with xdotool: the correct icon with this probability")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted session at its next unrun trial")
+    p.add_argument("--seed", type=int, help="seed of the trial order (default: random, "
+                   "recorded in the sidecar)")
+    p.add_argument("--click-to-continue", action="store_true",
+                   help="a valid click ends the response screen (default: fixed 1500 ms)")
+    p.add_argument("--allow-rate-mismatch", action="store_true",
+                   help="run although the measured refresh rate is >1%% off the profile")
+    p.add_argument("--block-size", type=_positive_int,
+                   help="trials per block (default: the design's)")
+    p.add_argument("--image-units", choices=("deg", "px"), default="deg",
+                   help="image size from the design's degrees (default) or its pixels")
+    p.add_argument("--durations", default="",
+                   help="override phase durations in ms, e.g. 'response=600,iti=100' "
+                   "(demos and tests; recorded in the sidecar)")
+    p.add_argument("--no-rerun", action="store_true",
+                   help="do not re-run flagged trials at the end of their block")
+    p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_experiment.py",
+        description="Run a psychophysics session of Geirhos et al. 2018 in the booth.",
+        epilog=RUN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="{run,check,list,profile}")
+    run = sub.add_parser("run", help="run or resume a session (the default)",
+                         epilog=RUN_EXAMPLE,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_arguments(run)
+    check = sub.add_parser("check", help="pre-flight only: stimuli and display, no data",
+                           epilog=CHECK_EXAMPLE,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--experiment", required=True)
+    check.add_argument("--stimuli", type=Path, help="also verify this set's files")
+    check.add_argument("--display", default="lab")
+    check.add_argument("--screen", type=int)
+    check.add_argument("--windowed", action="store_true")
+    check.add_argument("--durations", default="")
+    check.add_argument("--allow-rate-mismatch", action="store_true")
+    sub.add_parser("list", help="experiments and display profiles")
+    prof = sub.add_parser("profile", help="store a new display profile",
+                          epilog=PROFILE_EXAMPLE,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    prof.add_argument("name")
+    prof.add_argument("--width-cm", type=float, required=True)
+    prof.add_argument("--resolution", type=int, nargs=2, required=True, metavar=("W", "H"))
+    prof.add_argument("--refresh-hz", type=float, required=True)
+    prof.add_argument("--distance-cm", type=float, help="default: the design's")
+    prof.add_argument("--gamma", type=float, help="monitor gamma (default: none)")
+    prof.add_argument("--psychopy-monitor", help="a saved Monitor Center calibration")
+    prof.add_argument("--screen", type=int, default=0)
+    prof.add_argument("--virtual-rate-hz", type=float, default=60.0)
+    prof.add_argument("--description", default="")
+    return parser
+
+
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from experiment.profiles import DisplayProfile, make_profile
+
+    path = make_profile(DisplayProfile(
+        name=args.name, width_cm=args.width_cm, resolution=tuple(args.resolution),
+        refresh_hz=args.refresh_hz, description=args.description,
+        distance_cm=args.distance_cm, gamma=args.gamma,
+        psychopy_monitor=args.psychopy_monitor, screen=args.screen,
+        virtual_rate_hz=args.virtual_rate_hz))
+    print(f"profile written: {path}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from experiment.frames import Durations
+    from experiment.session import SessionConfig, run_session
+
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    needed = ("experiment", "stimuli", "observer", "session", "data")
+    given = [n for n in needed if getattr(args, n) is not None]
+    if not given:
+        from experiment.dialog import ask_session
+        config = ask_session(args)
+        if config is None:
+            print("cancelled")
+            return 1
+    else:
+        missing = [f"--{n}" for n in needed if getattr(args, n) is None]
+        if missing:
+            raise LabInputError(f"missing {', '.join(missing)}: give all of "
+                                "--experiment --stimuli --observer --session --data")
+        config = SessionConfig(
+            experiment=args.experiment, stimuli=args.stimuli, observer=args.observer,
+            session=args.session, data=args.data, display=args.display,
+            screen=args.screen, windowed=args.windowed, trials=args.trials,
+            practice=args.practice,
+            simulate_observer=args.simulate_observer, resume=args.resume, seed=args.seed,
+            click_to_continue=args.click_to_continue,
+            allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
+            durations=Durations.parse(args.durations), image_units=args.image_units,
+            rerun_flagged=not args.no_rerun)
+    try:
+        outcome = run_session(config)
+    except KeyboardInterrupt:
+        print("interrupted: every completed trial is saved; continue with --resume",
+              file=sys.stderr)
+        return 130
+    state = "complete" if outcome.completed else "stopped (continue with --resume)"
+    print(f"session {state}: {outcome.trials_run} trials run; data in {outcome.paths.trials}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from experiment.check import preflight_report
+    from experiment.frames import Durations
+
+    for line in preflight_report(args.experiment, args.stimuli, args.display,
+                                 windowed=args.windowed, screen=args.screen,
+                                 durations=Durations.parse(args.durations),
+                                 allow_rate_mismatch=args.allow_rate_mismatch):
+        print(line)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from experiment.profiles import list_profiles, load_profile
+    from stimuli.design import list_experiments, load_experiment
+
+    print("experiments:")
+    for name in list_experiments():
+        d = load_experiment(name)
+        print(f"  {name:<20} {len(d.conditions)} conditions, {d.trials_per_observer} "
+              f"trials, blocks of {d.block_size}, {d.image_size} px")
+    print("display profiles:")
+    for name in list_profiles():
+        p = load_profile(name)
+        print(f"  {name:<20} {p.resolution[0]}x{p.resolution[1]} px, {p.refresh_hz:g} Hz, "
+              f"{p.width_cm:g} cm wide")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": _cmd_run, "check": _cmd_check, "list": _cmd_list, "profile": _cmd_profile,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "run")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except LabInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,106 @@
+"""Display profiles: the lab's calibrated displays, stored as JSON in ``experiment/profiles``.
+
+A profile holds what PsychoPy's Monitor Center needs (width, resolution, distance, gamma or
+the name of a saved Monitor Center calibration) plus the refresh rate the pre-flight
+checks against. No PsychoPy here: :mod:`experiment.display` turns a profile into a
+``psychopy.monitors.Monitor``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from stimuli.errors import LabInputError
+
+PROFILES_DIR = Path(__file__).with_name("profiles")
+DEFAULT_PROFILE = "lab"
+#: Nominal rate on a virtual display (Xvfb) unless the profile says otherwise.
+VIRTUAL_RATE_HZ = 60.0
+
+
+@dataclass(frozen=True)
+class DisplayProfile:
+    name: str
+    width_cm: float  #: visible width of the screen
+    resolution: tuple[int, int]  #: (width, height) px
+    refresh_hz: float
+    description: str = ""
+    distance_cm: float | None = None  #: None: the design's viewing distance
+    gamma: float | None = None  #: None: no linearisation (as in the original lab)
+    psychopy_monitor: str | None = None  #: a saved Monitor Center calibration to load
+    screen: int = 0
+    virtual_rate_hz: float = VIRTUAL_RATE_HZ
+
+    @property
+    def cm_per_px(self) -> float:
+        return self.width_cm / self.resolution[0]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def deg_to_px(degrees: float, distance_cm: float, cm_per_px: float) -> int:
+    """Size in whole pixels of ``degrees`` of visual angle (centred on the line of sight)."""
+    size_cm = 2.0 * distance_cm * math.tan(math.radians(degrees) / 2.0)
+    return round(size_cm / cm_per_px)
+
+
+def profile_path(name_or_path: str, directory: Path = PROFILES_DIR) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".json":
+        return candidate
+    return directory / f"{name_or_path}.json"
+
+
+def list_profiles(directory: Path = PROFILES_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.json"))
+
+
+def load_profile(name_or_path: str, directory: Path = PROFILES_DIR) -> DisplayProfile:
+    """A stored profile by name (``lab``) or JSON path; one-line error otherwise."""
+    path = profile_path(name_or_path, directory)
+    if not path.is_file():
+        raise LabInputError(
+            f"display profile {name_or_path!r} not found ({path}); known: "
+            f"{', '.join(list_profiles(directory))}, or make one with "
+            "'run_experiment.py profile'"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["resolution"] = tuple(int(v) for v in data["resolution"])
+        profile = DisplayProfile(**data)
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise LabInputError(f"{path}: not a valid display profile ({err}); fix the JSON") from err
+    _check(profile, path)
+    return profile
+
+
+def _check(profile: DisplayProfile, where: Path | str) -> None:
+    if profile.width_cm <= 0 or min(profile.resolution) <= 0 or profile.refresh_hz <= 0:
+        raise LabInputError(f"{where}: width, resolution and refresh rate must be positive")
+    if profile.gamma is not None and profile.gamma <= 0:
+        raise LabInputError(f"{where}: gamma must be positive or null")
+
+
+def make_profile(profile: DisplayProfile, directory: Path = PROFILES_DIR) -> Path:
+    """Store a new profile as ``<directory>/<name>.json``; refuses to overwrite one."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", profile.name):
+        raise LabInputError(
+            f"profile name {profile.name!r}: use letters, digits, '-' and '_' only"
+        )
+    _check(profile, profile.name)
+    path = directory / f"{profile.name}.json"
+    directory.mkdir(parents=True, exist_ok=True)
+    data = profile.as_dict()
+    data["resolution"] = list(profile.resolution)
+    try:
+        with open(path, "x", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+    except FileExistsError:
+        raise LabInputError(f"{path}: a profile of that name exists; choose another name") from None
+    return path

@@ -1,0 +1,234 @@
+"""One observer's session, the part without a window: checks, the trial list, files.
+
+The trial list is built (pure, :mod:`experiment.trial_list`) and saved beside the data
+before the first trial; the booth (:mod:`experiment.booth`) only walks it. Every trial is
+appended and fsynced the moment it ends (:class:`results.trial_file.TrialFile`), so a
+crash, Ctrl-C or ``kill -9`` loses nothing, and ``resume=True`` walks on from the first
+trial without a record. A trial with a dropped frame during image or mask is saved with
+``flagged=1`` and re-run once at the end of its block (same ``trial`` number).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from experiment.bids import (
+    SessionPaths,
+    check_observer_id,
+    check_session,
+    claim_label,
+    session_paths,
+)
+from experiment.frames import Durations
+from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
+from experiment.provenance import git_commit, software_versions
+from experiment.stimulus_check import verify_session_stimuli
+from experiment.trial_list import PlannedTrial, build_trial_list, practice_list, read_trial_list
+from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
+from stimuli.design import ExperimentDesign, load_experiment
+from stimuli.errors import LabInputError
+from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_NOTE = (
+    "A trial with flagged=1 had a dropped frame while image or mask was on screen; it is "
+    "re-run once at the end of its block with the same trial number. For analysis keep, "
+    "per trial number, the last record (equivalently: drop flagged=1 rows whose trial has "
+    "a later record)."
+)
+#: In ``deg`` units a size within this fraction of the design's pixels is shown 1:1.
+SNAP_TOLERANCE = 0.01
+
+
+@dataclass
+class SessionConfig:
+    """Everything the launcher collects (CLI flags or the info dialog)."""
+
+    experiment: str
+    stimuli: Path
+    observer: str
+    session: int
+    data: Path
+    display: str = DEFAULT_PROFILE
+    screen: int | None = None  #: overrides the profile's screen
+    windowed: bool = False
+    trials: int | None = None
+    practice: int = 0
+    simulate_observer: float | None = None
+    resume: bool = False
+    seed: int | None = None
+    click_to_continue: bool = False
+    allow_rate_mismatch: bool = False
+    block_size: int | None = None
+    durations: Durations = field(default_factory=Durations)
+    image_units: str = "deg"  #: "deg" (design.image_degrees) or "px" (design.image_size)
+    rerun_flagged: bool = True
+
+
+@dataclass
+class SessionPlan:
+    """What :func:`plan_session` settled before any window opens."""
+
+    paths: SessionPaths
+    design: ExperimentDesign
+    profile: DisplayProfile
+    entries: list[ManifestEntry]
+    manifest_sha256: str
+    seed: int
+    trials: list[PlannedTrial]
+    practice: list[PlannedTrial]
+    sidecar: dict[str, Any]  #: the existing sidecar when resuming, else empty
+
+
+@dataclass
+class SessionOutcome:
+    paths: SessionPaths
+    trials_run: int
+    completed: bool  #: False when the experimenter quit with Escape
+
+
+def plan_session(config: SessionConfig) -> SessionPlan:
+    """Check the inputs and settle the trial list (saved or rebuilt); no window."""
+    check_observer_id(config.observer)
+    check_session(config.session)
+    design = load_experiment(config.experiment)
+    paths = session_paths(config.data, config.observer, config.session, design.name)
+    if config.resume:
+        if not paths.trials.is_file():
+            raise LabInputError(f"{paths.trials}: nothing to resume; start without --resume")
+    elif paths.trial_list.exists() and not paths.trials.exists():
+        raise LabInputError(
+            f"{paths.trial_list}: a trial list without trials (the session stopped before "
+            "its first trial): use another --session number, or delete that file"
+        )
+    elif paths.trials.exists():
+        raise LabInputError(
+            f"{paths.trials}: this session has data; continue it with --resume or use "
+            "another --session number"
+        )
+    if config.image_units not in ("deg", "px"):
+        raise LabInputError(f"image units {config.image_units!r}: use deg or px")
+    profile = load_profile(config.display)
+    if config.screen is not None:
+        profile = dataclasses.replace(profile, screen=config.screen)
+    entries = read_manifest(config.stimuli)
+    manifest_sha = sha256_file(Path(config.stimuli) / MANIFEST_NAME)
+    claim_label(paths, config.observer)
+
+    if config.resume:
+        try:
+            sidecar = json.loads(paths.sidecar.read_text(encoding="utf-8"))
+            seed = int(sidecar["seed"])
+        except (OSError, ValueError, KeyError) as err:
+            raise LabInputError(f"{paths.sidecar}: unreadable ({err}); restore it to "
+                                "resume") from err
+        if config.seed is not None and config.seed != seed:
+            raise LabInputError(f"--seed {config.seed}: the session was started with seed "
+                                f"{seed}; resume without --seed")
+        trials = read_trial_list(paths.trial_list)
+        practice: list[PlannedTrial] = []
+    else:
+        sidecar = {}
+        seed = config.seed if config.seed is not None else secrets.randbits(32)
+        trials = build_trial_list(entries, design, seed, n_trials=config.trials,
+                                  block_size=config.block_size,
+                                  simulate_accuracy=config.simulate_observer)
+        practice = (practice_list(entries, seed, config.practice,
+                                  simulate_accuracy=config.simulate_observer)
+                    if config.practice > 0 else [])
+    return SessionPlan(paths, design, profile, entries, manifest_sha, seed, trials,
+                       practice, sidecar)
+
+
+def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
+                 cm_per_px: float) -> int:
+    """Image size on screen: the design's degrees (snapped to its native pixels when
+    within 1%, so the lab display shows files 1:1 without resampling) or its pixels."""
+    if units == "px":
+        return design.image_size
+    px = deg_to_px(design.image_degrees, distance_cm, cm_per_px)
+    if abs(px - design.image_size) <= SNAP_TOLERANCE * design.image_size:
+        log.info("%g deg is %d px here: shown at the native %d px (1:1)",
+                 design.image_degrees, px, design.image_size)
+        return design.image_size
+    return px
+
+
+def block_percent(rows: list[dict[str, str]], block: int) -> float:
+    """Percent correct of a block, counting the last record of each trial."""
+    last: dict[str, str] = {}
+    for r in rows:
+        if r["block"] == str(block):
+            last[r["trial"]] = r["correct"]
+    return 100.0 * sum(v == "1" for v in last.values()) / max(1, len(last))
+
+
+def run_record(display: dict[str, Any]) -> dict[str, Any]:
+    """The per-run part of the sidecar: the display as measured, software, time."""
+    return {**display, "software": software_versions(), "git_commit": git_commit(),
+            "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+
+
+def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
+                ) -> dict[str, Any]:
+    """The JSON sidecar of a new session (BIDS-style, plus provenance)."""
+    return {
+        "TaskName": plan.design.name, "experiment": plan.design.name,
+        "observer": config.observer, "session": config.session, "seed": plan.seed,
+        "n_trials": len(plan.trials),
+        "block_size": config.block_size or plan.design.block_size,
+        "practice_trials": len(plan.practice),
+        "simulated_observer": (None if config.simulate_observer is None
+                               else {"accuracy": config.simulate_observer}),
+        "click_to_continue": config.click_to_continue,
+        "rerun_flagged": config.rerun_flagged,
+        "stimuli": {"path": str(Path(config.stimuli).resolve()),
+                    "manifest_sha256": plan.manifest_sha256},
+        "trial_list": plan.paths.trial_list.name,
+        "analysis_note": ANALYSIS_NOTE,
+        **run,
+        "columns": column_descriptions(HUMAN_FILE_COLUMNS),
+    }
+
+
+def _add_log_file(path: Path) -> logging.Handler:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    return handler
+
+
+def run_session(config: SessionConfig) -> SessionOutcome:
+    """Run (or resume) a session; raises :class:`LabInputError` on a refusal."""
+    plan = plan_session(config)
+    handler = _add_log_file(plan.paths.log)
+    try:
+        log.info("session %s: observer %s, session %d, experiment %s, seed %d%s",
+                 plan.paths.stem, config.observer, config.session, plan.design.name,
+                 plan.seed, " (resumed)" if config.resume else "")
+        n_files = verify_session_stimuli(Path(config.stimuli), plan.entries,
+                                         [*plan.trials, *plan.practice])
+        try:  # PsychoPy only from here on: everything above needs no window
+            from experiment.booth import Booth
+        except Exception as err:  # pyglet cannot reach an X display
+            raise LabInputError(
+                f"cannot open the display ({str(err).splitlines()[0]}): run on the "
+                "booth's screen, or under xvfb-run -a -s '-screen 0 1280x1024x24'"
+            ) from err
+        return Booth(config, plan, n_files).run()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()

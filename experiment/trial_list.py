@@ -1,0 +1,211 @@
+"""The session's trial list: a pure function of manifest + design + seed (no PsychoPy).
+
+STYLE: "the design is data; running it is a loop". :func:`build_trial_list` shuffles the
+manifest entries with a recorded seed, cuts them into blocks and gives every trial its
+mask seed (and, for the simulated observer, its planned click). The list is saved beside
+the data before the first flip (:func:`write_trial_list`); resuming walks it on from the
+first trial without a record (:func:`remaining_schedule`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from stimuli.categories import CATEGORIES, NO_RESPONSE
+from stimuli.design import ExperimentDesign
+from stimuli.errors import LabInputError
+from stimuli.manifest import ManifestEntry
+
+#: How many times a flagged trial is re-run (at the end of its block).
+MAX_RERUNS = 1
+
+
+@dataclass(frozen=True)
+class PlannedTrial:
+    """One row of the trial list."""
+
+    trial: int  #: 1-based position in the session
+    block: int  #: 1-based block
+    image: str  #: file relative to the stimulus set
+    sha256: str
+    category: str
+    condition: str
+    mask_seed: int  #: seed of this trial's 1/f mask
+    simulated_response: str = ""  #: simulated observer's planned click ('' if none planned)
+
+
+TRIAL_LIST_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(PlannedTrial))
+
+
+def _child_seed(seed: int, *keys: int) -> int:
+    """A 63-bit seed derived from ``seed`` and ``keys`` (stable across numpy versions)."""
+    state = np.random.SeedSequence([seed, *keys]).generate_state(1, dtype=np.uint64)
+    return int(state[0]) & ((1 << 63) - 1)
+
+
+def simulated_choice(category: str, accuracy: float, rng: np.random.Generator) -> str:
+    """The simulated observer's answer: ``category`` with probability ``accuracy``,
+    otherwise one of the 15 other classes or no click (``na``), equally likely."""
+    if rng.random() < accuracy:
+        return category
+    others = [c for c in CATEGORIES if c != category] + [NO_RESPONSE]
+    return others[int(rng.integers(len(others)))]
+
+
+def build_trial_list(
+    entries: Sequence[ManifestEntry],
+    design: ExperimentDesign,
+    seed: int,
+    *,
+    n_trials: int | None = None,
+    block_size: int | None = None,
+    simulate_accuracy: float | None = None,
+) -> list[PlannedTrial]:
+    """Shuffle ``entries`` with ``seed`` and plan the session.
+
+    ``n_trials`` keeps the first N of the shuffled order (default: every entry);
+    ``block_size`` defaults to the design's. With ``simulate_accuracy`` each trial gets the
+    simulated observer's planned click, drawn from its own seeded generator.
+    """
+    if not entries:
+        raise LabInputError("the stimulus set has no images; rebuild it")
+    wrong = sorted({e.experiment for e in entries} - {design.name})
+    if wrong:
+        raise LabInputError(
+            f"the stimulus set is for {wrong[0]!r}, not {design.name!r}: pass --experiment "
+            f"{wrong[0]} or another --stimuli folder"
+        )
+    block_size = design.block_size if block_size is None else block_size
+    if block_size < 1:
+        raise LabInputError(f"block size must be at least 1, not {block_size}")
+    if n_trials is not None and not 1 <= n_trials <= len(entries):
+        raise LabInputError(
+            f"--trials {n_trials}: the stimulus set has {len(entries)} images; "
+            f"use 1 to {len(entries)}"
+        )
+    if simulate_accuracy is not None and not 0.0 <= simulate_accuracy <= 1.0:
+        raise LabInputError(
+            f"--simulate-observer {simulate_accuracy}: accuracy must be between 0 and 1"
+        )
+    rng = np.random.default_rng(_child_seed(seed, 0))
+    order = rng.permutation(len(entries))
+    if n_trials is not None:
+        order = order[:n_trials]
+    trials = []
+    for position, index in enumerate(order, start=1):
+        entry = entries[int(index)]
+        planned = ""
+        if simulate_accuracy is not None:
+            sim_rng = np.random.default_rng(_child_seed(seed, 2, position))
+            planned = simulated_choice(entry.category, simulate_accuracy, sim_rng)
+        trials.append(PlannedTrial(
+            trial=position,
+            block=(position - 1) // block_size + 1,
+            image=entry.file,
+            sha256=entry.sha256,
+            category=entry.category,
+            condition=entry.condition,
+            mask_seed=_child_seed(seed, 1, position),
+            simulated_response=planned,
+        ))
+    return trials
+
+
+def practice_list(
+    entries: Sequence[ManifestEntry], seed: int, n: int, *,
+    simulate_accuracy: float | None = None,
+) -> list[PlannedTrial]:
+    """``n`` practice trials drawn (with replacement past the set size) from ``entries``.
+
+    Practice uses its own generator, so it never changes the main trial order.
+    """
+    rng = np.random.default_rng(_child_seed(seed, 3))
+    picks = rng.choice(len(entries), size=n, replace=n > len(entries))
+    out = []
+    for i, index in enumerate(picks, start=1):
+        entry = entries[int(index)]
+        planned = ""
+        if simulate_accuracy is not None:
+            planned = simulated_choice(entry.category, simulate_accuracy,
+                                       np.random.default_rng(_child_seed(seed, 4, i)))
+        out.append(PlannedTrial(i, 0, entry.file, entry.sha256, entry.category,
+                                entry.condition, _child_seed(seed, 5, i), planned))
+    return out
+
+
+def write_trial_list(path: str | Path, trials: Iterable[PlannedTrial]) -> None:
+    """Write the list as TSV; refuses an existing file (never overwrite)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        raise LabInputError(f"{path}: already exists; resume with --resume")
+    with open(path, "x", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=TRIAL_LIST_COLUMNS, delimiter="\t",
+                                lineterminator="\n")
+        writer.writeheader()
+        for t in trials:
+            writer.writerow(asdict(t))
+
+
+def read_trial_list(path: str | Path) -> list[PlannedTrial]:
+    """Read a list written by :func:`write_trial_list`."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabInputError(f"{path}: no trial list to resume; start without --resume")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        if tuple(reader.fieldnames or ()) != TRIAL_LIST_COLUMNS:
+            raise LabInputError(f"{path}: not a trial list of this program")
+        return [PlannedTrial(
+            trial=int(r["trial"]), block=int(r["block"]), image=r["image"],
+            sha256=r["sha256"], category=r["category"], condition=r["condition"],
+            mask_seed=int(r["mask_seed"]), simulated_response=r["simulated_response"] or "",
+        ) for r in reader]
+
+
+@dataclass(frozen=True)
+class ScheduledTrial:
+    """A trial to run: the planned trial and whether this run is a re-run."""
+
+    planned: PlannedTrial
+    rerun: bool = False
+
+
+def reruns_due(
+    block_trials: Sequence[PlannedTrial], rows: Sequence[Mapping[str, str]]
+) -> list[PlannedTrial]:
+    """Trials of a block whose every record is flagged and that have re-runs left."""
+    records: dict[int, list[bool]] = {}
+    for row in rows:
+        records.setdefault(int(row["trial"]), []).append(row["flagged"] == "1")
+    return [t for t in block_trials
+            if t.trial in records and all(records[t.trial])
+            and len(records[t.trial]) <= MAX_RERUNS]
+
+
+def remaining_schedule(
+    trials: Sequence[PlannedTrial], rows: Sequence[Mapping[str, str]], block: int
+) -> list[ScheduledTrial]:
+    """What is left to run of ``block`` given the recorded ``rows``.
+
+    The block's trials without any record come first, in list order, then re-runs of its
+    flagged trials (a re-run that was recorded is not repeated). Pure: the session calls
+    it at the start of every block and again for the re-runs, so a resumed session does
+    exactly what the interrupted one had left.
+    """
+    done = {int(r["trial"]) for r in rows}
+    block_trials = [t for t in trials if t.block == block]
+    todo = [ScheduledTrial(t) for t in block_trials if t.trial not in done]
+    if todo:
+        return todo
+    return [ScheduledTrial(t, rerun=True) for t in reruns_due(block_trials, rows)]
+
+
+def blocks_of(trials: Sequence[PlannedTrial]) -> list[int]:
+    """The block numbers in order."""
+    return sorted({t.block for t in trials})

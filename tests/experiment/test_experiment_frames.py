@@ -1,0 +1,78 @@
+"""Frame arithmetic and the refresh-rate refusals (pure, no window)."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiment.frames import (
+    Durations,
+    check_rate,
+    frames_for,
+    is_whole_frames,
+    phase_timing,
+    plan_frames,
+)
+from stimuli.errors import LabInputError
+
+
+@pytest.mark.parametrize(("ms", "rate", "frames"), [
+    (200, 60, 12), (200, 120, 24), (300, 60, 18), (300, 120, 36), (1500, 60, 90),
+    (1500, 120, 180), (200, 100, 20),
+])
+def test_frames_for_whole_durations(ms: float, rate: float, frames: int) -> None:
+    assert is_whole_frames(ms, rate)
+    assert frames_for(ms, rate) == frames
+
+
+@pytest.mark.parametrize("rate", [60, 120, 59.999, 120.0001])
+def test_plan_frames_accepts_60_and_120_hz(rate: float) -> None:
+    plan = plan_frames(Durations(), rate)
+    assert (plan.image, plan.mask) == ((12, 12) if round(rate) == 60 else (24, 24))
+    assert plan.response == round(1.5 * rate)
+
+
+@pytest.mark.parametrize(("rate", "words"), [
+    (144, ["image 200 ms is 28.80 frames", "fixation 300 ms is 43.20"]),
+    (165, ["fixation 300 ms is 49.50 frames", "response 1500 ms is 247.50"]),
+    (75, ["fixation 300 ms is 22.50 frames", "response 1500 ms is 112.50"]),
+])
+def test_plan_frames_refuses_rates_without_whole_frames(rate: float, words: list[str]
+                                                        ) -> None:
+    with pytest.raises(LabInputError) as err:
+        plan_frames(Durations(), rate)
+    message = str(err.value)
+    assert "\n" not in message and "not a whole number of frames" in message
+    assert message.startswith(f"at {rate} Hz")
+    assert all(w in message for w in words)
+    assert ("response" in message) == (rate != 144)  # 1500 ms is 216 frames at 144 Hz
+    assert ("image" in message) == (rate == 144)  # 200 ms: 33 frames at 165, 15 at 75
+
+
+def test_rate_within_one_percent_of_profile() -> None:
+    assert check_rate(119.0, 120.0)
+    assert check_rate(121.1, 120.0)
+    with pytest.raises(LabInputError, match="differs from the display profile's 120 Hz"):
+        check_rate(118.5, 120.0)
+    assert check_rate(60.0, 120.0, allow_mismatch=True) is False
+
+
+def test_phase_timing_counts_a_late_flip_as_extra_frames() -> None:
+    period = 1 / 60
+    on_time = [i * period for i in range(12)]
+    timing = phase_timing(on_time, 12 * period, period)
+    assert (timing.frames_shown, timing.dropped) == (12, 0)
+    late = [*on_time[:5], *(t + period for t in on_time[5:])]
+    timing = phase_timing(late, 13 * period, period)
+    assert (timing.frames_shown, timing.dropped) == (13, 1)
+    assert timing.max_interval_s == pytest.approx(2 * period)
+
+
+def test_durations_parse_and_errors() -> None:
+    d = Durations.parse("response=600, iti=100")
+    assert (d.response, d.iti, d.image) == (600, 100, 200)
+    with pytest.raises(LabInputError, match="unknown phase 'blank'"):
+        Durations.parse("blank=10")
+    with pytest.raises(LabInputError, match="not phase=milliseconds"):
+        Durations.parse("image=fast")
+    with pytest.raises(LabInputError, match="must be positive"):
+        Durations.parse("image=0")

@@ -1,0 +1,206 @@
+"""Whole sessions in a real PsychoPy window under Xvfb, clicked by the simulated observer
+(real X mouse events through xdotool), run through the real launcher in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotool, run_cli
+
+from experiment.bids import session_paths
+from experiment.trial_list import read_trial_list
+from results.schema import HUMAN_FILE_COLUMNS
+from results.trial_file import read_rows
+from stimuli.manifest import MANIFEST_NAME, sha256_file
+
+pytestmark = [needs_display, needs_xdotool, pytest.mark.display, pytest.mark.slow]
+
+
+def session_args(stimuli: Path, data: Path, *extra: str, observer: str = "sim-01",
+                 trials: int = 16) -> list[str]:
+    return ["--experiment", "cue-conflict", "--stimuli", str(stimuli), "--observer",
+            observer, "--session", "1", "--data", str(data), "--trials", str(trials),
+            "--block-size", "8", "--simulate-observer", "0.5", "--seed", "3",
+            "--durations", TEST_DURATIONS, "--windowed", *extra]
+
+
+def check_rows(rows: list[dict[str, str]], plan_path: Path) -> None:
+    """Row by row: each planned trial recorded once unflagged (a flagged record is
+    followed by its re-run), frames shown = planned, response = the planned click."""
+    plan = {t.trial: t for t in read_trial_list(plan_path)}
+    by_trial: dict[int, list[dict[str, str]]] = {}
+    for row in rows:
+        by_trial.setdefault(int(row["trial"]), []).append(row)
+    assert sorted(by_trial) == sorted(plan), "a trial was lost"
+    for trial, records in by_trial.items():
+        assert len(records) <= 2, f"trial {trial} repeated"
+        if len(records) == 2:
+            assert records[0]["flagged"] == "1", f"trial {trial} repeated without a flag"
+        for row in records:
+            t = plan[trial]
+            assert (row["image"], row["sha256"], row["category"]) == (
+                t.image, t.sha256, t.category)
+            assert row["block"] == str(t.block)
+            assert row["correct"] == ("1" if row["response"] == row["category"] else "0")
+            assert row["response"] == t.simulated_response, f"trial {trial}: click lost"
+            if row["response"] == "na":
+                assert row["rt"] == "n/a"
+            else:
+                assert 0.1 < float(row["rt"]) < 0.6
+            assert row["image_frames_planned"] == row["mask_frames_planned"] == "3"
+            if row["flagged"] == "0":
+                assert row["image_frames_shown"] == row["mask_frames_shown"] == "3"
+                # mask onset - image onset: 3 image frames + 1 blank at (virtual) 60 Hz
+                assert abs(float(row["image_duration_ms"]) - 4000 / 60) < 2.0
+            late = float(row["max_frame_interval_ms"]) > 1.5 * 1000 / 60
+            assert late == (int(row["dropped_frames"]) > 0)
+
+
+def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = run_cli(*session_args(stimulus_set, data, "--practice", "1"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    paths = session_paths(data, "sim-01", 1, "cue-conflict")
+    rows = read_rows(paths.trials)
+    assert tuple(rows[0]) == HUMAN_FILE_COLUMNS
+    assert all(r["observer"] == "sim-01" and r["session"] == "1" for r in rows)
+    assert all(r["block"] in ("1", "2") for r in rows)  # the practice trial is not saved
+    check_rows(rows, paths.trial_list)
+    responses = {r["response"] for r in rows}
+    assert "na" in responses and any(r["correct"] == "0" and r["response"] != "na"
+                                     for r in rows)  # seed 3: wrong clicks and no click
+    meta = json.loads(paths.sidecar.read_text())
+    assert meta["virtual_display"] is True and meta["refresh_rate_hz"] == 60
+    assert meta["measured_refresh_rate_hz"] > 60  # Xvfb flips are not locked
+    assert meta["seed"] == 3 and meta["simulated_observer"] == {"accuracy": 0.5}
+    assert meta["stimuli"]["manifest_sha256"] == sha256_file(stimulus_set / MANIFEST_NAME)
+    assert meta["software"]["psychopy"].startswith("20")
+    assert meta["frames"]["image"] == 3 and meta["image_px"] == 224
+    assert set(meta["columns"]) == set(HUMAN_FILE_COLUMNS)
+    log = paths.log.read_text()
+    assert "pre-flight passed" in log and "virtual display" in log
+    assert "block 1 done" in log and "session complete" in log
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_kill_then_resume_loses_and_repeats_nothing(stimulus_set: Path, tmp_path: Path,
+                                                    how: signal.Signals) -> None:
+    data = tmp_path / "data"
+    args = session_args(stimulus_set, data, trials=16)
+    paths = session_paths(data, "sim-01", 1, "cue-conflict")
+    proc = subprocess.Popen([sys.executable, str(REPO / "run_experiment.py"), *args],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            if paths.trials.is_file() and len(read_rows(paths.trials)) >= 5:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the session ended before it could be killed"
+        os.kill(proc.pid, how)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if how == signal.SIGINT:
+        assert proc.returncode == 130 and "continue with --resume" in err
+        assert "Traceback" not in err
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    killed = read_rows(paths.trials)
+    assert 5 <= len(killed) < 16
+    plan_bytes = paths.trial_list.read_bytes()
+
+    again = run_cli(*args)
+    assert again.returncode == 2 and "--resume" in again.stderr  # never overwritten
+    assert read_rows(paths.trials) == killed
+
+    resumed = run_cli(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    rows = read_rows(paths.trials)
+    assert rows[: len(killed)] == killed  # nothing recorded was touched
+    assert paths.trial_list.read_bytes() == plan_bytes
+    check_rows(rows, paths.trial_list)
+    assert len(json.loads(paths.sidecar.read_text())["resumed"]) == 1
+
+
+def test_rate_without_whole_frames_refused_before_any_trial(stimulus_set: Path,
+                                                            tmp_path: Path) -> None:
+    profile = json.loads((REPO / "experiment/profiles/lab.json").read_text())
+    profile.update(name="fast144", refresh_hz=144, virtual_rate_hz=144)
+    path = tmp_path / "fast144.json"
+    path.write_text(json.dumps(profile))
+    data = tmp_path / "data"
+    result = run_cli(*session_args(stimulus_set, data, "--display", str(path)))
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "at 144 Hz" in errors[0] and "image 50 ms is 7.20 frames" in errors[0]
+    assert "Traceback" not in result.stderr
+    paths = session_paths(data, "sim-01", 1, "cue-conflict")
+    assert not paths.trials.exists() and not paths.trial_list.exists()
+
+
+def test_escape_confirm_saves_and_exits_then_resume(stimulus_set: Path, tmp_path: Path
+                                                     ) -> None:
+    data = tmp_path / "data"
+    args = session_args(stimulus_set, data, observer="esc-01")
+    paths = session_paths(data, "esc-01", 1, "cue-conflict")
+    proc = subprocess.Popen([sys.executable, str(REPO / "run_experiment.py"), *args],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+                paths.trials.is_file() and len(read_rows(paths.trials)) >= 3):
+            time.sleep(0.05)
+        subprocess.run(["xdotool", "key", "Escape"], check=True)
+        while proc.poll() is None and time.monotonic() < deadline:
+            subprocess.run(["xdotool", "key", "y"], check=True)
+            time.sleep(0.3)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "stopped (continue with --resume)" in out
+    stopped = read_rows(paths.trials)
+    assert 3 <= len(stopped) < 16
+    assert "escape pressed" in paths.log.read_text()
+    resumed = run_cli(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    check_rows(read_rows(paths.trials), paths.trial_list)
+
+
+def test_gamma_profile_on_a_display_without_gamma_ramp_degrades(stimulus_set: Path,
+                                                                 tmp_path: Path) -> None:
+    profile = json.loads((REPO / "experiment/profiles/lab.json").read_text())
+    profile.update(name="gamma22", gamma=2.2)
+    path = tmp_path / "gamma22.json"
+    path.write_text(json.dumps(profile))
+    data = tmp_path / "data"
+    result = run_cli(*session_args(stimulus_set, data, "--display", str(path), trials=2))
+    assert result.returncode == 0, result.stderr[-2000:]
+    meta = json.loads(session_paths(data, "sim-01", 1, "cue-conflict").sidecar.read_text())
+    assert meta["gamma_requested"] == 2.2 and meta["gamma_loaded"] is False
+    assert any("WITHOUT gamma correction" in w for w in meta["warnings"])
+
+
+def test_check_command_runs_the_preflight_and_writes_nothing(stimulus_set: Path) -> None:
+    before = sorted(p.name for p in stimulus_set.iterdir())
+    result = run_cli("check", "--experiment", "cue-conflict", "--stimuli", str(stimulus_set),
+                     "--windowed")
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout.splitlines()
+    assert any(line.startswith("stimuli: 48 files") for line in out)
+    assert out[-1] == "pre-flight passed"
+    assert "frames: fixation 18, image 12, mask 12, response 90, iti 18" in out
+    assert any(line.startswith("warning: virtual display") for line in out)
+    assert sorted(p.name for p in stimulus_set.iterdir()) == before

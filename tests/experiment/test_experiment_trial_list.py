@@ -1,0 +1,116 @@
+"""The trial list: a pure, seeded function of manifest + design; resume schedule."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from experiment.trial_list import (
+    build_trial_list,
+    practice_list,
+    read_trial_list,
+    remaining_schedule,
+    simulated_choice,
+    write_trial_list,
+)
+from stimuli.categories import CATEGORIES, NO_RESPONSE
+from stimuli.design import load_experiment
+from stimuli.errors import LabInputError
+from stimuli.manifest import ManifestEntry
+
+
+def entries(n: int = 48, experiment: str = "cue-conflict") -> list[ManifestEntry]:
+    return [ManifestEntry(file=f"img{i:03d}.png", sha256=f"{i:064x}", experiment=experiment,
+                          condition="0", category=CATEGORIES[i % 16], source=f"s{i}.png",
+                          seed=i, width=224, height=224) for i in range(n)]
+
+
+DESIGN = load_experiment("cue-conflict")
+
+
+def test_same_seed_same_list_other_seed_other_order() -> None:
+    a = build_trial_list(entries(), DESIGN, 7)
+    assert a == build_trial_list(entries(), DESIGN, 7)
+    b = build_trial_list(entries(), DESIGN, 8)
+    assert [t.image for t in a] != [t.image for t in b]
+    assert sorted(t.image for t in a) == sorted(e.file for e in entries())
+    assert [t.trial for t in a] == list(range(1, 49))
+    assert len({t.mask_seed for t in a}) == 48
+
+
+def test_blocks_and_first_n_trials() -> None:
+    full = build_trial_list(entries(), DESIGN, 1, block_size=10)
+    assert [t.block for t in full] == [i // 10 + 1 for i in range(48)]
+    assert build_trial_list(entries(), DESIGN, 1, n_trials=16, block_size=10) == full[:16]
+    assert {t.block for t in build_trial_list(entries(), DESIGN, 1)} == {1}  # design: 160
+
+
+def test_refusals() -> None:
+    with pytest.raises(LabInputError, match="stimulus set is for 'contrast'"):
+        build_trial_list(entries(experiment="contrast"), DESIGN, 1)
+    with pytest.raises(LabInputError, match="--trials 49: the stimulus set has 48"):
+        build_trial_list(entries(), DESIGN, 1, n_trials=49)
+    with pytest.raises(LabInputError, match="between 0 and 1"):
+        build_trial_list(entries(), DESIGN, 1, simulate_accuracy=1.5)
+
+
+def test_simulated_choice_rate_and_alternatives() -> None:
+    rng = np.random.default_rng(0)
+    answers = [simulated_choice("cat", 0.7, rng) for _ in range(4000)]
+    counts = Counter(answers)
+    assert 0.67 < counts["cat"] / 4000 < 0.73
+    assert set(counts) == set(CATEGORIES) | {NO_RESPONSE}
+    assert all(simulated_choice("cat", 0.0, rng) != "cat" for _ in range(200))
+
+
+def test_simulated_plan_is_seeded_and_independent_of_order_seed() -> None:
+    plan = build_trial_list(entries(), DESIGN, 3, simulate_accuracy=0.5)
+    assert plan == build_trial_list(entries(), DESIGN, 3, simulate_accuracy=0.5)
+    plain = build_trial_list(entries(), DESIGN, 3)
+    assert [t.image for t in plan] == [t.image for t in plain]
+    assert all(t.simulated_response == "" for t in plain)
+    hits = sum(t.simulated_response == t.category for t in plan)
+    assert 10 < hits < 38
+
+
+def test_practice_does_not_touch_main_order() -> None:
+    practice = practice_list(entries(), 3, 5)
+    assert len(practice) == 5 and all(t.block == 0 for t in practice)
+    assert len(practice_list(entries(4), 3, 10)) == 10  # with replacement
+
+
+def test_write_read_round_trip_never_overwrites(tmp_path: Path) -> None:
+    plan = build_trial_list(entries(), DESIGN, 5, simulate_accuracy=0.9, block_size=16)
+    path = tmp_path / "x_trials.tsv"
+    write_trial_list(path, plan)
+    assert read_trial_list(path) == plan
+    with pytest.raises(LabInputError, match="already exists"):
+        write_trial_list(path, plan[:1])
+    assert read_trial_list(path) == plan
+
+
+def row(trial: int, flagged: bool = False) -> dict[str, str]:
+    return {"trial": str(trial), "flagged": "1" if flagged else "0"}
+
+
+def test_remaining_schedule_resumes_at_first_unrun_trial() -> None:
+    plan = build_trial_list(entries(), DESIGN, 5, block_size=16)
+    rows = [row(t.trial) for t in plan[:20]]
+    assert remaining_schedule(plan, rows, 1) == []
+    todo = remaining_schedule(plan, rows, 2)
+    assert [s.planned.trial for s in todo] == list(range(21, 33))
+    assert not any(s.rerun for s in todo)
+
+
+def test_flagged_trials_rerun_once_at_block_end() -> None:
+    plan = build_trial_list(entries(), DESIGN, 5, block_size=16)
+    rows = [row(t.trial, flagged=t.trial in (3, 9)) for t in plan[:15]]
+    assert [s.planned.trial for s in remaining_schedule(plan, rows, 1)] == [16]
+    rows.append(row(16))
+    reruns = remaining_schedule(plan, rows, 1)
+    assert [(s.planned.trial, s.rerun) for s in reruns] == [(3, True), (9, True)]
+    rows += [row(3, flagged=True), row(9)]  # a re-run that is flagged again is kept
+    assert remaining_schedule(plan, rows, 1) == []
