@@ -9,6 +9,7 @@ original ID stays in the ``observer`` column and in ``sub-<label>/observer.json`
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,3 +112,79 @@ def claim_label(paths: SessionPaths, observer: str) -> None:
             fh.write("\n")
     except FileExistsError:  # claimed concurrently: check again
         claim_label(paths, observer)
+
+
+# -- dataset-level files -------------------------------------------------------------------
+BIDS_VERSION = "1.10.0"
+#: Our own files inside the subject folders, which BIDS does not define.
+BIDS_IGNORE = ("*_trials.tsv", "*_log.txt", "*.torn", f"sub-*/{OBSERVER_FILE}")
+
+_README = """\
+# Behavioural data: object recognition under image degradations
+
+Trials recorded with vision-generalisation-lab, which runs the experiments of
+Geirhos et al. (2018), "Generalisation in humans and deep neural networks"
+(NeurIPS 31, arXiv:1808.08750).
+
+Each `sub-<label>/ses-<n>/beh/*_beh.tsv` holds one row per trial, written the moment
+the observer answered; the JSON sidecar beside it describes every column and records the
+display, the seed, the stimulus set (manifest sha256) and the software versions.
+`*_trials.tsv` (the planned trial order) and `*_log.txt` (the session log) are kept
+beside the data and listed in `.bidsignore`.
+"""
+
+
+def _create(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless it exists (never overwrite); True if written."""
+    try:
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except FileExistsError:
+        return False
+    return True
+
+
+def ensure_dataset_files(data_dir: str | Path, observer: str, software: str) -> None:
+    """Make ``data_dir`` a valid BIDS dataset and list ``observer`` in participants.tsv.
+
+    Existing files are never rewritten: ``dataset_description.json``, ``README`` and
+    ``.bidsignore`` are created once; a participant row is appended only when the
+    observer's ``sub-<label>`` is not listed yet.
+    """
+    root = Path(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    description = {
+        "Name": "Object recognition under image degradations (Geirhos et al. 2018 paradigm)",
+        "BIDSVersion": BIDS_VERSION,
+        "DatasetType": "raw",
+        "GeneratedBy": [{"Name": "vision-generalisation-lab", "Version": software}],
+        "HowToAcknowledge": "Cite Geirhos et al. (2018), NeurIPS 31, arXiv:1808.08750.",
+    }
+    _create(root / "dataset_description.json", json.dumps(description, indent=2) + "\n")
+    _create(root / "README", _README)
+    _create(root / ".bidsignore", "\n".join(BIDS_IGNORE) + "\n")
+    _create(root / "participants.json", json.dumps({
+        "participant_id": {"Description": "BIDS subject label (observer ID without - and _)"},
+        "observer": {"Description": "observer ID as typed at the session start"},
+    }, indent=2) + "\n")
+    participants = root / "participants.tsv"
+    _create(participants, "participant_id\tobserver\n")
+    label = f"sub-{subject_label(observer)}"
+    listed = {line.split("\t", 1)[0]
+              for line in participants.read_text(encoding="utf-8").splitlines()[1:]}
+    if label not in listed:
+        with open(participants, "a", encoding="utf-8") as fh:
+            fh.write(f"{label}\t{observer}\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def bids_column_entries(descriptions: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Sidecar entries ``{column: {"Description": ...}}`` as BIDS defines them (``rt``
+    also gets its unit)."""
+    entries = {name: {"Description": text} for name, text in descriptions.items()}
+    if "rt" in entries:
+        entries["rt"]["Units"] = "s"
+    return entries

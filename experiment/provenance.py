@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("psychopy", "pyglet", "numpy", "scipy", "pillow")
+PACKAGES = ("vision-generalisation-lab", "psychopy", "pyglet", "numpy", "scipy", "pillow")
 
 
 def software_versions() -> dict[str, str]:

@@ -21,9 +21,11 @@ from typing import Any
 
 from experiment.bids import (
     SessionPaths,
+    bids_column_entries,
     check_observer_id,
     check_session,
     claim_label,
+    ensure_dataset_files,
     session_paths,
 )
 from experiment.frames import Durations
@@ -95,6 +97,10 @@ class SessionOutcome:
     completed: bool  #: False when the experimenter quit with Escape
 
 
+def _own_version() -> str:
+    return software_versions().get("vision-generalisation-lab", "unknown")
+
+
 def plan_session(config: SessionConfig) -> SessionPlan:
     """Check the inputs and settle the trial list (saved or rebuilt); no window."""
     check_observer_id(config.observer)
@@ -122,6 +128,7 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     entries = read_manifest(config.stimuli)
     manifest_sha = sha256_file(Path(config.stimuli) / MANIFEST_NAME)
     claim_label(paths, config.observer)
+    ensure_dataset_files(config.data, config.observer, _own_version())
 
     if config.resume:
         try:
@@ -180,7 +187,7 @@ def run_record(display: dict[str, Any]) -> dict[str, Any]:
 def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                 ) -> dict[str, Any]:
     """The JSON sidecar of a new session (BIDS-style, plus provenance)."""
-    return {
+    meta = {
         "TaskName": plan.design.name, "experiment": plan.design.name,
         "observer": config.observer, "session": config.session, "seed": plan.seed,
         "n_trials": len(plan.trials),
@@ -197,6 +204,11 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
         **run,
         "columns": column_descriptions(HUMAN_FILE_COLUMNS),
     }
+    # BIDS describes columns as top-level keys; where a column shares its name with a
+    # session fact (experiment, observer, session) the fact stays and the description
+    # is under "columns".
+    columns = bids_column_entries(column_descriptions(HUMAN_FILE_COLUMNS))
+    return {**meta, **{k: v for k, v in columns.items() if k not in meta}}
 
 
 def _add_log_file(path: Path) -> logging.Handler:
