@@ -4,7 +4,7 @@ Three rules aggregate the softmax probabilities of the ImageNet classes that map
 of the 16 entry-level classes (:data:`stimuli.categories.IMAGENET_INDICES`):
 
 * ``sum``: the sum of the mapped probabilities (the 2018 paper; reproduces its numbers).
-  Classes with many ImageNet members (dog: 110, bird: 52) collect more mass.
+  Classes with many ImageNet members (dog: 109, bird: 49) collect more mass.
 * ``mean``: the mean of the mapped probabilities (model-vs-human's default). Every class
   is weighed as if it had one member: ``mean = sum / n_members``.
 * ``max``: the largest mapped probability (the 2017 rule): the response is the class of
@@ -18,7 +18,7 @@ Example
 -------
 >>> import numpy as np
 >>> probs = np.full((1, 1000), 0.5 / 793)           # 793 unmapped classes share 0.5
->>> probs[0, list(IMAGENET_INDICES["dog"])] = 0.3 / 110
+>>> probs[0, list(IMAGENET_INDICES["dog"])] = 0.3 / 109
 >>> probs[0, 499] = 0.2                              # knife
 >>> decide(probs, "sum").responses()
 ['dog']

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 from torch.utils.data import DataLoader, Dataset
-from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
@@ -40,9 +41,11 @@ def fit_to_input(image: torch.Tensor, pre: Preprocessing) -> torch.Tensor:
 
 
 def read_image(path: str | Path) -> torch.Tensor:
-    """Decode an image file to 8-bit RGB, CxHxW (grey files get three equal channels)."""
-    data = torch.frombuffer(bytearray(Path(path).read_bytes()), dtype=torch.uint8)
-    return decode_image(data, mode=ImageReadMode.RGB)
+    """Decode an image file with Pillow to 8-bit RGB, CxHxW (grey files get three equal
+    channels)."""
+    with Image.open(path) as image:
+        pixels = np.array(image.convert("RGB"))  # a writable copy
+    return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()
 
 
 def shard_positions(n: int, rank: int, world: int) -> list[int]:

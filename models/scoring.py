@@ -286,11 +286,11 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     team.agree(verify)
 
     # Rank 0 first: a download lands in the cache once, and its failure stops everyone.
-    built = team.agree(lambda: build_model(spec, opts.weights, seed=opts.seed),
-                       leader_only=True)
-    if not team.leader:
-        built = team.agree(lambda: build_model(spec, opts.weights, seed=opts.seed))
-    model, weights_text = built
+    def build() -> tuple[nn.Module, str]:
+        return build_model(spec, opts.weights, seed=opts.seed)
+
+    first = team.agree(build, leader_only=True)
+    model, weights_text = team.agree(build if first is None else lambda: first)
     model, fused = prepare_model(model, team.device, opts.fuse)
     dtype = autocast_dtype(opts.precision, team.device)
     if team.device.type == "cuda":
