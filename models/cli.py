@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
                         "max (2017) [sum]")
     s.add_argument("--session", type=int, default=1, help="session number [1]")
     s.add_argument("--batch-size", type=int, default=None,
-                   help="images per batch and rank [64 on CPU, 256 on CUDA]")
+                   help="images per batch and rank [32 on CPU, 256 on CUDA]")
     s.add_argument("--device", choices=DEVICES, default="auto", help="[auto]")
     s.add_argument("--workers", type=int, default=None,
                    help="loader processes per rank [chosen for the machine]")

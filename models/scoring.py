@@ -72,7 +72,8 @@ class ScoreResult:
 
 # -- choices made for the device ---------------------------------------------------------
 def auto_batch_size(device: torch.device) -> int:
-    return 256 if device.type == "cuda" else 64
+    """256 on CUDA; 32 on CPU (resnet50 on 2 cores: 32 was faster than 16 and 64)."""
+    return 256 if device.type == "cuda" else 32
 
 
 def available_cores() -> int:

@@ -73,7 +73,7 @@ def test_sidecar_describes_the_run(scored_demo, demo_set):
     assert meta["preprocessing"]["scale"] == 255.0
     assert meta["device"] == "cpu" and meta["dtype"] == "float32"
     assert meta["manifest_sha256"] == sha256_file(demo_set / MANIFEST_NAME)
-    assert meta["torch"] == torch.__version__ and meta["batch_size"] == 64
+    assert meta["torch"] == torch.__version__ and meta["batch_size"] == 32
     assert meta["n_images"] == 49 and set(meta["columns"]) == set(DNN_FILE_COLUMNS)
 
 
@@ -115,7 +115,7 @@ def test_the_three_rules_differ_as_documented_on_real_outputs(lite0_logits):
 
 def test_scoring_is_deterministic_on_cpu(scored_demo, demo_set, tmp_path, run_score):
     assert run_score("--model", "efficientnet_lite0", "--stimuli", demo_set,
-                     "--out", tmp_path, "--batch-size", "64") == 0
+                     "--out", tmp_path) == 0
     again = tmp_path / "cue-conflict" / "efficientnet_lite0_sum_ses-1.tsv"
     assert again.read_bytes() == scored_demo.read_bytes()
 
