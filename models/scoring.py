@@ -4,8 +4,9 @@ The run, in order (every step before the first row is written can refuse with on
 
 1. read the manifest; refuse outputs that exist already;
 2. check every file's sha256 against the manifest (sharded over ranks);
-3. build the network with its weights; fold batch norms into convolutions, move it to
-   the device, ``channels_last``;
+3. build the network with its weights and make it fast (:mod:`models.acceleration`:
+   batch norms folded, oneDNN on the CPU where every layer supports it, else
+   ``channels_last``);
 4. create the trial file(s) with their JSON sidecar;
 5. stream batches (DataLoader workers decode, the device normalises), ``inference_mode``,
    bf16/fp16 autocast on CUDA, one batch kept in flight on CUDA while the previous one is
@@ -34,6 +35,7 @@ import torchvision
 from torch import nn
 from tqdm import tqdm
 
+from models.acceleration import prepare_model
 from models.decision import Decisions, decide_logits
 from models.distributed import Team, join
 from models.loading import StimulusDataset, make_loader, normalise, shard_positions
@@ -103,26 +105,6 @@ def autocast_dtype(choice: str, device: torch.device) -> torch.dtype | None:
     return torch.bfloat16 if choice == "bf16" else torch.float16
 
 
-def prepare_model(model: nn.Module, device: torch.device, fuse: bool) -> tuple[nn.Module, bool]:
-    """Eval mode, batch norms folded into the preceding convolutions (when the network can
-    be traced and has such pairs), on ``device`` in ``channels_last``."""
-    model = model.eval()
-    fused = False
-    if fuse:
-        n_bn = sum(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
-        try:
-            from torch.fx.experimental.optimization import fuse as fx_fuse
-
-            candidate = fx_fuse(model)
-            left = sum(isinstance(m, nn.modules.batchnorm._BatchNorm)
-                       for m in candidate.modules())
-            if left < n_bn:
-                model, fused = candidate, True
-        except Exception as err:  # untraceable networks simply run unfused
-            log.info("batch-norm folding skipped (%s: %s)", type(err).__name__, err)
-    return model.to(device).to(memory_format=torch.channels_last), fused
-
-
 # -- the sidecar -------------------------------------------------------------------------
 def _code_version() -> dict[str, str]:
     info = {}
@@ -150,7 +132,7 @@ def _program() -> str:
 def _sidecar(
     opts: ScoreOptions, spec: ModelSpec, pre: Preprocessing, weights: str, team: Team,
     *, experiment: str, n_images: int, batch_size: int, workers: int,
-    dtype: torch.dtype | None, fused: bool,
+    dtype: torch.dtype | None, optimisations: list[str],
 ) -> dict[str, Any]:
     device = str(team.device)
     if team.device.type == "cuda":
@@ -168,8 +150,7 @@ def _sidecar(
         "preprocessing": pre.as_dict(),
         "device": device,
         "dtype": "float32" if dtype is None else f"{str(dtype).removeprefix('torch.')} autocast",
-        "batch_norm_folded": fused,
-        "memory_format": "channels_last",
+        "optimisations": optimisations,
         "batch_size": batch_size,
         "world_size": team.world,
         "backend": team.backend or "single process",
@@ -292,7 +273,8 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
 
     first = team.agree(build, leader_only=True)
     model, weights_text = team.agree(build if first is None else lambda: first)
-    model, fused = prepare_model(model, team.device, opts.fuse)
+    model, optimisations = prepare_model(model, team.device, optimise=opts.fuse,
+                                         input_size=pre.input_size)
     dtype = autocast_dtype(opts.precision, team.device)
     if team.device.type == "cuda":
         torch.backends.cudnn.benchmark = True
@@ -305,7 +287,7 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
         for x in experiments:
             sidecar = _sidecar(opts, spec, pre, weights_text, team, experiment=x,
                                n_images=counts[x], batch_size=batch_size, workers=workers,
-                               dtype=dtype, fused=fused)
+                               dtype=dtype, optimisations=optimisations)
             files[x] = TrialFile.create(paths[x], DNN_FILE_COLUMNS, sidecar=sidecar)
         return _Writer(entries, files, spec.name, opts.session, opts.rule)
 
