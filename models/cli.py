@@ -63,8 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="files larger than the model's input: scale them (resize) or cut "
                         "the centre (centre-crop) [resize]")
     s.add_argument("--no-fuse", dest="fuse", action="store_false",
-                   help="run the network as built: no batch-norm folding, no oneDNN "
-                        "conversion on the CPU")
+                   help="run the network as built (no batch-norm folding)")
     s.add_argument("--seed", type=int, default=0, help="torch seed for --weights none [0]")
     s.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar")

@@ -28,7 +28,7 @@ class ScoreOptions:
     workers: int | None = None
     precision: str = "auto"
     resize: str | None = None  #: None: the model's own policy
-    fuse: bool = True  #: fold batch norms, oneDNN on CPU (models.acceleration)
+    fuse: bool = True  #: fold batch norms into convolutions (models.acceleration)
     seed: int = 0  #: torch seed for random weights
     progress: bool = True
 

@@ -4,9 +4,8 @@ The run, in order (every step before the first row is written can refuse with on
 
 1. read the manifest; refuse outputs that exist already;
 2. check every file's sha256 against the manifest (sharded over ranks);
-3. build the network with its weights and make it fast (:mod:`models.acceleration`:
-   batch norms folded, oneDNN on the CPU where every layer supports it, else
-   ``channels_last``);
+3. build the network with its weights; fold batch norms into convolutions, move it to
+   the device, ``channels_last`` (:mod:`models.acceleration`);
 4. create the trial file(s) with their JSON sidecar;
 5. stream batches (DataLoader workers decode, the device normalises), ``inference_mode``,
    bf16/fp16 autocast on CUDA, one batch kept in flight on CUDA while the previous one is
@@ -273,8 +272,7 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
 
     first = team.agree(build, leader_only=True)
     model, weights_text = team.agree(build if first is None else lambda: first)
-    model, optimisations = prepare_model(model, team.device, optimise=opts.fuse,
-                                         input_size=pre.input_size)
+    model, optimisations = prepare_model(model, team.device, optimise=opts.fuse)
     dtype = autocast_dtype(opts.precision, team.device)
     if team.device.type == "cuda":
         torch.backends.cudnn.benchmark = True
