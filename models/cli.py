@@ -88,6 +88,13 @@ def _list() -> None:
               f"{spec.default_weights}{tag}")
 
 
+def _one_line(err: LabInputError) -> str:
+    """The message; for an error re-raised from a DataLoader worker (whose text is the
+    worker's traceback) its last line, without the exception's name."""
+    lines = str(err).strip().splitlines() or [""]
+    return lines[-1].split("LabInputError: ", 1)[-1]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -108,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         result = score(opts)
     except LabInputError as err:
         if leader:
-            print(f"error: {err}", file=sys.stderr)
+            print(f"error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if leader:

@@ -19,6 +19,7 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
 from models.registry import Preprocessing
+from stimuli.errors import LabInputError
 
 
 def fit_to_input(image: torch.Tensor, pre: Preprocessing) -> torch.Tensor:
@@ -43,8 +44,13 @@ def fit_to_input(image: torch.Tensor, pre: Preprocessing) -> torch.Tensor:
 def read_image(path: str | Path) -> torch.Tensor:
     """Decode an image file with Pillow to 8-bit RGB, CxHxW (grey files get three equal
     channels)."""
-    with Image.open(path) as image:
-        pixels = np.array(image.convert("RGB"))  # a writable copy
+    try:
+        with Image.open(path) as image:
+            pixels = np.array(image.convert("RGB"))  # a writable copy
+    except (OSError, ValueError) as err:  # PIL's UnidentifiedImageError is an OSError
+        raise LabInputError(
+            f"{path}: cannot be decoded as an image ({type(err).__name__}); rebuild the set"
+        ) from None
     return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()
 
 

@@ -39,7 +39,7 @@ from models.decision import Decisions, decide_logits
 from models.distributed import Team, join
 from models.loading import StimulusDataset, make_loader, normalise, shard_positions
 from models.options import ScoreOptions
-from models.records import make_records, output_path, refuse_existing
+from models.records import correct_indices, make_records, output_path, refuse_existing
 from models.registry import ModelSpec, Preprocessing, get_spec
 from models.weights import build_model
 from results.schema import DNN_FILE_COLUMNS
@@ -248,6 +248,7 @@ def score(opts: ScoreOptions) -> ScoreResult:
 
 def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     entries = read_manifest(opts.stimuli)
+    correct_indices(entries)  # every category is one of the 16, before anything is written
     spec = get_spec(opts.model)
     pre = spec.preprocessing if opts.resize is None else spec.preprocessing.with_resize(
         opts.resize)

@@ -260,3 +260,37 @@ def test_tflite_normalisation_fits_the_packaged_weights_better():
         top[name] = p.max(axis=1)
         assert decide_logits(np.log(p), "sum").responses() == ["bird", "bicycle"]
     assert np.all(top["tflite"] > top["imagenet"])
+
+
+def test_undecodable_files_and_unknown_classes_are_one_line(small_set, copy_set, tmp_path,
+                                                            run_score, capsys):
+    import csv
+
+    for workers in ("0", "1"):
+        broken = copy_set(small_set, tmp_path / f"broken{workers}")
+        victim = sorted(broken.glob("*.png"))[2]
+        victim.write_bytes(b"not a png at all")
+        manifest = broken / MANIFEST_NAME
+        table = list(csv.DictReader(manifest.open()))
+        for row in table:
+            if row["file"] == victim.name:
+                row["sha256"] = sha256_file(victim)
+        with manifest.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(table[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(table)
+        capsys.readouterr()
+        assert run_score("--model", "mobilenet_v3_small", "--weights", "none", "--workers",
+                         workers, "--stimuli", broken, "--out", tmp_path / "o" / workers) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0] == (
+            f"error: {victim}: cannot be decoded as an image (UnidentifiedImageError); "
+            "rebuild the set")
+
+    odd = copy_set(small_set, tmp_path / "odd")
+    text = (odd / MANIFEST_NAME).read_text().replace(",bear,", ",teddy,", 1)
+    (odd / MANIFEST_NAME).write_text(text)
+    assert run_score("--model", "mobilenet_v3_small", "--weights", "none",
+                     "--stimuli", odd, "--out", tmp_path / "odd-out") == 2
+    assert "category 'teddy' in the manifest is not one of the 16" in capsys.readouterr().err
+    assert not (tmp_path / "odd-out").exists()
