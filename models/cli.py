@@ -101,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     leader = os.environ.get("RANK", "0") == "0"
     try:
         if args.command == "list":
-            _list()
+            try:
+                _list()
+            except BrokenPipeError:  # e.g. piped into head
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         from models.options import ScoreOptions
         from models.scoring import score
