@@ -1,0 +1,133 @@
+"""``python -m models``: score networks on stimulus sets, list the registered networks."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from stimuli.errors import LabInputError
+
+EXAMPLES = """\
+examples:
+  python -m models list
+  python -m models score --model efficientnet_lite0 --stimuli out/stimuli/contrast \\
+      --out out/dnn --rule sum
+  python -m models score --model resnet50 --weights DEFAULT --stimuli out/stimuli/contrast \\
+      --out out/dnn --device cuda --batch-size 512
+  python -m models score --model resnet18 --weights none --stimuli SET --out OUT
+  torchrun --nproc_per_node 4 -m models score --model vgg19 --stimuli SET --out OUT
+
+writes OUT/<experiment>/<model>_<rule>_ses-<session>.tsv and a .json sidecar beside it;
+an existing file is never overwritten (use a new --session or --out).
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from models.decision import RULES
+    from models.options import DEVICES, PRECISIONS
+    from models.registry import RESIZE_POLICIES
+
+    parser = argparse.ArgumentParser(
+        prog="python -m models", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser(
+        "score", help="score a network on a stimulus set",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        description="Score a network on the files of a stimulus set (checked against its "
+                    "manifest), writing one trial record per image.",
+    )
+    s.add_argument("--model", required=True, help="registered name (see 'list')")
+    s.add_argument("--weights", default="DEFAULT",
+                   help="DEFAULT (pretrained; torchvision downloads and caches), none "
+                        "(random, seeded) or PATH of a saved state_dict [DEFAULT]")
+    s.add_argument("--stimuli", required=True, type=Path,
+                   help="stimulus set folder (with manifest.csv)")
+    s.add_argument("--out", required=True, type=Path, help="results folder")
+    s.add_argument("--rule", choices=RULES, default="sum",
+                   help="1000 -> 16 decision rule: sum (2018 paper), mean (model-vs-human), "
+                        "max (2017) [sum]")
+    s.add_argument("--session", type=int, default=1, help="session number [1]")
+    s.add_argument("--batch-size", type=int, default=None,
+                   help="images per batch and rank [32 on CPU, 256 on CUDA]")
+    s.add_argument("--device", choices=DEVICES, default="auto", help="[auto]")
+    s.add_argument("--workers", type=int, default=None,
+                   help="loader processes per rank [chosen for the machine]")
+    s.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="auto: fp32 on CPU, bf16 (else fp16) autocast on CUDA [auto]")
+    s.add_argument("--resize", choices=RESIZE_POLICIES, default=None,
+                   help="files larger than the model's input: scale them (resize) or cut "
+                        "the centre (centre-crop) [resize]")
+    s.add_argument("--no-fuse", dest="fuse", action="store_false",
+                   help="run the network as built (no batch-norm folding)")
+    s.add_argument("--seed", type=int, default=0, help="torch seed for --weights none [0]")
+    s.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar")
+    sub.add_parser("list", help="list the registered networks",
+                   formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
+    return parser
+
+
+def _list() -> None:
+    from models.registry import PAPER_MODELS, get_spec, list_models
+
+    for name in list_models():
+        spec = get_spec(name)
+        pre = spec.preprocessing
+        tags = []
+        if name in PAPER_MODELS:
+            tags.append("paper")
+        if spec.note:
+            tags.append(spec.note)
+        tag = f"  [{', '.join(tags)}]" if tags else ""
+        print(f"{name:24s} {spec.source[:26]:26s} {pre.input_size:4d}px  "
+              f"{spec.default_weights}{tag}")
+
+
+def _one_line(err: LabInputError) -> str:
+    """The message; for an error re-raised from a DataLoader worker (whose text is the
+    worker's traceback) its last line, without the exception's name."""
+    lines = str(err).strip().splitlines() or [""]
+    return lines[-1].split("LabInputError: ", 1)[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    leader = os.environ.get("RANK", "0") == "0"
+    try:
+        if args.command == "list":
+            try:
+                _list()
+            except BrokenPipeError:  # e.g. piped into head
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        from models.options import ScoreOptions
+        from models.scoring import score
+
+        opts = ScoreOptions(
+            model=args.model, stimuli=args.stimuli, out=args.out, weights=args.weights,
+            rule=args.rule, session=args.session, device=args.device,
+            batch_size=args.batch_size, workers=args.workers, precision=args.precision,
+            resize=args.resize, fuse=args.fuse, seed=args.seed, progress=args.progress,
+        )
+        result = score(opts)
+    except LabInputError as err:
+        if leader:
+            print(f"error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if leader:
+            print("interrupted: every finished batch is on disk", file=sys.stderr)
+        return 130
+    for path in result.paths:
+        experiment = path.parent.name
+        total = result.totals[experiment]
+        acc = result.correct[experiment] / total if total else float("nan")
+        print(f"wrote {path} ({total} trials, accuracy {acc:.1%}, "
+              f"{result.images_per_second:.1f} images/s)")
+    return 0

@@ -1,0 +1,335 @@
+"""Score a network on a stimulus set: verify, load, infer, decide, write trial records.
+
+The run, in order (every step before the first row is written can refuse with one line):
+
+1. read the manifest; refuse outputs that exist already;
+2. check every file's sha256 against the manifest (sharded over ranks);
+3. build the network with its weights; fold batch norms into convolutions, move it to
+   the device, ``channels_last`` (:mod:`models.acceleration`);
+4. create the trial file(s) with their JSON sidecar;
+5. stream batches (DataLoader workers decode, the device normalises), ``inference_mode``,
+   bf16/fp16 autocast on CUDA, one batch kept in flight on CUDA while the previous one is
+   decided and written; rank 0 gathers each step and appends its rows in manifest order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.metadata
+import logging
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+from tqdm import tqdm
+
+from models.acceleration import prepare_model
+from models.decision import Decisions, decide_logits
+from models.distributed import Team, join
+from models.loading import StimulusDataset, make_loader, normalise, shard_positions
+from models.options import ScoreOptions
+from models.records import correct_indices, make_records, output_path, refuse_existing
+from models.registry import ModelSpec, Preprocessing, get_spec
+from models.weights import build_model
+from results.schema import DNN_FILE_COLUMNS
+from results.trial_file import TrialFile
+from stimuli.errors import LabInputError
+from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
+
+log = logging.getLogger(__name__)
+RULE_TEXT = {
+    "sum": "sum of the softmax probabilities of each class's ImageNet classes (2018 paper)",
+    "mean": "mean of the softmax probabilities of each class's ImageNet classes "
+            "(model-vs-human)",
+    "max": "largest softmax probability among each class's ImageNet classes (2017 rule)",
+}
+
+
+@dataclass
+class ScoreResult:
+    """What a run wrote (on rank 0; other ranks get an empty one)."""
+
+    paths: list[Path] = field(default_factory=list)
+    n_images: int = 0
+    correct: Counter = field(default_factory=Counter)  #: experiment -> correct trials
+    totals: Counter = field(default_factory=Counter)  #: experiment -> trials
+    seconds: float = 0.0  #: inference loop, first batch to last row
+
+    @property
+    def images_per_second(self) -> float:
+        return self.n_images / self.seconds if self.seconds > 0 else float("nan")
+
+
+# -- choices made for the device ---------------------------------------------------------
+def auto_batch_size(device: torch.device) -> int:
+    """256 on CUDA; 32 on CPU (resnet50 on 2 cores: 32 was faster than 16 and 64)."""
+    return 256 if device.type == "cuda" else 32
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def auto_workers(device: torch.device, world: int) -> int:
+    """Loader processes per rank: on CPU decoding is a few percent of the work and
+    workers would take cores from the network, so none on small machines."""
+    cores = max(1, available_cores() // world)
+    if device.type == "cuda":
+        return max(1, min(16, cores - 2))
+    return 0 if cores <= 4 else min(4, cores // 4)
+
+
+def autocast_dtype(choice: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype (``None`` = plain float32)."""
+    if choice == "fp32" or (choice == "auto" and device.type != "cuda"):
+        return None
+    if choice == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type != "cuda":
+        raise LabInputError(f"--precision {choice} is for CUDA; on the CPU use fp32 (auto)")
+    return torch.bfloat16 if choice == "bf16" else torch.float16
+
+
+# -- the sidecar -------------------------------------------------------------------------
+def _code_version() -> dict[str, str]:
+    info = {}
+    try:
+        info["lab_version"] = importlib.metadata.version("vision-generalisation-lab")
+    except importlib.metadata.PackageNotFoundError:
+        info["lab_version"] = "unknown (not installed)"
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+            timeout=5, check=True,
+        ).stdout.strip()
+        info["git_commit"] = commit
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def _program() -> str:
+    name = Path(sys.argv[0]).name
+    return "python -m models" if name == "__main__.py" else name
+
+
+def _sidecar(
+    opts: ScoreOptions, spec: ModelSpec, pre: Preprocessing, weights: str, team: Team,
+    *, experiment: str, n_images: int, batch_size: int, workers: int,
+    dtype: torch.dtype | None, optimisations: list[str],
+) -> dict[str, Any]:
+    device = str(team.device)
+    if team.device.type == "cuda":
+        device += f" ({torch.cuda.get_device_name(team.device)})"
+    return {
+        "kind": "dnn-trials",
+        "experiment": experiment,
+        "observer": spec.name,
+        "model": spec.name,
+        "model_source": spec.source,
+        "weights": weights,
+        "rule": opts.rule,
+        "rule_description": RULE_TEXT[opts.rule] + "; the 16 scores are divided by their "
+                            "total",
+        "preprocessing": pre.as_dict(),
+        "device": device,
+        "dtype": "float32" if dtype is None else f"{str(dtype).removeprefix('torch.')} autocast",
+        "optimisations": optimisations,
+        "batch_size": batch_size,
+        "world_size": team.world,
+        "backend": team.backend or "single process",
+        "workers_per_rank": workers,
+        "seed": opts.seed,
+        "session": opts.session,
+        "n_images": n_images,
+        "stimulus_set": str(opts.stimuli.resolve()),
+        "manifest_sha256": sha256_file(opts.stimuli / MANIFEST_NAME),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "python": platform.python_version(),
+        **_code_version(),
+        "command": " ".join([_program(), *sys.argv[1:]]),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+# -- the run -----------------------------------------------------------------------------
+class _Writer:
+    """Rank 0: turns gathered decisions into rows, in manifest order, per experiment."""
+
+    def __init__(self, entries: list[ManifestEntry], files: dict[str, TrialFile],
+                 model: str, session: int, rule: str) -> None:
+        self.entries = entries
+        self.files = files
+        self.model = model
+        self.session = session
+        self.rule = rule
+        self.next_position = 0
+        counters: Counter = Counter()
+        self.trial_of = []
+        for e in entries:
+            counters[e.experiment] += 1
+            self.trial_of.append(counters[e.experiment])
+        self.result = ScoreResult(paths=[f.path for f in files.values()])
+
+    def add(self, rows: np.ndarray) -> int:
+        """``rows``: [position, entropy_1000, p_16...] per image; returns images written."""
+        rows = rows[np.argsort(rows[:, 0], kind="stable")]
+        rows = rows[rows[:, 0] < len(self.entries)]
+        positions = rows[:, 0].astype(np.int64)
+        expected = np.arange(self.next_position, self.next_position + len(rows))
+        if not np.array_equal(positions, expected):
+            raise RuntimeError(f"results out of order: got {positions[:3]}..., "
+                               f"expected {expected[:3]}...")
+        self.next_position += len(rows)
+        decisions = Decisions(rule=self.rule, probs_16=rows[:, 2:], entropy_1000=rows[:, 1])
+        entries = [self.entries[p] for p in positions]
+        records = make_records(entries, [self.trial_of[p] for p in positions], decisions,
+                               model=self.model, session=self.session)
+        start = 0
+        for i in range(1, len(records) + 1):  # contiguous runs of one experiment
+            if i == len(records) or records[i].experiment != records[start].experiment:
+                self.files[records[start].experiment].write_many(records[start:i])
+                start = i
+        for record in records:
+            self.result.totals[record.experiment] += 1
+            self.result.correct[record.experiment] += int(record.correct)
+        self.result.n_images += len(records)
+        return len(records)
+
+
+def _launch(model: nn.Module, batch: torch.Tensor, pre: Preprocessing, device: torch.device,
+            dtype: torch.dtype | None) -> tuple[torch.Tensor, Any]:
+    """Start one batch; return host logits (float32) and a CUDA event to wait on."""
+    autocast = (torch.autocast(device.type, dtype=dtype) if dtype is not None
+                else contextlib.nullcontext())
+    with torch.inference_mode(), autocast:
+        logits = model(normalise(batch, pre, device))
+    if not isinstance(logits, torch.Tensor):  # e.g. a named tuple of heads
+        logits = logits[0]
+    if logits.ndim != 2 or logits.shape[1] != 1000:
+        raise LabInputError(
+            f"the network outputs shape {tuple(logits.shape)}; the 16-class mapping needs "
+            "the 1000 ImageNet classes"
+        )
+    if device.type != "cuda":
+        return logits.float(), None
+    host = torch.empty(logits.shape, dtype=torch.float32, pin_memory=True)
+    host.copy_(logits.float(), non_blocking=True)
+    event = torch.cuda.Event()
+    event.record()
+    return host, event
+
+
+def score(opts: ScoreOptions) -> ScoreResult:
+    """Run ``opts`` (single process, or one rank of a torchrun job)."""
+    opts.check()
+    team = join(opts.device)
+    try:
+        return _score(opts, team)
+    finally:
+        team.close()
+
+
+def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
+    entries = read_manifest(opts.stimuli)
+    correct_indices(entries)  # every category is one of the 16, before anything is written
+    spec = get_spec(opts.model)
+    pre = spec.preprocessing if opts.resize is None else spec.preprocessing.with_resize(
+        opts.resize)
+    experiments = list(dict.fromkeys(e.experiment for e in entries))
+    paths = {x: output_path(opts.out, x, spec.name, opts.rule, opts.session)
+             for x in experiments}
+    team.agree(lambda: refuse_existing(list(paths.values())), leader_only=True)
+
+    def verify() -> None:
+        mine = entries[team.rank::team.world]
+        checked = verify_files(opts.stimuli, mine)
+        bar = tqdm(checked, total=len(mine), unit="file", desc="sha256",
+                   disable=not (opts.progress and team.leader), leave=False)
+        for _ in bar:
+            pass
+
+    team.agree(verify)
+
+    # Rank 0 first: a download lands in the cache once, and its failure stops everyone.
+    def build() -> tuple[nn.Module, str]:
+        return build_model(spec, opts.weights, seed=opts.seed)
+
+    first = team.agree(build, leader_only=True)
+    model, weights_text = team.agree(build if first is None else lambda: first)
+    model, optimisations = prepare_model(model, team.device, optimise=opts.fuse)
+    dtype = autocast_dtype(opts.precision, team.device)
+    if team.device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    batch_size = opts.batch_size or auto_batch_size(team.device)
+    workers = auto_workers(team.device, team.world) if opts.workers is None else opts.workers
+
+    def create() -> _Writer:
+        counts = Counter(e.experiment for e in entries)
+        files = {}
+        for x in experiments:
+            sidecar = _sidecar(opts, spec, pre, weights_text, team, experiment=x,
+                               n_images=counts[x], batch_size=batch_size, workers=workers,
+                               dtype=dtype, optimisations=optimisations)
+            files[x] = TrialFile.create(paths[x], DNN_FILE_COLUMNS, sidecar=sidecar)
+        return _Writer(entries, files, spec.name, opts.session, opts.rule)
+
+    writer = team.agree(create, leader_only=True)
+    try:
+        return _infer(opts, team, entries, model, pre, dtype, batch_size, workers, writer)
+    finally:
+        if writer is not None:
+            for f in writer.files.values():
+                f.close()
+
+
+def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: nn.Module,
+           pre: Preprocessing, dtype: torch.dtype | None, batch_size: int, workers: int,
+           writer: _Writer | None) -> ScoreResult:
+    dataset = StimulusDataset(opts.stimuli, [e.file for e in entries], pre,
+                              shard_positions(len(entries), team.rank, team.world))
+    loader = make_loader(dataset, batch_size=batch_size, workers=workers,
+                         pin_memory=team.device.type == "cuda")
+    bar = tqdm(total=len(entries), unit="img", desc=f"{opts.model} ({opts.rule})",
+               disable=not (opts.progress and team.leader), smoothing=0.1)
+
+    def finish(positions: torch.Tensor, host: torch.Tensor, event: Any) -> None:
+        if event is not None:
+            event.synchronize()
+        decisions = decide_logits(host.numpy(), opts.rule)
+        rows = np.column_stack([positions.numpy().astype(np.float64),
+                                decisions.entropy_1000, decisions.probs_16])
+        gathered = team.gather_rows(torch.from_numpy(rows))
+        if writer is not None:
+            bar.update(writer.add(gathered.numpy()))
+
+    started = time.perf_counter()
+    pending = None
+    with bar:
+        for positions, batch in loader:
+            launched = _launch(model, batch, pre, team.device, dtype)
+            if pending is not None:
+                finish(*pending)
+            pending = (positions, *launched)
+        if pending is not None:
+            finish(*pending)
+    if writer is None:
+        return ScoreResult()
+    writer.result.seconds = time.perf_counter() - started
+    return writer.result

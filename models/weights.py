@@ -1,0 +1,97 @@
+"""Choosing a network's weights: ``DEFAULT`` (pretrained), ``none`` (random) or a file.
+
+A weights file is a ``state_dict`` saved with ``torch.save(model.state_dict(), PATH)``
+(a checkpoint dict holding it under ``state_dict`` or ``model`` works too, and a
+``module.`` prefix left by DistributedDataParallel is removed). It is loaded with
+``weights_only=True``: no code in the file is ever run.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from models.registry import ModelSpec
+from stimuli.errors import LabInputError
+from stimuli.manifest import sha256_file
+
+log = logging.getLogger(__name__)
+
+DEFAULT = "DEFAULT"
+NONE = "none"
+
+
+def _state_dict_of(obj: object) -> dict[str, torch.Tensor] | None:
+    if isinstance(obj, dict):
+        for key in ("state_dict", "model"):
+            inner = obj.get(key)
+            if isinstance(inner, dict):
+                obj = inner
+                break
+        if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+            keys = list(obj)
+            if all(k.startswith("module.") for k in keys):
+                obj = {k[len("module."):]: v for k, v in obj.items()}
+            return obj  # type: ignore[return-value]
+    return None
+
+
+def load_weights_file(model: nn.Module, path: str | Path, *, name: str) -> str:
+    """Load the state_dict in ``path`` into ``model`` strictly; return a description
+    (path and sha256). One-line :class:`LabInputError` if the file does not fit."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabInputError(
+            f"{path}: no such weights file; give --weights DEFAULT, none or the path of a "
+            "state_dict saved with torch.save(model.state_dict(), PATH)"
+        )
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # pickle, zip and torch errors all mean "not a state_dict"
+        raise LabInputError(
+            f"{path}: not a readable torch state_dict ({type(err).__name__}); save one with "
+            "torch.save(model.state_dict(), PATH)"
+        ) from None
+    state = _state_dict_of(obj)
+    if state is None:
+        raise LabInputError(
+            f"{path}: holds no state_dict of tensors; save one with "
+            "torch.save(model.state_dict(), PATH)"
+        )
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # shape mismatches
+        first = str(err).split("\n\t", 2)[1] if "\n\t" in str(err) else str(err)
+        raise LabInputError(
+            f"{path}: does not fit {name} ({first.strip()[:160]}); was it saved from {name}?"
+        ) from None
+    if result.missing_keys or result.unexpected_keys:
+        raise LabInputError(
+            f"{path}: does not fit {name} ({len(result.missing_keys)} missing keys, e.g. "
+            f"{result.missing_keys[:1]}; {len(result.unexpected_keys)} unexpected, e.g. "
+            f"{result.unexpected_keys[:1]}); was it saved from {name}?"
+        )
+    return f"{path.resolve()} (sha256 {sha256_file(path)})"
+
+
+def build_model(spec: ModelSpec, weights: str, *, seed: int = 0) -> tuple[nn.Module, str]:
+    """The network of ``spec`` with ``weights`` (``DEFAULT``, ``none`` or a path), in eval
+    mode, and a description of the weights for the sidecar.
+
+    Random initialisation is seeded with ``seed``, so ``none`` gives the same network in
+    every run and in every process of a distributed run.
+    """
+    if weights.upper() == DEFAULT:
+        model, description = spec.pretrained()
+    else:
+        torch.manual_seed(seed)
+        model = spec.architecture()
+        if weights.lower() == NONE:
+            description = f"none (random initialisation, torch seed {seed})"
+        else:
+            description = load_weights_file(model, weights, name=spec.name)
+    log.info("%s: weights %s", spec.name, description)
+    return model.eval(), description
