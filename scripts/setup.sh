@@ -29,7 +29,7 @@ install_debs() {
 pick_python() {
     for py in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
         [ -n "$py" ] && command -v "$py" >/dev/null || continue
-        if "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        if "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             echo "$py"; return 0
         fi
     done
