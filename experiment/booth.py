@@ -140,7 +140,9 @@ class Booth:
         """Practice trials with feedback, not saved; False if the experimenter quit."""
         if not self.plan.practice:
             return True
-        beeper = _Beeper()
+        # A simulated observer hears nothing: leave the sound device alone (on a headless
+        # machine PortAudio would only print errors).
+        beeper = _Beeper() if self.config.simulate_observer is None else None
         for t in self.plan.practice:
             result = self._trial(t, practice=True, beeper=beeper)
             log.info("practice %d: %s -> %s", t.trial, t.category, result.response)

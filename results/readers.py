@@ -106,6 +106,16 @@ def detect_format(path: str | Path) -> TrialFileKind | None:
     return TrialFileKind(source, observer_type)
 
 
+#: Files that live beside trial files and are expected in a folder: stimulus manifests,
+#: BIDS participants tables, the booth's planned trial lists.
+_COMPANION_NAMES = ("manifest.csv", "participants.tsv")
+_COMPANION_SUFFIXES = ("_trials.tsv",)
+
+
+def _is_known_companion(path: Path) -> bool:
+    return path.name in _COMPANION_NAMES or path.name.endswith(_COMPANION_SUFFIXES)
+
+
 def iter_trial_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TrialFileKind]]:
     """Every trial file under ``paths`` (folders are walked recursively, in sorted order).
 
@@ -120,7 +130,9 @@ def iter_trial_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TrialF
                     continue
                 kind = detect_format(child)
                 if kind is None:
-                    if child.name != "manifest.csv":
+                    if _is_known_companion(child):
+                        log.debug("%s: not a trial file; skipped", child)
+                    else:
                         log.warning("%s: not a trial file (unknown header); skipped", child)
                     continue
                 yield child, kind
