@@ -87,11 +87,11 @@ def _typed_readings(profile: DisplayProfile, levels: int | None, window: bool,
             screen_ = GreyScreen(profile, windowed=windowed)
             warnings += screen_.warnings
         except Exception as err:  # no display reachable: prompt only
-            msg = (f"no window ({str(err).splitlines()[0] if str(err) else type(err).__name__}"
-                   "): set each grey level on the display yourself")
+            msg = ("no grey window, the display cannot be opened "
+                   f"({str(err).splitlines()[0] if str(err) else type(err).__name__}): "
+                   "set each grey level on the display yourself")
             log.warning(msg)
             warnings.append(msg)
-            tell(f"warning: {msg}")
     try:
         return ask_readings(grey, ask, tell, show=None if screen_ is None else screen_.show)
     finally:

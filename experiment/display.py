@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from psychopy import monitors, visual
 
+from experiment.calibration import calibration_provenance
 from experiment.profiles import DisplayProfile
 from stimuli.errors import LabInputError
 
@@ -83,6 +84,17 @@ def apply_calibration(monitor: monitors.Monitor, calibration: dict[str, Any]) ->
         monitor.setCalibDate(_dt.datetime.fromisoformat(calibration["date"]))
     except (TypeError, ValueError):
         log.warning("calibration date %r is not ISO 8601", calibration.get("date"))
+
+
+def calibration_record(profile: DisplayProfile) -> dict[str, Any]:
+    """Which calibration a session runs under (sidecar ``calibration``), with its date;
+    for a Monitor Center calibration the date saved there."""
+    record = calibration_provenance(profile.as_dict())
+    if record["kind"] == "monitor-center" and profile.psychopy_monitor in (
+            monitors.getAllMonitors()):
+        date = monitors.Monitor(profile.psychopy_monitor).getCalibDate()
+        record["date"] = date.isoformat() if hasattr(date, "isoformat") else str(date)
+    return record
 
 
 def renderer_name() -> str:
