@@ -288,8 +288,8 @@ def test_grey_screen_fills_the_window_with_each_level(profile: Path) -> None:
            "luminance_cd_m2": [0.5, 100.0]}
     monitor = make_monitor(dataclasses.replace(load_profile(str(profile)), gamma=2.2,
                                                calibration=cal), 57.0)
-    assert list(monitor.getGamma()) == [2.2] * 3
-    assert monitor.getGammaGrid()[0, :3].tolist() == [0.5, 100.0, 2.2]
+    assert list(monitor.getGamma()) == pytest.approx([2.2] * 3)
+    assert monitor.getGammaGrid()[0, :3].tolist() == pytest.approx([0.5, 100.0, 2.2])
     assert monitor.getCalibDate().year == 2026
 
 
