@@ -50,7 +50,9 @@ def make_calibration(readings: Readings, fit: GammaFit, *, plot: str | None = No
         date=when.isoformat(timespec="seconds"), gamma=round(fit.gamma, 4),
         min_cd_m2=fit.min_cd_m2, max_cd_m2=fit.max_cd_m2,
         rms_cd_m2=round(fit.rms_cd_m2, 6), levels=list(readings.levels),
-        luminance_cd_m2=list(readings.luminance), source=readings.source, plot=plot,
+        luminance_cd_m2=list(readings.luminance),
+        source=(readings.source if readings.source == "typed"
+                else str(Path(readings.source).resolve())), plot=plot,
         warnings=list(readings.warnings))
 
 
