@@ -93,7 +93,7 @@ def _typed_readings(profile: DisplayProfile, levels: int | None, window: bool,
             log.warning(msg)
             warnings.append(msg)
     try:
-        return ask_readings(grey, ask, tell, show=None if screen_ is None else screen_.show)
+        return ask_readings(grey, ask, tell, screen_)
     finally:
         if screen_ is not None:
             screen_.close()

@@ -168,6 +168,9 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         outcome = calibrate(args.profile, readings_csv=args.readings, levels=args.levels,
                             window=not args.no_window, windowed=args.windowed,
                             screen=args.screen)
+    except KeyboardInterrupt:
+        print("\ncalibration interrupted: nothing stored", file=sys.stderr)
+        return 130
     finally:
         logging.getLogger("experiment").removeHandler(handler)
     cal = outcome.calibration

@@ -9,6 +9,7 @@ readings describe the display itself and not a previous calibration.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,8 @@ from stimuli.errors import LabInputError
 log = logging.getLogger(__name__)
 
 QUIT_WORDS = ("q", "quit")
+#: While a reading is typed the grey window is refreshed this often (s).
+REFRESH_S = 0.02
 
 
 class GreyScreen:
@@ -54,22 +57,55 @@ class GreyScreen:
         for _ in range(2):  # the new colour is the clear colour from the next flip on
             self.win.flip()
 
+    def refresh(self) -> None:
+        """Flip once more (keeps the window answering its window manager)."""
+        self.win.flip()
+
     def close(self) -> None:
         self.win.close()
 
 
+def ask_while(ask: Callable[[str], str], prompt: str, refresh: Callable[[], None],
+              period_s: float = REFRESH_S) -> str:
+    """``ask(prompt)`` in a helper thread while the window is refreshed every
+    ``period_s``, so a window waiting for a typed reading never looks hung."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["answer"] = ask(prompt)
+        except BaseException as err:  # EOFError, KeyboardInterrupt: raised below
+            outcome["error"] = err
+
+    thread = threading.Thread(target=target, name="photometer-prompt", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        refresh()
+        thread.join(period_s)
+    if "error" in outcome:
+        raise outcome["error"]
+    return str(outcome["answer"])
+
+
 def ask_readings(levels: Sequence[float], ask: Callable[[str], str],
-                 tell: Callable[[str], None], show: Callable[[float], None] | None = None
+                 tell: Callable[[str], None], screen: GreyScreen | None = None
                  ) -> Readings:
-    """For each level (0..255): show it (if ``show``), then ask for its luminance until a
-    number is typed. ``q`` or the end of input stops with nothing stored."""
+    """For each level (0..255): show it (if a ``screen``), then ask for its luminance
+    until a number is typed. ``q`` or the end of input stops with nothing stored."""
     lums: list[float] = []
+    if screen is not None:
+        shown = screen
+
+        def ask_(prompt: str) -> str:
+            return ask_while(ask, prompt, shown.refresh)
+    else:
+        ask_ = ask
     for i, level in enumerate(levels, start=1):
-        if show is not None:
-            show(level)
+        if screen is not None:
+            screen.show(level)
         while True:
             try:
-                answer = ask(f"level {i}/{len(levels)}: grey {level:g}/255 "
+                answer = ask_(f"level {i}/{len(levels)}: grey {level:g}/255 "
                              f"({level / 255:.3f}) - luminance in cd/m² (q quits): ")
             except EOFError:
                 raise LabInputError(f"input ended after {i - 1} of {len(levels)} levels: "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from experiment.calibration import (
     read_readings_csv,
 )
 from experiment.gamma_fit import fit_gamma
+from experiment.photometer import ask_while
 from experiment.profiles import load_profile
 from experiment.summary import summarise
 from stimuli.errors import LabInputError
@@ -149,6 +151,30 @@ def test_non_monotonic_readings_warn_but_fit(tmp_path: Path) -> None:
     assert len(readings.warnings) == 1
     assert "falls from 6 to 5.5 cd/m² between levels 64 and 128" in readings.warnings[0]
     assert 0.8 < fit_gamma(readings).gamma < 5
+
+
+def test_the_window_is_refreshed_while_a_reading_is_typed() -> None:
+    refreshed = threading.Event()
+    count = 0
+
+    def refresh() -> None:
+        nonlocal count
+        count += 1
+        if count >= 5:
+            refreshed.set()
+
+    def typist(prompt: str) -> str:
+        assert refreshed.wait(30), "the window was not refreshed while waiting"
+        return f"{prompt} 3.5"
+
+    assert ask_while(typist, "level 1", refresh, period_s=0.001) == "level 1 3.5"
+    assert count >= 5
+
+    def closed(prompt: str) -> str:
+        raise EOFError
+
+    with pytest.raises(EOFError):
+        ask_while(closed, "level 2", lambda: None)
 
 
 def test_grey_levels_and_too_few_levels() -> None:
