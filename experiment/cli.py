@@ -148,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--screen", type=int, help="screen number (default: the profile's)")
     summ = sub.add_parser(
         "summary", help="each observer's sessions so far (reads the data, writes nothing)",
+        description="Per observer, their sessions so far: experiment, session, trials "
+        "done / planned, accuracy, flagged trials, started and last-trial time, and "
+        "whether the session is complete or can be resumed. Reads the data folder and "
+        "writes nothing.",
         epilog=SUMMARY_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     summ.add_argument("--data", type=Path, required=True, help="the sessions' data folder")
     summ.add_argument("--observer", help="only this observer (ID or sub- label)")

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -249,6 +252,36 @@ def test_typed_readings_stopped_store_nothing(profile: Path, stdin: str, text: s
     before = profile.read_bytes()
     result = run_cli("calibrate", str(profile), "--no-window", "--levels", "5", input=stdin)
     assert_refused(result, profile, before, text)
+
+
+@pytest.mark.parametrize("window", [
+    pytest.param(False, id="no-window"),
+    pytest.param(True, id="window", marks=[needs_display, pytest.mark.display]),
+])
+def test_ctrl_c_while_typing_stores_nothing(profile: Path, window: bool) -> None:
+    before = profile.read_bytes()
+    args = ["--windowed"] if window else ["--no-window"]
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "run_experiment.py"), "calibrate", str(profile),
+         "--levels", "5", *args], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"0.4\n")
+        proc.stdin.flush()
+        seen = b""
+        while b"level 2/5" not in seen:  # the second prompt: one reading was taken
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            assert chunk, f"no second prompt: {seen!r}"
+            seen += chunk
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert b"calibration interrupted: nothing stored" in err and b"Traceback" not in err
+    assert profile.read_bytes() == before and not history_path(profile).exists()
 
 
 def test_command_refusals_leave_the_profile_untouched(profile: Path, tmp_path: Path,
