@@ -215,8 +215,6 @@ def test_calibrate_from_csv_updates_the_profile_and_saves_the_plot(
     assert again.returncode == 0, again.stderr
     assert len(history_path(profile).read_text().splitlines()) == 2
     assert plot.is_file()  # the earlier plot is kept (one per calibration)
-    listed = run_cli("list")
-    assert listed.returncode == 0
 
 
 def test_typed_readings_without_window_reask_on_a_bad_number(profile: Path) -> None:
@@ -394,3 +392,8 @@ def test_session_sidecar_and_log_name_the_calibration(profile: Path, readings_cs
     assert f"photometer calibration of {cal['date']}, gamma {cal['gamma']:.3f}" in log
     [session] = summarise(data)
     assert (session.done, session.planned, session.state) == (2, 2, "complete")
+    check = run_cli("check", "--experiment", "cue-conflict", "--display", str(profile),
+                    "--windowed")
+    assert check.returncode == 0, check.stderr[-2000:]
+    assert (f"display calibration: profile 'booth9', photometer calibration of "
+            f"{cal['date']}") in check.stdout
