@@ -64,8 +64,8 @@ def calibrate(profile: str, *, readings_csv: Path | None = None,
         warnings.append(msg)
     when = _dt.datetime.now().astimezone()
     png = plot_path(path, when.isoformat(timespec="seconds"))
-    calibration = make_calibration(readings, fit, plot=png.name, when=when)
-    calibration.warnings[:] = warnings
+    calibration = make_calibration(readings, fit, plot=png.name, when=when,
+                                   warnings=warnings)
     plot_fit(readings, fit, png, title=f"display profile {loaded.name}: calibration of "
              f"{calibration.date}")
     store_calibration(path, calibration)

@@ -43,8 +43,9 @@ def fit_gamma(readings: Readings) -> GammaFit:
 
 
 def make_calibration(readings: Readings, fit: GammaFit, *, plot: str | None = None,
-                     when: _dt.datetime | None = None) -> Calibration:
-    """The record stored in the profile."""
+                     when: _dt.datetime | None = None, warnings: list[str] | None = None
+                     ) -> Calibration:
+    """The record stored in the profile (``warnings``: default the readings')."""
     when = when or _dt.datetime.now().astimezone()
     return Calibration(
         date=when.isoformat(timespec="seconds"), gamma=round(fit.gamma, 4),
@@ -53,7 +54,7 @@ def make_calibration(readings: Readings, fit: GammaFit, *, plot: str | None = No
         luminance_cd_m2=list(readings.luminance),
         source=(readings.source if readings.source == "typed"
                 else str(Path(readings.source).resolve())), plot=plot,
-        warnings=list(readings.warnings))
+        warnings=list(readings.warnings if warnings is None else warnings))
 
 
 def plot_fit(readings: Readings, fit: GammaFit, path: Path, *, title: str) -> Path:

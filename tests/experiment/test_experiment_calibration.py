@@ -217,6 +217,23 @@ def test_calibrate_from_csv_updates_the_profile_and_saves_the_plot(
     assert plot.is_file()  # the earlier plot is kept (one per calibration)
 
 
+def test_warnings_are_printed_and_stored_with_the_calibration(profile: Path,
+                                                               tmp_path: Path) -> None:
+    # a dip between 64 and 128, and a curve flatter than any display (gamma 0.5)
+    levels = [0, 64, 128, 191, 255]
+    lums = [0.5 + 100 * (v / 255) ** 0.5 for v in levels]
+    lums[2] = lums[1] - 1
+    path = write_csv(tmp_path / "odd.csv", "level,luminance\n" + "".join(
+        f"{v},{lum:.3f}\n" for v, lum in zip(levels, lums, strict=True)))
+    result = run_cli("calibrate", str(profile), "--readings", str(path))
+    assert result.returncode == 0, result.stderr
+    warned = [ln for ln in result.stderr.splitlines() if ln.startswith("warning: ")]
+    assert len(warned) == 2, result.stderr
+    assert "not monotonic" in warned[0] and "at the fit's bound" in warned[1]
+    cal = load_profile(str(profile)).calibration
+    assert cal is not None and cal["warnings"] == [w[len("warning: "):] for w in warned]
+
+
 def test_typed_readings_without_window_reask_on_a_bad_number(profile: Path) -> None:
     levels = grey_levels(5)
     typed = [f"{v:.3f}" for v in synthetic(levels)]
