@@ -100,9 +100,14 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
     sidecar: dict[str, Any] = {}
     if sidecar_path.is_file():
         try:
-            sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
+            loaded = json.loads(sidecar_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
             problems.append(f"{sidecar_path.name} unreadable ({err})")
+        else:
+            if isinstance(loaded, dict):
+                sidecar = loaded
+            else:
+                problems.append(f"{sidecar_path.name} is not a JSON object")
     s.experiment = str(sidecar.get("experiment", s.experiment))
     s.started = sidecar.get("started")
     s.runs = 1 + len(sidecar.get("resumed", [])) if sidecar else 0
@@ -113,8 +118,8 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
         problems.append(f"{list_path.name} unreadable ({err})")
     if trials:
         s.planned = len(trials)
-    elif "n_trials" in sidecar:
-        s.planned = int(sidecar["n_trials"])
+    elif isinstance(sidecar.get("n_trials"), int):
+        s.planned = sidecar["n_trials"]
     rows: list[dict[str, str]] = []
     if trials_path.is_file():
         try:
@@ -131,7 +136,12 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
         s.flagged = sum(r.get("flagged") == "1" for r in rows)
         if trials:
             rerun = bool(sidecar.get("rerun_flagged", True))
-            s.state = _state(trials, rows, rerun)
+            try:
+                s.state = _state(trials, rows, rerun)
+            except (KeyError, ValueError, TypeError) as err:
+                problems.append(f"{trials_path.name}: not a trial file of this program "
+                                f"({err!r})")
+                s.state = RESUMABLE
         else:
             s.state = RESUMABLE if s.planned is None or s.done < s.planned else COMPLETE
     if problems:
