@@ -11,7 +11,8 @@ import numpy as np
 from psychopy import event
 from psychopy import logging as psychopy_logging
 
-from experiment.display import DisplayInfo, FrameClock, open_window
+from experiment.calibration import describe_provenance
+from experiment.display import DisplayInfo, FrameClock, calibration_record, open_window
 from experiment.frames import FramePlan
 from experiment.preflight import check_display
 from experiment.prompts import Prompter
@@ -62,6 +63,8 @@ class Booth:
             frame_px = round(image_px * self.design.fixation_frame_px / self.design.image_size)
             display = _display_record(profile.as_dict(), distance, image_px, frame_px, info,
                                       self.frames, self.config)
+            display["calibration"] = calibration_record(profile)
+            log.info(describe_provenance(display["calibration"]))
             self.trial_file, self.rows = self._open_data(run_record(display))
             self.screens = Screens(self.win, image_px=image_px, frame_px=frame_px,
                                    background=self.design.background_grey)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from experiment.calibration import describe_provenance
 from experiment.frames import Durations
 from experiment.profiles import load_profile
 from experiment.session import image_px_for
@@ -33,7 +34,7 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
         n = sum(1 for _ in verify_files(stimuli, entries))
         lines.append(f"stimuli: {n} files in {stimuli} match the manifest (sha256)")
     try:
-        from experiment.display import open_window
+        from experiment.display import calibration_record, open_window
         from experiment.preflight import check_display
     except Exception as err:  # pyglet cannot reach an X display
         raise LabInputError(
@@ -58,6 +59,7 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
         f"response {frames.response}, iti {frames.iti}",
         f"image: {design.image_degrees:g} deg at {distance:g} cm = {image_px} px",
         f"gamma: {'not used' if info.gamma_loaded is None else info.gamma_loaded}",
+        describe_provenance(calibration_record(profile)),
         *(f"warning: {w}" for w in info.warnings),
         "pre-flight passed",
     ]

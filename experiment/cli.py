@@ -1,6 +1,7 @@
 """Command line of ``run_experiment.py``: sub-commands ``run`` (the default), ``check``
-(pre-flight only), ``list`` and ``profile``; more (``calibrate``, an observer summary)
-can be added as sub-parsers in :func:`build_parser` and :data:`COMMANDS`."""
+(pre-flight only), ``list``, ``profile``, ``calibrate`` (photometer readings -> gamma in
+a profile) and ``summary`` (each observer's sessions); more can be added as sub-parsers
+in :func:`build_parser` and :data:`COMMANDS`."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ CHECK_EXAMPLE = """example:
 PROFILE_EXAMPLE = """example:
   .venv/bin/python run_experiment.py profile booth2 --width-cm 53.1 \\
       --resolution 1920 1080 --refresh-hz 120 --gamma 2.2"""
+
+
+CALIBRATE_EXAMPLE = """examples:
+  .venv/bin/python run_experiment.py calibrate booth2            # type each reading
+  .venv/bin/python run_experiment.py calibrate booth2 --readings readings.csv
+(readings.csv: a header line 'level,luminance', then one line per grey level, level
+0..1 or 0..255, luminance in cd/m², e.g. '0.5,31.2'; black and white included)"""
+
+SUMMARY_EXAMPLE = """example:
+  .venv/bin/python run_experiment.py summary --data data --observer subject-01"""
 
 
 def _positive_int(text: str) -> int:
@@ -90,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_experiment.py",
         description="Run a psychophysics session of Geirhos et al. 2018 in the booth.",
         epilog=RUN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", metavar="{run,check,list,profile}")
+    sub = parser.add_subparsers(dest="command",
+                                metavar="{run,check,list,profile,calibrate,summary}")
     run = sub.add_parser("run", help="run or resume a session (the default)",
                          epilog=RUN_EXAMPLE,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -119,7 +131,67 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--screen", type=int, default=0)
     prof.add_argument("--virtual-rate-hz", type=float, default=60.0)
     prof.add_argument("--description", default="")
+    cal = sub.add_parser(
+        "calibrate", help="photometer readings -> gamma fit stored in a display profile",
+        description="Take photometer readings at a series of grey levels (typed in while "
+        "each level is shown full-screen, or from a CSV), fit the gamma with PsychoPy's "
+        "GammaCalculator, store it in the profile and save a plot of the fit beside it.",
+        epilog=CALIBRATE_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cal.add_argument("profile", help="display profile name or JSON path")
+    cal.add_argument("--readings", type=Path, metavar="FILE.csv",
+                     help="readings from a CSV with columns level,luminance")
+    cal.add_argument("--levels", type=_positive_int,
+                     help="grey levels to type in, evenly from black to white (default 9)")
+    cal.add_argument("--no-window", action="store_true",
+                     help="only prompt: show no grey window (set the levels yourself)")
+    cal.add_argument("--windowed", action="store_true", help="a window, not fullscreen")
+    cal.add_argument("--screen", type=int, help="screen number (default: the profile's)")
+    summ = sub.add_parser(
+        "summary", help="each observer's sessions so far (reads the data, writes nothing)",
+        description="Per observer, their sessions so far: experiment, session, trials "
+        "done / planned, accuracy, flagged trials, started and last-trial time, and "
+        "whether the session is complete or can be resumed. Reads the data folder and "
+        "writes nothing.",
+        epilog=SUMMARY_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    summ.add_argument("--data", type=Path, required=True, help="the sessions' data folder")
+    summ.add_argument("--observer", help="only this observer (ID or sub- label)")
     return parser
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from experiment.calibrate import calibrate
+
+    if args.readings is not None and args.levels is not None:
+        raise LabInputError("--levels is for typed readings; a --readings CSV has its own "
+                            "levels: give one or the other")
+    handler = logging.StreamHandler(sys.stderr)  # warnings as they happen, one line each
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("experiment").addHandler(handler)
+    try:
+        outcome = calibrate(args.profile, readings_csv=args.readings, levels=args.levels,
+                            window=not args.no_window, windowed=args.windowed,
+                            screen=args.screen)
+    except KeyboardInterrupt:
+        print("\ncalibration interrupted: nothing stored", file=sys.stderr)
+        return 130
+    finally:
+        logging.getLogger("experiment").removeHandler(handler)
+    cal = outcome.calibration
+    print(f"readings: {len(cal.levels)} levels ({cal.source}), "
+          f"{cal.min_cd_m2:g}-{cal.max_cd_m2:g} cd/m²")
+    print(f"fit: gamma {cal.gamma:.3f}, rms {cal.rms_cd_m2:.3g} cd/m² ({cal.method})")
+    print(f"plot: {outcome.plot}")
+    print(f"profile updated: {outcome.profile} (calibration of {cal.date})")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from experiment.summary import format_summary, summarise
+
+    for line in format_summary(summarise(args.data, args.observer), args.data):
+        print(line)
+    return 0
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
@@ -199,13 +271,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print("display profiles:")
     for name in list_profiles():
         p = load_profile(name)
+        cal = (f", gamma {p.gamma:g} calibrated {p.calibration['date']}" if p.calibration
+               else f", gamma {p.gamma:g} (nominal)" if p.gamma is not None else "")
         print(f"  {name:<20} {p.resolution[0]}x{p.resolution[1]} px, {p.refresh_hz:g} Hz, "
-              f"{p.width_cm:g} cm wide")
+              f"{p.width_cm:g} cm wide{cal}")
     return 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _cmd_run, "check": _cmd_check, "list": _cmd_list, "profile": _cmd_profile,
+    "calibrate": _cmd_calibrate, "summary": _cmd_summary,
 }
 
 

@@ -8,14 +8,17 @@ virtual rate, so frame counts stay exact and time stamps stay meaningful.
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from psychopy import monitors, visual
 
+from experiment.calibration import calibration_provenance
 from experiment.profiles import DisplayProfile
 from stimuli.errors import LabInputError
 
@@ -65,7 +68,33 @@ def make_monitor(profile: DisplayProfile, distance_cm: float, *, gamma: bool = T
     monitor.setSizePix(list(size_pix))
     if gamma and profile.gamma is not None:
         monitor.setGamma(profile.gamma)
+    if gamma and profile.calibration:
+        apply_calibration(monitor, profile.calibration)
     return monitor
+
+
+def apply_calibration(monitor: monitors.Monitor, calibration: dict[str, Any]) -> None:
+    """A profile's photometer calibration as Monitor Center holds one: the gamma grid
+    (min, max, gamma for luminance and each gun), the readings and the date."""
+    row = [calibration["min_cd_m2"], calibration["max_cd_m2"], calibration["gamma"]]
+    monitor.setGammaGrid(np.array([row] * 4, dtype=float))
+    monitor.setLevelsPre(list(calibration["levels"]))
+    monitor.setLumsPre(list(calibration["luminance_cd_m2"]))
+    try:
+        monitor.setCalibDate(_dt.datetime.fromisoformat(calibration["date"]))
+    except (TypeError, ValueError):
+        log.warning("calibration date %r is not ISO 8601", calibration.get("date"))
+
+
+def calibration_record(profile: DisplayProfile) -> dict[str, Any]:
+    """Which calibration a session runs under (sidecar ``calibration``), with its date;
+    for a Monitor Center calibration the date saved there."""
+    record = calibration_provenance(profile.as_dict())
+    if record["kind"] == "monitor-center" and profile.psychopy_monitor in (
+            monitors.getAllMonitors()):
+        date = monitors.Monitor(profile.psychopy_monitor).getCalibDate()
+        record["date"] = date.isoformat() if hasattr(date, "isoformat") else str(date)
+    return record
 
 
 def renderer_name() -> str:

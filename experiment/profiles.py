@@ -13,11 +13,15 @@ import math
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from stimuli.errors import LabInputError
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
 DEFAULT_PROFILE = "lab"
+#: What a stored calibration must hold (more is kept as it is).
+CALIBRATION_KEYS = ("date", "gamma", "min_cd_m2", "max_cd_m2", "rms_cd_m2", "levels",
+                    "luminance_cd_m2")
 #: Nominal rate on a virtual display (Xvfb) unless the profile says otherwise.
 VIRTUAL_RATE_HZ = 60.0
 
@@ -34,6 +38,9 @@ class DisplayProfile:
     psychopy_monitor: str | None = None  #: a saved Monitor Center calibration to load
     screen: int = 0
     virtual_rate_hz: float = VIRTUAL_RATE_HZ
+    #: A photometer calibration (``run_experiment.py calibrate``): date, gamma, min/max
+    #: luminance, fit rms, the readings; see :class:`experiment.calibration.Calibration`.
+    calibration: dict[str, Any] | None = None
 
     @property
     def cm_per_px(self) -> float:
@@ -84,6 +91,18 @@ def _check(profile: DisplayProfile, where: Path | str) -> None:
         raise LabInputError(f"{where}: width, resolution and refresh rate must be positive")
     if profile.gamma is not None and profile.gamma <= 0:
         raise LabInputError(f"{where}: gamma must be positive or null")
+    cal = profile.calibration
+    if cal is not None:
+        if not isinstance(cal, dict) or not all(
+                k in cal for k in CALIBRATION_KEYS):
+            raise LabInputError(
+                f"{where}: calibration must be an object with {', '.join(CALIBRATION_KEYS)}; "
+                "run 'run_experiment.py calibrate' again or set it to null")
+        if profile.gamma is None or abs(float(cal["gamma"]) - profile.gamma) > 1e-3:
+            raise LabInputError(
+                f"{where}: gamma {profile.gamma} differs from the calibration's "
+                f"{cal['gamma']}; run 'run_experiment.py calibrate' again or set "
+                "calibration to null")
 
 
 def make_profile(profile: DisplayProfile, directory: Path = PROFILES_DIR) -> Path:

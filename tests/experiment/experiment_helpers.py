@@ -47,9 +47,10 @@ def make_cue_conflict_set(folder: Path, n: int | None = None) -> list[ManifestEn
     return entries
 
 
-def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    """``run_experiment.py`` in a subprocess (the display of this process)."""
+def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``run_experiment.py`` in a subprocess (the display of this process); ``input``
+    is typed on its standard input (closed after it)."""
     return subprocess.run([sys.executable, str(REPO / "run_experiment.py"), *args],
                           capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                          env=env)
+                          env=env, input=input)
