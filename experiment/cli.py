@@ -286,6 +286,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--check" in argv and (not argv or argv[0] not in COMMANDS):
+        # `run_experiment.py --check ...` is the pre-flight alone, as `check ...`
+        argv = ["check", *(a for a in argv if a != "--check")]
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")
     args = build_parser().parse_args(argv)
