@@ -32,8 +32,15 @@ from experiment.frames import Durations
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
 from experiment.provenance import git_commit, software_versions
 from experiment.stimulus_check import verify_session_stimuli
-from experiment.trial_list import PlannedTrial, build_trial_list, practice_list, read_trial_list
+from experiment.trial_list import (
+    PlannedTrial,
+    build_trial_list,
+    practice_list,
+    read_trial_list,
+    work_left,
+)
 from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
+from results.trial_file import read_rows
 from stimuli.design import ExperimentDesign, load_experiment
 from stimuli.errors import LabInputError
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
@@ -231,6 +238,10 @@ def run_session(config: SessionConfig) -> SessionOutcome:
         log.info("session %s: observer %s, session %d, experiment %s, seed %d%s",
                  plan.paths.stem, config.observer, config.session, plan.design.name,
                  plan.seed, " (resumed)" if config.resume else "")
+        if config.resume and not work_left(plan.trials, read_rows(plan.paths.trials),
+                                           config.rerun_flagged):
+            log.info("session %s is complete: nothing to resume", plan.paths.stem)
+            return SessionOutcome(plan.paths, 0, completed=True)
         n_files = verify_session_stimuli(Path(config.stimuli), plan.entries,
                                          [*plan.trials, *plan.practice])
         try:  # PsychoPy only from here on: everything above needs no window

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from experiment.bids import OBSERVER_FILE
-from experiment.trial_list import blocks_of, read_trial_list, remaining_schedule
+from experiment.trial_list import read_trial_list, work_left
 from results.trial_file import read_rows
 from stimuli.errors import LabInputError
 
@@ -150,11 +150,7 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
 
 
 def _state(trials: list[Any], rows: list[dict[str, str]], rerun_flagged: bool) -> str:
-    for block in blocks_of(trials):
-        left = remaining_schedule(trials, rows, block)
-        if any(not item.rerun for item in left) or (left and rerun_flagged):
-            return RESUMABLE
-    return COMPLETE
+    return RESUMABLE if work_left(trials, rows, rerun_flagged) else COMPLETE
 
 
 def _mtime(path: Path) -> str:

@@ -209,3 +209,14 @@ def remaining_schedule(
 def blocks_of(trials: Sequence[PlannedTrial]) -> list[int]:
     """The block numbers in order."""
     return sorted({t.block for t in trials})
+
+
+def work_left(trials: Sequence[PlannedTrial], rows: Sequence[Mapping[str, str]],
+              rerun_flagged: bool) -> bool:
+    """True while a planned trial has no record, or (with ``rerun_flagged``) a flagged
+    trial still awaits its re-run."""
+    for block in blocks_of(trials):
+        left = remaining_schedule(trials, rows, block)
+        if any(not item.rerun for item in left) or (left and rerun_flagged):
+            return True
+    return False

@@ -14,6 +14,7 @@ from experiment.trial_list import (
     read_trial_list,
     remaining_schedule,
     simulated_choice,
+    work_left,
     write_trial_list,
 )
 from stimuli.categories import CATEGORIES, NO_RESPONSE
@@ -114,3 +115,12 @@ def test_flagged_trials_rerun_once_at_block_end() -> None:
     assert [(s.planned.trial, s.rerun) for s in reruns] == [(3, True), (9, True)]
     rows += [row(3, flagged=True), row(9)]  # a re-run that is flagged again is kept
     assert remaining_schedule(plan, rows, 1) == []
+
+
+def test_work_left_until_every_trial_and_due_rerun_is_recorded() -> None:
+    plan = build_trial_list(entries(), DESIGN, 5, block_size=16)
+    rows = [row(t.trial, flagged=t.trial == 4) for t in plan]
+    assert work_left(plan, rows[:-1], rerun_flagged=True)
+    assert work_left(plan, rows, rerun_flagged=True)  # trial 4 awaits its re-run
+    assert not work_left(plan, rows, rerun_flagged=False)
+    assert not work_left(plan, [*rows, row(4)], rerun_flagged=True)
