@@ -56,14 +56,16 @@ def test_guide_parses_into_the_documented_steps() -> None:
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (xvfb-run)")
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool")
 def test_every_command_of_the_lab_guide_runs(tmp_path: Path) -> None:
-    if not SHARED_2018.is_dir():
-        pytest.skip(f"{SHARED_2018} missing: the guide's last step reads the authors' data")
     clone = tmp_path / "lab"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
-    (clone / "geirhos2018").symlink_to(SHARED_2018)
+    have_2018 = SHARED_2018.is_dir()  # the authors' data, beside the checkout in CI
+    if have_2018:
+        (clone / "geirhos2018").symlink_to(SHARED_2018)
     env = dict(os.environ, MPLBACKEND="Agg",
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     for command in guide_commands(GUIDE.read_text(encoding="utf-8")):
+        if "geirhos2018/" in command and not have_2018:
+            continue
         tolerated = bool(TOLERATED.search(command))
         line_env = dict(env)
         if tolerated and not os.environ.get("LAB_TEST_ONLINE"):
@@ -79,5 +81,6 @@ def test_every_command_of_the_lab_guide_runs(tmp_path: Path) -> None:
             f"{command}\nexit {run.returncode}\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
     report = clone / "report" / "report.html"
     assert report.is_file() and "shared by humans and models" in report.read_text()
-    assert (clone / "paper-accuracy.csv").stat().st_size > 10_000
+    if have_2018:
+        assert (clone / "paper-accuracy.csv").stat().st_size > 10_000
     assert (clone / "experiment/profiles/booth2.json").is_file()
