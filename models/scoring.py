@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib.metadata
 import logging
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -42,6 +40,7 @@ from models.options import ScoreOptions
 from models.records import correct_indices, make_records, output_path, refuse_existing
 from models.registry import ModelSpec, Preprocessing, get_spec
 from models.weights import build_model
+from results.provenance import git_commit, package_version
 from results.schema import DNN_FILE_COLUMNS
 from results.trial_file import TrialFile
 from stimuli.errors import LabInputError
@@ -106,20 +105,11 @@ def autocast_dtype(choice: str, device: torch.device) -> torch.dtype | None:
 
 # -- the sidecar -------------------------------------------------------------------------
 def _code_version() -> dict[str, str]:
-    info = {}
-    try:
-        info["lab_version"] = importlib.metadata.version("vision-generalisation-lab")
-    except importlib.metadata.PackageNotFoundError:
-        info["lab_version"] = "unknown (not installed)"
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-            timeout=5, check=True,
-        ).stdout.strip()
+    info = {"lab_version": package_version("vision-generalisation-lab")
+            or "unknown (not installed)"}
+    commit = git_commit()
+    if commit is not None:
         info["git_commit"] = commit
-    except (OSError, subprocess.SubprocessError):
-        pass
     return info
 
 

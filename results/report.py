@@ -7,7 +7,6 @@ import base64
 import datetime as dt
 import html
 import logging
-import os
 import platform
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from results.consistency import (
 from results.quality import provenance_table, quality_table, shared_sha256, sources_table
 from results.shape_bias import shape_bias
 from results.tables import summary_table
+from results.trial_file import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +58,8 @@ def _image_html(path: Path, alt: str) -> str:
     return f'<p><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></p>'
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _csv(frame: pd.DataFrame, out: Path, name: str) -> None:
-    _write_atomic(out / name, frame.to_csv(index=False, na_rep="n/a"))
+    write_text_atomic(out / name, frame.to_csv(index=False, na_rep="n/a"))
 
 
 def write_report(table: pd.DataFrame, out_dir: str | Path, *,
@@ -83,7 +77,7 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     provenance = provenance_table(table)
     _csv(provenance, out, "provenance.csv")
     shared = shared_sha256(table)
-    _write_atomic(out / "shared_sha256.txt", "".join(f"{s}\n" for s in sorted(shared)))
+    write_text_atomic(out / "shared_sha256.txt", "".join(f"{s}\n" for s in sorted(shared)))
     sections.append(_provenance_section(table, provenance, shared))
 
     parts = ['<h2 id="accuracy">Accuracy and response entropy</h2>',
@@ -121,7 +115,7 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
             f"</title><style>{_CSS}</style></head><body>\n{header}\n{nav}\n"
             + "\n".join(sections) + "\n</body></html>\n")
     path = out / REPORT_NAME
-    _write_atomic(path, page)
+    write_text_atomic(path, page)
     log.info("report written to %s", path)
     return path
 

@@ -33,17 +33,21 @@ def sidecar_path(path: str | Path) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def write_json_atomic(path: str | Path, data: Mapping[str, Any]) -> None:
-    """Write JSON through a temporary file and ``os.replace``, so readers never see half
-    a file. Use it for metadata only, never for trial data."""
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` through a temporary file and ``os.replace``, so readers never see
+    half a file. Use it for metadata and reports only, never for trial data."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=False, default=str)
-        fh.write("\n")
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def write_json_atomic(path: str | Path, data: Mapping[str, Any]) -> None:
+    """:func:`write_text_atomic` of ``data`` as indented JSON."""
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
 def _fsync_dir(directory: Path) -> None:
