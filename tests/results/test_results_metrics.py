@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import write_original
+from results_helpers import write_original
 
 from results.benchmark import benchmark_table, control_condition, ood_conditions
 from results.confusion import RESPONSE_COLUMNS, confusion_counts, confusion_percent

@@ -6,7 +6,7 @@ import csv
 import logging
 
 import pytest
-from conftest import DNN_EXTRA, ORIGINAL_HEADER, write_original
+from results_helpers import DNN_EXTRA, ORIGINAL_HEADER, write_original
 
 from results.readers import RECORD_COLUMNS, detect_format, image_key, read_trials, texture_of
 from results.schema import BASE_COLUMNS

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import fake_sha, write_original
 from PIL import Image
+from results_helpers import fake_sha, write_original
 
 from results import figures
 from results.cli import main

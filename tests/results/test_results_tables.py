@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_original
+from results_helpers import write_original
 
 from results.readers import read_trials
 from results.tables import TABLE_COLUMNS, response_entropy, summary_table

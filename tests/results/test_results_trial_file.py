@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from conftest import human_record
+from results_helpers import human_record
 
 from results.readers import read_trials
 from results.schema import BASE_COLUMNS, HUMAN_FILE_COLUMNS

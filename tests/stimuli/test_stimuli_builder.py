@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_source
 from PIL import Image
+from stimuli_helpers import make_source
 
 from stimuli.builder import build_set, plan_set, render_stimulus, scan_sources
 from stimuli.categories import CATEGORIES

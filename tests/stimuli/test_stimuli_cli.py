@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, make_source
 from PIL import Image
+from stimuli_helpers import REPO, make_source
 
 from stimuli.cli import main
 from stimuli.manifest import MANIFEST_NAME, read_manifest
