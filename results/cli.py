@@ -62,8 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     common("quality", "data quality per human observer (na rate, RTs, dropped frames)")
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
-    plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",
-                                         "rt", "all"), default="all")
+    plot.add_argument("--kind", action="append", metavar="KIND",
+                      help="figure to draw (repeatable; default: all): "
+                           f"{', '.join(_figure_names())}")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -71,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
                     "data quality and provenance", csv=False)
     report.add_argument("--out", required=True, type=Path, help="folder for the report")
     return parser
+
+
+def _figure_names() -> list[str]:
+    from results.figure_registry import list_figures
+    return list_figures()
 
 
 def _print(frame: pd.DataFrame, as_csv: bool) -> None:
@@ -84,44 +90,22 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
 
 
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
-    from results import figures
-    from results.consistency import consistency_matrix, human_observers, pairwise_consistency
-    from results.shape_bias import shape_bias
+    from results.figure_registry import FigureInput, draw_figures
 
-    paths: list[Path] = []
-    kind = args.kind
-    if kind in ("figure3", "all"):
-        paths += figures.figure3(table, args.out)
-    if kind in ("confusion", "all"):
-        experiments = [args.experiment] if args.experiment else \
-            figures.experiment_order(table["experiment"].unique())
-        for experiment in experiments:
-            if experiment not in set(table["experiment"]):
-                raise LabInputError(f"no trials of experiment {experiment!r} in the input; "
-                                    f"found {', '.join(sorted(table['experiment'].unique()))}")
-            rows = table[table["experiment"] == experiment]
-            condition = args.condition or figures.informative_condition(table, experiment)
-            if condition not in set(rows["condition"]):
-                raise LabInputError(
-                    f"experiment {experiment!r} has no condition {condition!r} in the input; "
-                    f"use one of {', '.join(sorted(rows['condition'].unique()))}")
-            paths += figures.confusion_figure(table, experiment, condition, args.out)
-    if kind in ("consistency", "all"):
-        pairs = pairwise_consistency(table)
-        for experiment in sorted(pairs["experiment"].unique()) if len(pairs) else []:
-            rows = pairs[pairs["experiment"] == experiment]
-            paths += figures.consistency_figure(consistency_matrix(pairs, experiment),
-                                                experiment, human_observers(rows), args.out)
-    if kind in ("shape-bias", "all"):
-        paths += figures.shape_bias_figure(shape_bias(table), args.out)
-    if kind in ("rt", "all"):
-        paths += figures.rt_figure(table, args.out)
-    return paths
+    data = FigureInput(table, experiment=args.experiment, condition=args.condition)
+    drawn = draw_figures(args.kind, data, args.out)
+    return [path for _, panels in drawn for panel in panels for path in panel.paths]
 
 
 def run(args: argparse.Namespace) -> int:
     from results.readers import read_trials
 
+    if args.command == "plot":  # an unknown kind fails before the data are read
+        from results.figure_registry import get_figure
+        args.kind = ["all"] if not args.kind or "all" in args.kind else args.kind
+        if args.kind != ["all"]:
+            for name in args.kind:
+                get_figure(name)
     table = read_trials(args.paths, rule=args.rule, progress=not args.quiet)
     if args.command == "table":
         from results.tables import summary_table

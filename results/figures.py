@@ -1,5 +1,7 @@
-"""The figures: the paper's figure 3, confusion matrices, error-consistency matrices and
-the shape-bias plot. Each function writes PNG and PDF and returns the paths."""
+"""The figures: the paper's figure 3, confusion matrices, error-consistency matrices, the
+shape-bias plot and response times. Each drawing function writes PNG and PDF and returns
+the paths; the ``plot_*`` functions at the end are the registered figures
+(:mod:`results.figure_registry`) that ``results plot`` and the report use."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from results.confusion import RESPONSE_COLUMNS, confusion_percent
+from results.figure_registry import FigureInput, Panel, register_figure
 from results.plot_style import (
     HUMAN_COLOUR,
     colour_of,
@@ -33,6 +36,7 @@ from results.tables import (
     with_units,
 )
 from stimuli.categories import CATEGORIES
+from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
 
@@ -309,3 +313,74 @@ def rt_figure(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
         ax.set_title("Response times of answered trials (box: quartiles, whiskers: 5-95 %)")
         fig.tight_layout()
         return save(fig, out_dir, "response_times")
+
+
+# -- the registered figures (``results plot --kind NAME`` and the report) -----------------
+def _pairs_of_panels(paths: list[Path], captions: list[str]) -> list[Panel]:
+    return [Panel(paths[2 * i:2 * i + 2], caption) for i, caption in enumerate(captions)]
+
+
+@register_figure("figure3", section="accuracy", title="Accuracy and response entropy",
+                 order=10)
+def plot_figure3(data: FigureInput, out_dir: Path) -> list[Panel]:
+    """Accuracy and response entropy against signal strength (the paper's figure 3)."""
+    paths = figure3(data.table, out_dir)
+    return _pairs_of_panels(paths, ["accuracy", "response entropy"][:len(paths) // 2])
+
+
+@register_figure("consistency", section="consistency", title="Error consistency",
+                 order=20, collapsed=True)
+def plot_consistency(data: FigureInput, out_dir: Path) -> list[Panel]:
+    """Observer x observer error consistency, one matrix per experiment."""
+    from results.consistency import consistency_matrix, human_observers
+
+    pairs = data.pairs
+    panels: list[Panel] = []
+    for experiment in experiment_order(pairs["experiment"].unique()) if len(pairs) else []:
+        rows = pairs[pairs["experiment"] == experiment]
+        paths = consistency_figure(consistency_matrix(pairs, experiment), experiment,
+                                   human_observers(rows), out_dir)
+        if paths:
+            median_n = int(rows["n_trials"].median())
+            panels.append(Panel(paths, f"{experiment} (median {median_n} shared trials per "
+                                       "pair and condition)"))
+    return panels
+
+
+@register_figure("shape-bias", section="shape-bias", title="Shape bias", order=40)
+def plot_shape_bias(data: FigureInput, out_dir: Path) -> list[Panel]:
+    """Shape bias per class on cue-conflict trials (Geirhos et al. 2019, figure 4)."""
+    paths = shape_bias_figure(data.shape_bias, out_dir)
+    return [Panel(paths, "shape bias")] if paths else []
+
+
+@register_figure("confusion", section="confusion", title="Confusion matrices", order=50,
+                 collapsed=True)
+def plot_confusion(data: FigureInput, out_dir: Path) -> list[Panel]:
+    """Confusion matrices per experiment, at the given condition or where the humans are
+    closest to 50 % correct."""
+    table = data.table
+    experiments = [data.experiment] if data.experiment else \
+        experiment_order(table["experiment"].unique())
+    panels: list[Panel] = []
+    for experiment in experiments:
+        if experiment not in set(table["experiment"]):
+            raise LabInputError(f"no trials of experiment {experiment!r} in the input; "
+                                f"found {', '.join(sorted(table['experiment'].unique()))}")
+        rows = table[table["experiment"] == experiment]
+        condition = data.condition or informative_condition(table, experiment)
+        if condition not in set(rows["condition"]):
+            raise LabInputError(
+                f"experiment {experiment!r} has no condition {condition!r} in the input; "
+                f"use one of {', '.join(sorted(rows['condition'].unique()))}")
+        paths = confusion_figure(table, experiment, condition, out_dir)
+        if paths:
+            panels.append(Panel(paths, f"{experiment}, condition {condition}"))
+    return panels
+
+
+@register_figure("rt", section="quality", title="Response times", order=90, collapsed=True)
+def plot_rt(data: FigureInput, out_dir: Path) -> list[Panel]:
+    """Response-time distributions per human observer and experiment."""
+    paths = rt_figure(data.table, out_dir)
+    return [Panel(paths, "Response-time distributions")] if paths else []
