@@ -40,7 +40,7 @@ from results.tables import HUMANS, design_for, group_order
 CHANCE_CUTOFF = 0.2  #: conditions where humans score below this are excluded
 BENCHMARK_COLUMNS: tuple[str, ...] = (
     "observer", "ood_accuracy", "accuracy_difference", "observed_consistency",
-    "error_consistency", "n_experiments",
+    "error_consistency", "n_experiments", "n_trials",
 )
 
 
@@ -140,5 +140,8 @@ def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.Da
     summary = summary.rename(columns={"group": "observer"})
     out = pd.DataFrame({"observer": group_order(list(accuracy.index))})
     out["ood_accuracy"] = out["observer"].map(accuracy)
+    group = np.where(trials["observer_type"] == HUMAN, HUMANS, trials["observer"])
+    out["n_trials"] = out["observer"].map(pd.Series(group).value_counts()).fillna(0).astype(
+        int)
     out = out.merge(summary, on="observer", how="left")
     return out[list(BENCHMARK_COLUMNS)]

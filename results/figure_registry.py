@@ -75,6 +75,18 @@ class FigureInput:
         from results.shape_bias import shape_bias
         return self.cached("shape_bias", lambda: shape_bias(self.table))
 
+    @property
+    def simulated(self) -> dict[str, str]:
+        """``observer -> label`` of simulated observers (:mod:`results.observers`)."""
+        from results.observers import simulated_observers
+        return self.cached("simulated", lambda: simulated_observers(self.table))
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Legend text per observer group, simulated ones labelled."""
+        from results.observers import group_names
+        return self.cached("names", lambda: group_names(self.table))
+
 
 FigureFunc = Callable[[FigureInput, Path], list[Panel]]
 

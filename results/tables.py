@@ -4,7 +4,9 @@ The unit of averaging is the *observer*: for humans each person (``source_format
 ``observer``: two data sets may both have a ``subject-01``), for a network each session
 (image set), as in the 2018 analysis code. Accuracy counts ``na`` as wrong; the response
 entropy (bits, at most 4) is that of the distribution of the given answers, ``na``
-excluded. Both are computed per unit, then averaged; min and max are over units.
+excluded. Both are computed per unit, then averaged; min and max are over units. The 95 %
+interval (``accuracy_ci_low``/``_high``) is the Wilson interval of the trials pooled over
+the group's units (:mod:`results.intervals`); ``n_observers`` counts the units.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from results.intervals import wilson_interval
 from results.readers import DNN, HUMAN
 from stimuli.categories import NO_RESPONSE
 from stimuli.design import ExperimentDesign, list_experiments, load_experiment
@@ -23,7 +26,7 @@ from stimuli.design import ExperimentDesign, list_experiments, load_experiment
 HUMANS = "humans"  #: the observer-group name of all human observers
 TABLE_COLUMNS: tuple[str, ...] = (
     "experiment", "condition", "observer", "accuracy", "entropy", "n_trials",
-    "accuracy_min", "accuracy_max",
+    "accuracy_min", "accuracy_max", "n_observers", "accuracy_ci_low", "accuracy_ci_high",
 )
 
 
@@ -112,11 +115,15 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     (columns :data:`TABLE_COLUMNS`), sorted by experiment, design condition order and
     group (humans first)."""
     per_unit = unit_table(table)
+    per_unit["_correct"] = (per_unit["accuracy"] * per_unit["n_trials"]).round()
     summary = per_unit.groupby(["experiment", "condition", "group"], sort=False).agg(
         accuracy=("accuracy", "mean"), entropy=("entropy", "mean"),
         n_trials=("n_trials", "sum"), accuracy_min=("accuracy", "min"),
-        accuracy_max=("accuracy", "max"),
+        accuracy_max=("accuracy", "max"), n_observers=("unit", "nunique"),
+        _correct=("_correct", "sum"),
     ).reset_index().rename(columns={"group": "observer"})
+    summary["accuracy_ci_low"], summary["accuracy_ci_high"] = wilson_interval(
+        summary["_correct"], summary["n_trials"])
     return sort_rows(summary)[list(TABLE_COLUMNS)]
 
 
@@ -136,7 +143,8 @@ def sort_rows(frame: pd.DataFrame, group_column: str = "observer") -> pd.DataFra
 def format_table(summary: pd.DataFrame) -> str:
     """A fixed-width text rendering for the terminal."""
     shown = summary.copy()
-    for column in ("accuracy", "entropy", "accuracy_min", "accuracy_max"):
+    for column in ("accuracy", "entropy", "accuracy_min", "accuracy_max", "accuracy_ci_low",
+                   "accuracy_ci_high"):
         shown[column] = shown[column].map(lambda v: "n/a" if pd.isna(v) else f"{v:.4f}")
     return shown.to_string(index=False)
 
