@@ -191,16 +191,6 @@ def run_record(display: dict[str, Any]) -> dict[str, Any]:
             "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds")}
 
 
-def simulated_entry(config: SessionConfig) -> dict[str, Any]:
-    """The sidecar's ``simulated`` key (read by the analysis to label the observer
-    everywhere), or nothing for a real observer."""
-    if config.simulate_observer is None:
-        return {}
-    return {"simulated": {
-        "kind": "constant-accuracy",
-        "label": f"simulated observer, constant accuracy {config.simulate_observer:g}"}}
-
-
 def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                 ) -> dict[str, Any]:
     """The JSON sidecar of a new session (BIDS-style, plus provenance)."""
@@ -212,7 +202,6 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
         "practice_trials": len(plan.practice),
         "simulated_observer": (None if config.simulate_observer is None
                                else {"accuracy": config.simulate_observer}),
-        **simulated_entry(config),
         "click_to_continue": config.click_to_continue,
         "rerun_flagged": config.rerun_flagged,
         "stimuli": {"path": str(Path(config.stimuli).resolve()),

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from results_helpers import dnn_record, human_record, write_dnn_tsv
 from scipy.stats import binomtest
 
@@ -220,3 +223,41 @@ def test_sidecar_json_of_fixture_is_what_sessions_write(demo_like):
     sidecar = json.loads(next(demo_like.rglob("sub-01_ses-1_task-contrast_beh.json"))
                          .read_text())
     assert sidecar["simulated"] == SIMULATED
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no headless Chromium: install it (apt-get install chromium; "
+                "scripts/setup.sh does)")
+
+
+def test_screenshot_of_the_report_in_headless_chromium(demo_report, tmp_path):
+    """The page as a browser draws it: the banner in its colours at the top, the figures
+    rendered (embedded PNGs decoded), the caution text in red."""
+    shot = tmp_path / "report.png"
+    done = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2600",
+         f"--screenshot={shot}", demo_report.as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert shot.is_file(), done.stderr[-2000:]
+    with Image.open(shot) as image:
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (2600, 1280)
+
+    def share(region: np.ndarray, colour: tuple[int, int, int], tol: int = 12) -> float:
+        return float((np.abs(region - colour).max(axis=-1) <= tol).mean())
+
+    top = pixels[:450]
+    assert share(top, (255, 243, 205)) > 0.05  # the banner's background (#fff3cd)
+    assert share(top, (176, 0, 32), tol=30) > 0.002  # its red border (#b00020)
+    # the figure of accuracy: the humans' red and the network's blue lines are drawn
+    body = pixels[450:]
+    assert share(body, (165, 30, 55), tol=40) > 0.0005
+    assert share(body, (31, 119, 180), tol=40) > 0.0005
+    # text is dark on white: the page is not blank or an error page
+    assert share(pixels, (255, 255, 255), tol=3) > 0.5
+    assert (pixels.max(axis=-1) < 80).mean() > 0.005
