@@ -55,11 +55,19 @@ def _sidecar_of(trial_file: str) -> dict[str, Any]:
 
 def simulated_observers(table: pd.DataFrame) -> dict[str, str]:
     """``observer -> label`` of the human observers whose session sidecar says simulated
-    (our own records only; the published data sets are real humans)."""
-    if "file" not in table.columns or table.empty:
+    (our own records only; the published data sets are real humans). A ``simulated``
+    column of the table (the readers' copy of the sidecar label) is used where present."""
+    if table.empty:
         return {}
     humans = table[(table["observer_type"] == HUMAN) & (table["source_format"] == "lab")]
     out: dict[str, str] = {}
+    if "simulated" in humans.columns:  # the readers already looked at the sidecars
+        marked = humans[humans["simulated"].fillna("").astype(str) != ""]
+        for observer, labels in marked.groupby("observer", sort=True)["simulated"]:
+            out[str(observer)] = str(labels.iloc[0])
+        return out
+    if "file" not in humans.columns:
+        return {}
     for (observer, trial_file), _ in humans.groupby(["observer", "file"], observed=True,
                                                    sort=True):
         label = simulated_label(_sidecar_of(str(trial_file)))

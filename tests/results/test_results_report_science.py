@@ -261,3 +261,10 @@ def test_screenshot_of_the_report_in_headless_chromium(demo_report, tmp_path):
     # text is dark on white: the page is not blank or an error page
     assert share(pixels, (255, 255, 255), tol=3) > 0.5
     assert (pixels.max(axis=-1) < 80).mean() > 0.005
+
+
+def test_simulated_observers_from_a_column_of_the_table(demo_like):
+    table = read_trials(demo_like)
+    labelled = table.assign(simulated=np.where(table["observer"] == "sub-02", "sim X", ""))
+    assert simulated_observers(labelled) == {"sub-02": "sim X"}
+    assert group_names(labelled)["humans"] == "Humans (1 of 2 simulated)"
