@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from experiment.headless import require_display
 from stimuli.errors import LabInputError
 
 RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display):
@@ -29,6 +30,9 @@ PROFILE_EXAMPLE = """example:
   .venv/bin/python run_experiment.py profile booth2 --width-cm 53.1 \\
       --resolution 1920 1080 --refresh-hz 120 --gamma 2.2"""
 
+
+LIST_EXAMPLE = """example:
+  .venv/bin/python run_experiment.py list"""
 
 CALIBRATE_EXAMPLE = """examples:
   .venv/bin/python run_experiment.py calibrate booth2            # type each reading
@@ -99,7 +103,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_experiment.py",
-        description="Run a psychophysics session of Geirhos et al. 2018 in the booth.",
+        description="Run a psychophysics session of Geirhos et al. 2018 in the booth.\n\n"
+        "'run' is the default command: 'run_experiment.py --experiment ...' is\n"
+        "'run_experiment.py run --experiment ...'. Its options (--experiment, --stimuli,\n"
+        "--observer, --session, --data, --display, --simulate-observer, --resume, ...) are\n"
+        "listed by 'run_experiment.py run --help'; each command has its own --help.",
         epilog=RUN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command",
                                 metavar="{run,check,list,profile,calibrate,summary}")
@@ -110,27 +118,50 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="pre-flight only: stimuli and display, no data",
                            epilog=CHECK_EXAMPLE,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("--experiment", required=True)
-    check.add_argument("--stimuli", type=Path, help="also verify this set's files")
-    check.add_argument("--display", default="lab")
-    check.add_argument("--screen", type=int)
-    check.add_argument("--windowed", action="store_true")
-    check.add_argument("--durations", default="")
-    check.add_argument("--allow-rate-mismatch", action="store_true")
-    sub.add_parser("list", help="experiments and display profiles")
+    check.add_argument("--experiment", required=True,
+                       help="experiment name (stimuli/experiments/<name>.toml)")
+    check.add_argument("--stimuli", type=Path,
+                       help="also verify every file of this stimulus set against its "
+                            "manifest (sha256)")
+    check.add_argument("--display", default="lab",
+                       help="display profile name or JSON path (default: lab)")
+    check.add_argument("--screen", type=int, help="screen number (default: the profile's)")
+    check.add_argument("--windowed", action="store_true",
+                       help="a window instead of fullscreen")
+    check.add_argument("--durations", default="",
+                       help="phase durations in ms to plan frames for, e.g. "
+                            "'response=600,iti=100' (default: the paper's)")
+    check.add_argument("--allow-rate-mismatch", action="store_true",
+                       help="pass although the measured refresh rate is >1%% off the profile")
+    sub.add_parser("list", help="experiments and display profiles",
+                   description="The experiments (conditions, trials, block size, image size) "
+                   "and the display profiles (resolution, refresh rate, width, gamma).",
+                   epilog=LIST_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     prof = sub.add_parser("profile", help="store a new display profile",
                           epilog=PROFILE_EXAMPLE,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    prof.add_argument("name")
-    prof.add_argument("--width-cm", type=float, required=True)
-    prof.add_argument("--resolution", type=int, nargs=2, required=True, metavar=("W", "H"))
-    prof.add_argument("--refresh-hz", type=float, required=True)
-    prof.add_argument("--distance-cm", type=float, help="default: the design's")
-    prof.add_argument("--gamma", type=float, help="monitor gamma (default: none)")
-    prof.add_argument("--psychopy-monitor", help="a saved Monitor Center calibration")
-    prof.add_argument("--screen", type=int, default=0)
-    prof.add_argument("--virtual-rate-hz", type=float, default=60.0)
-    prof.add_argument("--description", default="")
+    prof.add_argument("name", help="profile name (letters, digits, '-', '_'); stored as "
+                                   "experiment/profiles/<name>.json")
+    prof.add_argument("--width-cm", type=float, required=True,
+                      help="width of the screen's visible image in cm (measure it)")
+    prof.add_argument("--resolution", type=int, nargs=2, required=True, metavar=("W", "H"),
+                      help="the screen's resolution in px, e.g. 1920 1080")
+    prof.add_argument("--refresh-hz", type=float, required=True,
+                      help="the screen's refresh rate in Hz (checked against the measured "
+                           "rate before every session)")
+    prof.add_argument("--distance-cm", type=float,
+                      help="viewing distance in cm (default: the design's)")
+    prof.add_argument("--gamma", type=float,
+                      help="nominal monitor gamma (default: none; 'calibrate' measures it)")
+    prof.add_argument("--psychopy-monitor",
+                      help="use this saved PsychoPy Monitor Center calibration instead")
+    prof.add_argument("--screen", type=int, default=0,
+                      help="screen number the session window opens on (default 0)")
+    prof.add_argument("--virtual-rate-hz", type=float, default=60.0,
+                      help="flip rate to pace to on a virtual display without vsync "
+                           "(Xvfb; default 60)")
+    prof.add_argument("--description", default="",
+                      help="free text, e.g. the monitor model and booth")
     cal = sub.add_parser(
         "calibrate", help="photometer readings -> gamma fit stored in a display profile",
         description="Take photometer readings at a series of grey levels (typed in while "
@@ -161,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from experiment.calibrate import calibrate
 
+    if not args.no_window and args.readings is None:
+        require_display("calibrate (it shows each grey level; --no-window only prompts)")
     if args.readings is not None and args.levels is not None:
         raise LabInputError("--levels is for typed readings; a --readings CSV has its own "
                             "levels: give one or the other")
@@ -216,6 +249,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     needed = ("experiment", "stimuli", "observer", "session", "data")
     given = [n for n in needed if getattr(args, n) is not None]
     if not given:
+        require_display("the session dialog")
         from experiment.dialog import ask_session
         config = ask_session(args)
         if config is None:
@@ -236,7 +270,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
             rerun_flagged=not args.no_rerun)
-    try:
+    try:  # (no display: run_session says so before opening a window; a complete
+        # session resumes without one)
         outcome = run_session(config)
     except KeyboardInterrupt:
         print("interrupted: every completed trial is saved; continue with --resume",
@@ -251,10 +286,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from experiment.check import preflight_report
     from experiment.frames import Durations
 
-    for line in preflight_report(args.experiment, args.stimuli, args.display,
+    # the report lists every warning once ("warning: ..."): the log records of the same
+    # warnings stay off the console
+    quiet = logging.NullHandler()
+    logging.getLogger("experiment").addHandler(quiet)
+    try:
+        lines = preflight_report(args.experiment, args.stimuli, args.display,
                                  windowed=args.windowed, screen=args.screen,
                                  durations=Durations.parse(args.durations),
-                                 allow_rate_mismatch=args.allow_rate_mismatch):
+                                 allow_rate_mismatch=args.allow_rate_mismatch)
+    finally:
+        logging.getLogger("experiment").removeHandler(quiet)
+    for line in lines:
         print(line)
     return 0
 

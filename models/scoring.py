@@ -30,7 +30,6 @@ import numpy as np
 import torch
 import torchvision
 from torch import nn
-from tqdm import tqdm
 
 from models.acceleration import prepare_model
 from models.decision import Decisions, decide_logits
@@ -45,6 +44,7 @@ from results.schema import DNN_FILE_COLUMNS
 from results.trial_file import TrialFile
 from stimuli.errors import LabInputError
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
+from stimuli.progress import progress
 
 log = logging.getLogger(__name__)
 RULE_TEXT = {
@@ -250,8 +250,8 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     def verify() -> None:
         mine = entries[team.rank::team.world]
         checked = verify_files(opts.stimuli, mine)
-        bar = tqdm(checked, total=len(mine), unit="file", desc="sha256",
-                   disable=not (opts.progress and team.leader), leave=False)
+        bar = progress(checked, total=len(mine), unit="file", desc="sha256",
+                       disable=not (opts.progress and team.leader), leave=False)
         for _ in bar:
             pass
 
@@ -296,8 +296,8 @@ def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: 
                               shard_positions(len(entries), team.rank, team.world))
     loader = make_loader(dataset, batch_size=batch_size, workers=workers,
                          pin_memory=team.device.type == "cuda")
-    bar = tqdm(total=len(entries), unit="img", desc=f"{opts.model} ({opts.rule})",
-               disable=not (opts.progress and team.leader), smoothing=0.1)
+    bar = progress(total=len(entries), unit="img", desc=f"{opts.model} ({opts.rule})",
+                   disable=not (opts.progress and team.leader), smoothing=0.1)
 
     def finish(positions: torch.Tensor, host: torch.Tensor, event: Any) -> None:
         if event is not None:

@@ -12,23 +12,34 @@ import pandas as pd
 
 from stimuli.errors import LabInputError
 
-EPILOG = """\
-examples:
-  python -m results table ../shared/data/geirhos2018/human-raw-data \\
-      ../shared/data/geirhos2018/dnn-raw-data --csv > accuracy.csv
-  python -m results table out/dnn data/sub-01 --rule mean
-  python -m results consistency ../shared/data/model-vs-human/human-raw-data/contrast
-  python -m results shape-bias ../shared/data/model-vs-human/human-raw-data/cue-conflict
-  python -m results benchmark ../shared/data/geirhos2018/human-raw-data \\
-      ../shared/data/geirhos2018/dnn-raw-data
-  python -m results plot ../shared/data/geirhos2018/human-raw-data --out figs \\
-      --kind confusion --experiment uniform-noise --condition 0.35
-  python -m results report data/ out/dnn --out report/
-
+PATHS_NOTE = """\
 PATH is a trial file or a folder (read recursively): our TSVs (sub-*/ses-*/beh/*_beh.tsv,
 <out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs or model-vs-human CSVs,
-in any mix.
-"""
+in any mix. In the examples, data/ is the booth's data folder and out/dnn the networks'
+scores ('python -m models score ... --out out/dnn')."""
+
+#: One example block per command (``data/`` and ``out/dnn`` as a lab has them).
+EXAMPLES: dict[str, str] = {
+    "table": "python -m results table data/ out/dnn\n"
+             "python -m results table data/ out/dnn --rule mean --csv > accuracy.csv",
+    "consistency": "python -m results consistency data/ out/dnn --csv > consistency.csv",
+    "shape-bias": "python -m results shape-bias data/ out/dnn   # cue-conflict trials",
+    "benchmark": "python -m results benchmark data/ out/dnn",
+    "quality": "python -m results quality data/",
+    "plot": "python -m results plot data/ out/dnn --out figures\n"
+            "python -m results plot data/ out/dnn --out figures --kind figure3\n"
+            "python -m results plot data/ out/dnn --out figures --kind confusion \\\n"
+            "    --experiment uniform-noise --condition 0.35",
+    "report": "python -m results report data/ out/dnn --out report/",
+}
+
+
+def _epilog(command: str | None = None) -> str:
+    lines = EXAMPLES.values() if command is None else [EXAMPLES[command]]
+    body = "\n".join("  " + line for block in lines for line in block.splitlines())
+    title = "examples" if body.count("\n  python") else "example"
+    return f"{title}:\n{body}\n\n{PATHS_NOTE}\n"
+
 
 RULES = ("sum", "mean", "max", "other")
 
@@ -37,11 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m results",
         description="Analyse trial records of humans and networks (Geirhos et al. 2018).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(name: str, help_text: str, csv: bool = True) -> argparse.ArgumentParser:
-        cmd = sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG,
+        cmd = sub.add_parser(name, help=help_text, description=help_text,
+                             epilog=_epilog(name) if name in EXAMPLES else PATHS_NOTE,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
         cmd.add_argument("--rule", choices=RULES, default="sum",

@@ -1,4 +1,4 @@
-"""Error consistency (Geirhos, Meding & Wichmann 2020; SPEC §6) for every pair of observers.
+"""Error consistency (Geirhos, Meding & Wichmann 2020) for every pair of observers.
 
 Trials of two observers are matched by image: on our own records by the sha256 of the file
 shown, on the original CSVs by the image name without its trial number, experiment code and

@@ -1,4 +1,4 @@
-"""Per-condition accuracy and response entropy (SPEC §6), humans beside each network.
+"""Per-condition accuracy and response entropy (as in the 2018 paper), humans beside each network.
 
 The unit of averaging is the *observer*: for humans each person (``source_format`` +
 ``observer``: two data sets may both have a ``subject-01``), for a network each session
