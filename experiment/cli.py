@@ -12,12 +12,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from experiment.headless import require_display
+from experiment.participants import LabInfo, Participant
 from stimuli.errors import LabInputError
 
 RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display):
   xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python run_experiment.py \\
       --experiment cue-conflict --stimuli SET --observer demo-01 --session 1 \\
       --data demo-output --trials 32 --block-size 16 --simulate-observer 0.8 --seed 1
+a lab session, with what BIDS records of the observer and the lab:
+  .venv/bin/python run_experiment.py --experiment contrast --stimuli SET --observer s-01 \\
+      --session 1 --data data --age 24 --sex F --handedness R --visual-acuity 1.0 \\
+      --lab-config lab.json
 (SET: a stimulus set folder with its manifest.csv, e.g. made by 'python -m stimuli build')
 
 Without arguments an info dialog asks for observer, session, experiment and display.
@@ -98,6 +103,21 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-rerun", action="store_true",
                    help="do not re-run flagged trials at the end of their block")
     p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
+    who = p.add_argument_group(
+        "participant (optional; participants.tsv, described in participants.json)")
+    who.add_argument("--age", help="age in whole years")
+    who.add_argument("--sex", help="M, F or O (male, female, other)")
+    who.add_argument("--handedness", help="R, L or A (right, left, ambidextrous)")
+    who.add_argument("--visual-acuity", help="e.g. 1.0 (decimal) or 20/20, with correction "
+                                             "if worn")
+    lab = p.add_argument_group("lab (BIDS dataset_description.json and session sidecars)")
+    lab.add_argument("--lab-config", type=Path, metavar="FILE.json",
+                     help="JSON with the lab's BIDS keys: Authors (list), License, "
+                          "InstitutionName, InstitutionAddress, InstitutionalDepartmentName, "
+                          "Acknowledgements, Funding, EthicsApprovals")
+    lab.add_argument("--authors", help="dataset authors, separated by ';' (overrides the "
+                                       "lab config)")
+    lab.add_argument("--institution", help="institution name (overrides the lab config)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -240,6 +260,19 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def participant_of(args: argparse.Namespace, **typed: str) -> Participant:
+    """The participant facts from the flags (``typed``: the dialog's, which win)."""
+    values = {k: getattr(args, k, None) for k in ("age", "sex", "handedness",
+                                                  "visual_acuity")}
+    values.update({k: v for k, v in typed.items() if v not in (None, "")})
+    return Participant.parse(**values)
+
+
+def lab_of(args: argparse.Namespace) -> LabInfo:
+    return LabInfo.load(getattr(args, "lab_config", None), authors=getattr(args, "authors", None),
+                        institution=getattr(args, "institution", None))
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from experiment.frames import Durations
     from experiment.session import SessionConfig, run_session
@@ -269,7 +302,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
-            rerun_flagged=not args.no_rerun)
+            rerun_flagged=not args.no_rerun, participant=participant_of(args),
+            lab=lab_of(args))
     try:  # (no display: run_session says so before opening a window; a complete
         # session resumes without one)
         outcome = run_session(config)

@@ -25,10 +25,12 @@ from experiment.bids import (
     check_observer_id,
     check_session,
     claim_label,
+    dataset_path,
     ensure_dataset_files,
     session_paths,
 )
 from experiment.frames import Durations
+from experiment.participants import LabInfo, Participant
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
 from experiment.provenance import git_commit, software_versions
 from experiment.stimulus_check import verify_session_stimuli
@@ -52,6 +54,11 @@ ANALYSIS_NOTE = (
     "re-run once at the end of its block with the same trial number. For analysis keep, "
     "per trial number, the last record (equivalently: drop flagged=1 rows whose trial has "
     "a later record)."
+)
+TASK_DESCRIPTION = (
+    "16-class object recognition with briefly shown, masked images (Geirhos et al. 2018): "
+    "fixation, the image, a 1/f noise mask, then the observer clicks one of 16 class icons. "
+    "The frames of each phase are under 'frames'."
 )
 #: In ``deg`` units a size within this fraction of the design's pixels is shown 1:1.
 SNAP_TOLERANCE = 0.01
@@ -80,6 +87,8 @@ class SessionConfig:
     durations: Durations = field(default_factory=Durations)
     image_units: str = "deg"  #: "deg" (design.image_degrees) or "px" (design.image_size)
     rerun_flagged: bool = True
+    participant: Participant | None = None  #: age, sex, ... for participants.tsv
+    lab: LabInfo | None = None  #: authors and institution for the BIDS metadata
 
 
 @dataclass
@@ -135,7 +144,8 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     entries = read_manifest(config.stimuli)
     manifest_sha = sha256_file(Path(config.stimuli) / MANIFEST_NAME)
     claim_label(paths, config.observer)
-    ensure_dataset_files(config.data, config.observer, _own_version())
+    ensure_dataset_files(config.data, config.observer, _own_version(), config.participant,
+                         config.lab)
 
     if config.resume:
         try:
@@ -195,7 +205,9 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                 ) -> dict[str, Any]:
     """The JSON sidecar of a new session (BIDS-style, plus provenance)."""
     meta = {
-        "TaskName": plan.design.name, "experiment": plan.design.name,
+        "TaskName": plan.design.name, "TaskDescription": TASK_DESCRIPTION,
+        **(config.lab.sidecar() if config.lab else {}),
+        "experiment": plan.design.name,
         "observer": config.observer, "session": config.session, "seed": plan.seed,
         "n_trials": len(plan.trials),
         "block_size": config.block_size or plan.design.block_size,
@@ -204,7 +216,7 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                                else {"accuracy": config.simulate_observer}),
         "click_to_continue": config.click_to_continue,
         "rerun_flagged": config.rerun_flagged,
-        "stimuli": {"path": str(Path(config.stimuli).resolve()),
+        "stimuli": {"path": dataset_path(config.stimuli, config.data),
                     "manifest_sha256": plan.manifest_sha256},
         "trial_list": plan.paths.trial_list.name,
         "analysis_note": ANALYSIS_NOTE,
