@@ -55,21 +55,25 @@ def control_condition(experiment: str) -> str | None:
 
 def ood_conditions(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
     """Every experiment and condition with the humans' mean accuracy and whether it counts:
-    columns ``experiment, condition, human_accuracy, control, below_cutoff, included``.
-    Human accuracy is per human, then the mean; without human data no condition is cut."""
+    columns ``experiment, condition, human_accuracy, control, below_cutoff, included,
+    n_human_trials``. Human accuracy is per human, then the mean; without human data no
+    condition is cut."""
     humans = table[table["observer_type"] == HUMAN]
     per_human = humans.groupby(["experiment", "condition", "observer", "source_format"],
                                sort=False)["correct"].mean()
     human_accuracy = per_human.groupby(level=["experiment", "condition"], sort=False).mean()
+    human_trials = humans.groupby(["experiment", "condition"], sort=False).size()
     pairs = table[["experiment", "condition"]].drop_duplicates()
     rows = []
     for experiment, condition in pairs.itertuples(index=False):
         accuracy = human_accuracy.get((experiment, condition), math.nan)
         control = condition == control_condition(experiment)
         below = bool(accuracy <= cutoff + 1e-9) if not math.isnan(accuracy) else False
-        rows.append((experiment, condition, accuracy, control, below, not (control or below)))
+        rows.append((experiment, condition, accuracy, control, below, not (control or below),
+                     int(human_trials.get((experiment, condition), 0))))
     return pd.DataFrame(rows, columns=["experiment", "condition", "human_accuracy",
-                                       "control", "below_cutoff", "included"])
+                                       "control", "below_cutoff", "included",
+                                       "n_human_trials"])
 
 
 def ood_trials(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:

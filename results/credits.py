@@ -4,6 +4,7 @@ or metrics are used."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -36,20 +37,31 @@ class Credit:
     why: str  #: what of it this report uses
 
 
+#: A texture-vs-shape cue-conflict image name: ``<shape><n>-<texture><m>.<ext>`` (also as
+#: the source part of a stimulus made from one).
+_CUE_CONFLICT_NAME = re.compile(r"[a-z]+\d+-[a-z]+\d+\.\w+$")
+
+
 def report_credits(table: pd.DataFrame, *, shape_bias_used: bool, consistency_used: bool,
                    benchmark_used: bool) -> list[Credit]:
     """The papers to credit for a report of ``table``: 2018 always; 2019 when cue-conflict
-    trials are analysed (shape bias); 2020 for error consistency; 2021 for its data
-    (model-vs-human files) or its benchmark metrics."""
+    trials are analysed (shape bias) or stimuli were made from its cue-conflict images;
+    2020 for error consistency; 2021 for its data (model-vs-human files) or its benchmark
+    metrics."""
     formats = set(table["source_format"]) if "source_format" in table.columns else set()
     data_2018 = "geirhos2018" in formats
     credits = [Credit(GEIRHOS_2018,
                       "the experiments, stimuli and procedure"
                       + ("; the human and network data analysed here (CC-BY 4.0)"
                          if data_2018 else ""))]
+    images_2019 = "image" in table.columns and bool(
+        table["image"].astype(str).str.contains(_CUE_CONFLICT_NAME).any())
     if shape_bias_used:
         credits.append(Credit(GEIRHOS_2019, "the cue-conflict stimuli and the shape-bias "
                                             "metric"))
+    elif images_2019:
+        credits.append(Credit(GEIRHOS_2019, "its cue-conflict (style-transfer) images, "
+                                            "from which stimuli of this report were made"))
     if consistency_used:
         credits.append(Credit(GEIRHOS_2020, "the error-consistency metric"))
     uses = []

@@ -20,7 +20,7 @@ from scipy.stats import binomtest
 
 from results import figures
 from results.cli import main
-from results.credits import GEIRHOS_2018, GEIRHOS_2019
+from results.credits import GEIRHOS_2018, GEIRHOS_2019, GEIRHOS_2021
 from results.intervals import MIN_TRIALS_PER_POINT, wilson_interval
 from results.observers import group_names, simulated_label, simulated_observers
 from results.readers import read_trials
@@ -268,3 +268,20 @@ def test_simulated_observers_from_a_column_of_the_table(demo_like):
     labelled = table.assign(simulated=np.where(table["observer"] == "sub-02", "sim X", ""))
     assert simulated_observers(labelled) == {"sub-02": "sim X"}
     assert group_names(labelled)["humans"] == "Humans (1 of 2 simulated)"
+
+
+def test_credits_follow_what_the_report_uses():
+    from results.credits import report_credits
+
+    def refs(images, formats=("lab",), **used):
+        table = pd.DataFrame({"image": images, "source_format": list(formats) * len(images)})
+        flags = {"shape_bias_used": False, "consistency_used": False,
+                 "benchmark_used": False, **used}
+        return [c.reference[:30] for c in report_credits(table, **flags)]
+
+    assert refs(["contrast/c10/img1.png"]) == [GEIRHOS_2018[:30]]  # lab data: 2018 always
+    # a contrast set made from texture-vs-shape's cue-conflict images
+    assert refs(["0001_con_s01_c10_dog_dog1-cat2.png"]) == [GEIRHOS_2018[:30],
+                                                             GEIRHOS_2019[:30]]
+    assert len(refs(["x.png"], consistency_used=True, benchmark_used=True)) == 3
+    assert refs(["x.png"], formats=("model-vs-human",))[-1] == GEIRHOS_2021[:30]
