@@ -411,7 +411,7 @@ def shape_bias_figure(bias: pd.DataFrame, out_dir: str | Path,
                                            np.clip(high - value, 0, None)],
                         fmt="none", ecolor=colour, elinewidth=0.7, capsize=1.5, zorder=2)
             ax.scatter(value, ypos, color=colour, marker=marker_of(group), s=36, zorder=3,
-                       edgecolors="0.3", linewidths=0.3,
+                       edgecolors="0.3", linewidths=0.3, clip_on=False,
                        label=f"{name} ({float(overall['shape_bias'].iloc[0]):.2f}, "
                              f"n={int(overall['decisions'].iloc[0])})" if len(overall)
                        else name)

@@ -104,10 +104,12 @@ SectionBuilder = Callable[[ReportContext], Section]
 
 
 def write_report(table: pd.DataFrame, out_dir: str | Path, *,
-                 inputs: Sequence[str] = (), rule: str = "sum") -> Path:
+                 inputs: Sequence[str] = (), rule: str = "sum",
+                 notes: Sequence[str] = ()) -> Path:
     """Analyse ``table`` (from :func:`results.readers.read_trials`) and write
     ``<out_dir>/report.html`` with CSV tables and PNG/PDF figures beside it. Returns the
-    report's path."""
+    report's path. ``notes`` (e.g. a demo's: where its stimuli come from) are shown at the
+    top, after the banner of simulated observers."""
     out = Path(out_dir)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -139,7 +141,7 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
                               for s in ordered) + "</p>")
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}"
             f"</title><style>{_CSS}</style></head><body>\n{header}\n"
-            f"{_simulated_banner(ctx)}{nav}\n"
+            f"{_simulated_banner(ctx)}{_notes_html(notes)}{nav}\n"
             + "\n".join(s.html() for s in ordered) + "\n</body></html>\n")
     path = out / REPORT_NAME
     write_text_atomic(path, page)
@@ -159,6 +161,13 @@ def _panel_html(kind: FigureKind, panel: Panel) -> str:
         return (f"<details><summary>{html.escape(panel.caption or kind.title)}{flag}</summary>"
                 f"{warning}{image}</details>")
     return warning + image
+
+
+def _notes_html(notes: Sequence[str]) -> str:
+    if not notes:
+        return ""
+    return ('<div class="provenance" id="notes"><p>'
+            + "</p><p>".join(html.escape(n) for n in notes) + "</p></div>\n")
 
 
 def _simulated_banner(ctx: ReportContext) -> str:

@@ -63,7 +63,8 @@ def demo_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_report(demo_like: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of :func:`demo_like`, written once for the checks of this module."""
     table = read_trials(demo_like)
-    return write_report(table, tmp_path_factory.mktemp("report"), inputs=[str(demo_like)])
+    return write_report(table, tmp_path_factory.mktemp("report"), inputs=[str(demo_like)],
+                        notes=["Stimuli: a test set <made> for this module."])
 
 
 def make_demo_like(tmp_path: Path) -> Path:
@@ -144,7 +145,9 @@ def test_report_labels_simulated_data_and_shows_n_intervals_and_credits(demo_rep
                        re.S)
     assert banner and "Simulated data." in banner.group(0)
     assert "All human observers in this report are simulated" in banner.group(0)
-    assert page.index('id="simulated-banner"') < page.index('id="provenance"')
+    assert page.index('id="simulated-banner"') < page.index('id="notes"') < page.index(
+        'id="provenance"')
+    assert "Stimuli: a test set &lt;made&gt; for this module." in page
     accuracy = _html_table(page, "table-accuracy")
     assert set(accuracy["observer"]) == {"Humans (simulated from the 2018 human data)",
                                          "resnet50"}
