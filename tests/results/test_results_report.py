@@ -131,7 +131,7 @@ def test_cli_plot_confusion_and_unknown_condition(lab_records, tmp_path, capsys)
 def test_module_entry_point_help_shows_examples():
     done = subprocess.run([sys.executable, "-m", "results", "report", "--help"], cwd=REPO,
                           capture_output=True, text=True, check=True)
-    assert "examples:" in done.stdout and "python -m results report" in done.stdout
+    assert "example:" in done.stdout and "python -m results report" in done.stdout
 
 
 def test_cli_plot_all(lab_records, tmp_path, capsys):
