@@ -23,6 +23,9 @@ EXPECTED = {
     "eidolon-I": tuple(f"{r}-10-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
     "eidolon-II": tuple(f"{r}-3-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
     "eidolon-III": tuple(f"{r}-0-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
+    "eidolon-sharp-I": tuple(f"{r}-10-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
+    "eidolon-sharp-II": tuple(f"{r}-3-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
+    "eidolon-sharp-III": tuple(f"{r}-0-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
     "none": ("0",),
 }
 
