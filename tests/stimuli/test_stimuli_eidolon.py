@@ -216,6 +216,18 @@ def test_registered_variants_differ_as_documented(example_image):
     assert fine_detail(sharp[..., 0], grey) > 1.3 * fine_detail(toolbox, grey)
 
 
+def test_sharp_variant_renders_as_a_stimulus(tmp_path, example_image):
+    """The builder's per-image path (load, resize, manipulate with the seed) takes it."""
+    from stimuli.builder import render_stimulus
+
+    path = tmp_path / "in.png"
+    Image.fromarray(np.round(example_image * 255).astype(np.uint8)).save(path)
+    a = render_stimulus(path, "eidolon-sharp-II", "8-3-10", 96, seed=3)
+    b = render_stimulus(path, "eidolon-sharp-II", "8-3-10", 96, seed=3)
+    assert a.shape == (96, 96, 3) and np.array_equal(a, b)
+    assert not np.array_equal(a, render_stimulus(path, "eidolon-II", "8-3-10", 96, seed=3))
+
+
 @pytest.mark.parametrize("sigma", [1 / np.sqrt(2), 2.0, 10.0])
 def test_frequency_domain_noise_has_the_statistics_of_blurred_white_noise(sigma):
     """Noise drawn in the frequency domain (band only) vs real white noise, rfft, blur."""
