@@ -23,8 +23,9 @@ Eidolon toolbox (written anew here; the toolbox is not on PyPI).
    127.5 / max|N(0, 1)| over a 512 x 512 plane), so one unit of reach moves the finest
    layer by about 0.4 px (coherent) or 0.73 px (incoherent, grain 10), as in the toolbox.
 
-Condition codes: ``reach-coherence*10-grain``: ``8-10-10`` (I), ``8-3-10`` (II),
-``8-0-10`` (III).
+The experiments' condition codes ``reach-coherence*10-grain`` (``8-3-10``: reach 8,
+coherence 0.3, grain 10) are mapped to these numbers in their design files
+(``stimuli/experiments/eidolonI.toml`` etc.).
 
 Departures from the toolbox (documented in docs/stimuli.md): displacements are rounded to
 the nearest pixel (the toolbox truncates, which shifts even at tiny reach); the finest
@@ -44,6 +45,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import fft
 
+from stimuli.errors import LabInputError
 from stimuli.manipulations.grey import to_grey, to_rgb
 from stimuli.manipulations.registry import register
 
@@ -51,7 +53,6 @@ SIGMA_MIN = 1.0 / math.sqrt(2.0)
 SIGMA_MAX = 64.0
 SIGMA_FACTOR = math.sqrt(2.0)
 NOISE_SCALE = 26.0
-REACHES = (1, 2, 4, 8, 16, 32, 64, 128)
 #: Images per internal chunk of a batch (bounds memory).
 CHUNK = 4
 
@@ -64,11 +65,13 @@ class EidolonParams:
     coherence: float
     grain: float
 
-    @classmethod
-    def from_code(cls, code: str) -> EidolonParams:
-        """``"8-3-10"`` -> reach 8, coherence 0.3, grain 10."""
-        reach, coherence, grain = (float(part) for part in code.split("-"))
-        return cls(reach=reach, coherence=coherence / 10.0, grain=grain)
+    def __post_init__(self) -> None:
+        if not self.reach >= 0:
+            raise LabInputError(f"eidolon reach {self.reach!r}: must be 0 or more")
+        if not 0 <= self.coherence <= 1:
+            raise LabInputError(f"eidolon coherence {self.coherence!r}: must be in [0, 1]")
+        if not self.grain > 0:
+            raise LabInputError(f"eidolon grain {self.grain!r}: must be more than 0 (px)")
 
 
 def scale_levels(
@@ -234,19 +237,10 @@ def disarray(
     return out
 
 
-def _register(name: str, coherence_code: str) -> None:
-    codes = tuple(f"{r}-{coherence_code}-10" for r in REACHES)
-
-    def eidolon(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-        return to_rgb(disarray(to_grey(batch), EidolonParams.from_code(condition), rng))
-
-    eidolon.__doc__ = (
-        f"Eidolon (coherence {int(coherence_code) / 10:.1f}, grain 10): partially coherent "
-        "disarray of the DoG scale space, reach 1 to 128."
-    )
-    register(name, codes)(eidolon)
-
-
-_register("eidolon-I", "10")
-_register("eidolon-II", "3")
-_register("eidolon-III", "0")
+@register("eidolon")
+def eidolon(batch: np.ndarray, rng: np.random.Generator, *, reach: float, coherence: float,
+            grain: float = 10.0) -> np.ndarray:
+    """Eidolon: partially coherent disarray of the DoG scale space (reach in px,
+    coherence 0 to 1, grain in px)."""
+    params = EidolonParams(reach=reach, coherence=coherence, grain=grain)
+    return to_rgb(disarray(to_grey(batch), params, rng))

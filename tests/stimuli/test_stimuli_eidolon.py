@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from stimuli.design import load_experiment
 from stimuli.manipulations import eidolon, get_manipulation
 from stimuli.manipulations.eidolon import EidolonParams
 
@@ -23,8 +24,9 @@ def test_scale_levels_follow_spec():
 
 
 def test_condition_codes_parse():
-    assert EidolonParams.from_code("8-3-10") == EidolonParams(8.0, 0.3, 10.0)
-    assert EidolonParams.from_code("128-0-10").coherence == 0.0
+    design = load_experiment("eidolonII")
+    assert EidolonParams(**design.parameters_of("8-3-10")) == EidolonParams(8.0, 0.3, 10.0)
+    assert load_experiment("eidolonIII").parameters_of("128-0-10")["coherence"] == 0.0
 
 
 def test_dog_layers_sum_to_the_picture(grey64):
@@ -63,8 +65,8 @@ def test_displacement_grows_linearly_with_reach():
 def test_image_change_grows_with_reach(example_image):
     image = np.ascontiguousarray(example_image[:128, :128])
     change = [
-        np.abs(get_manipulation("eidolon-II")(image, f"{r}-3-10", np.random.default_rng(2))
-               - get_manipulation("colour")(image, "bw")).mean()
+        np.abs(get_manipulation("eidolon")(image, np.random.default_rng(2), reach=r, coherence=0.3)
+               - get_manipulation("colour")(image, greyscale=True)).mean()
         for r in (1, 4, 16, 64)
     ]
     assert change == sorted(change) and change[-1] > 3 * change[0]
