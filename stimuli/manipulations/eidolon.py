@@ -6,9 +6,9 @@ novel stimuli for vision research", J. Vision 17(2):7, and their Eidolon toolbox
 by factors of sqrt(2), noise scaled by sigma / 64). Written anew; the toolbox is not on
 PyPI. Two variants (docs/stimuli.md compares both with the toolbox):
 
-- ``"toolbox"`` (``eidolon-I/II/III``): the 2018 stimuli, reproduced in distribution,
-  with the toolbox's quirks that shape them (see :data:`TOOLBOX`).
-- ``"sharp"`` (``eidolon-sharp-I/II/III``): keeps the finest detail (reach 0 returns the
+- ``"toolbox"`` (manipulation ``eidolon``, experiments eidolonI/II/III): the 2018 stimuli,
+  reproduced in distribution, with the toolbox's quirks that shape them (:data:`TOOLBOX`).
+- ``"sharp"`` (manipulation ``eidolon-sharp``): keeps the finest detail (reach 0 returns the
   picture exactly), levels to 64 px, rounded displacements, Rec.709 grey.
 
 1. The grey picture is mirror-padded to a "fat" plane (side: the power of two at or above
@@ -32,8 +32,7 @@ PyPI. Two variants (docs/stimuli.md compares both with the toolbox):
    ``c - m/v`` subtracts mean/SD instead of dividing by the SD), so one unit of reach
    moves the finest layer by about 0.4 px (coherent) or 0.73 px (incoherent, grain 10).
 
-All random numbers come from the ``rng`` argument. Condition codes:
-``reach-coherence*10-grain``: ``8-10-10`` (I), ``8-3-10`` (II), ``8-0-10`` (III).
+All random numbers come from the ``rng`` argument.
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import fft, special
 
+from stimuli.errors import LabInputError
 from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 
@@ -56,7 +56,6 @@ NOISE_SIGMA_MAX = 64.0
 #: SD of the sharp variant's white noise (constant). The toolbox's is 127.5 / max|N(0, 1)|
 #: per plane: 27.2 in the median on a 512 x 512 plane (:func:`white_noise_sd`).
 NOISE_SCALE = 26.0
-REACHES = (1, 2, 4, 8, 16, 32, 64, 128)
 #: Images per internal chunk of a batch (bounds memory).
 CHUNK = 4
 #: Rec.601 luma in 16-bit fixed point, as Pillow's ``convert("L")`` (the 2018 wrapper).
@@ -223,13 +222,13 @@ def _blurred_noise(
     half = w // 2 + 1
     rows, cols = noise_band(shape, sigma)
     if variant.toolbox_noise:
-        sd = white_noise_sd(rng, n, h * w).astype(np.float32)[:, None, None]
+        sd = white_noise_sd(rng, n, h * w)
+        scale = (sd * math.sqrt(h * w / 2.0)).astype(np.float32)[:, None, None]
     else:
-        sd = np.float32(NOISE_SCALE)
-    scale = np.float32(math.sqrt(h * w / 2.0)) * sd
-    block = rng.standard_normal((2, n, rows.size, cols), dtype=np.float32)
+        scale = np.float32(NOISE_SCALE * math.sqrt(h * w / 2.0))
+    block = rng.standard_normal((2, n, rows.size, cols), dtype=np.float32) * scale
     spectrum = np.zeros((n, h, half), dtype=np.complex64)
-    spectrum[:, rows, :cols] = (block[0] + 1j * block[1]) * scale
+    spectrum[:, rows, :cols] = block[0] + 1j * block[1]
     edge_cols = [0] + ([w // 2] if w % 2 == 0 and cols == half else [])
     mirror = (-np.arange(h)) % h
     upper = np.arange(h) > h // 2  # rows whose mirror row is in the lower half
@@ -377,26 +376,36 @@ def eidolon(
                     variant=v)
 
 
-def parse_code(code: str) -> dict[str, float]:
-    """``"8-3-10"`` -> reach 8, coherence 0.3, grain 10."""
-    reach, coherence, grain = (float(part) for part in code.split("-"))
-    return {"reach": reach, "coherence": coherence / 10.0, "grain": grain}
+def check_parameters(reach: float, coherence: float, grain: float) -> None:
+    """One-line :class:`LabInputError` for a reach below 0, a coherence outside [0, 1] or
+    a grain that is not positive."""
+    if not reach >= 0:
+        raise LabInputError(f"eidolon reach {reach!r}: must be 0 or more")
+    if not 0 <= coherence <= 1:
+        raise LabInputError(f"eidolon coherence {coherence!r}: must be in [0, 1]")
+    if not grain > 0:
+        raise LabInputError(f"eidolon grain {grain!r}: must be more than 0 (px)")
 
 
-def _register(name: str, coherence_code: str, variant: str) -> None:
-    codes = tuple(f"{r}-{coherence_code}-10" for r in REACHES)
-
-    def manipulate(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-        return eidolon(batch, **parse_code(condition), rng=rng, variant=variant)
-
-    what = "as the 2018 toolbox" if variant == "toolbox" else "sharp variant"
-    manipulate.__doc__ = (
-        f"Eidolon ({what}; coherence {int(coherence_code) / 10:.1f}, grain 10): partially "
-        "coherent disarray of the DoG scale space, reach 1 to 128."
-    )
-    register(name, codes)(manipulate)
+# The experiments' condition codes ``reach-coherence*10-grain`` (``8-3-10``: reach 8,
+# coherence 0.3, grain 10) are mapped to these numbers in their design files
+# (stimuli/experiments/eidolonI.toml etc.).
 
 
-for _suffix, _code in (("I", "10"), ("II", "3"), ("III", "0")):
-    _register(f"eidolon-{_suffix}", _code, "toolbox")
-    _register(f"eidolon-sharp-{_suffix}", _code, "sharp")
+@register("eidolon")
+def eidolon_toolbox(batch: np.ndarray, rng: np.random.Generator, *, reach: float,
+                    coherence: float, grain: float = 10.0) -> np.ndarray:
+    """Eidolon as the 2018 toolbox made it: partially coherent disarray of the DoG scale
+    space (reach in px, coherence 0 to 1, grain in px)."""
+    check_parameters(reach, coherence, grain)
+    return eidolon(batch, reach=reach, coherence=coherence, grain=grain, rng=rng)
+
+
+@register("eidolon-sharp")
+def eidolon_sharp(batch: np.ndarray, rng: np.random.Generator, *, reach: float,
+                  coherence: float, grain: float = 10.0) -> np.ndarray:
+    """Eidolon, sharp variant: finest detail kept, levels to 64 px, rounded displacements,
+    Rec.709 grey (the eidolons of earlier versions of this project)."""
+    check_parameters(reach, coherence, grain)
+    return eidolon(batch, reach=reach, coherence=coherence, grain=grain, rng=rng,
+                   variant="sharp")

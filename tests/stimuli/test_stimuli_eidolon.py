@@ -19,6 +19,8 @@ from benchmarks.eidolon_reference import (
     sample_pictures,
     toolbox_grid,
 )
+from stimuli.design import load_experiment
+from stimuli.errors import LabInputError
 from stimuli.manipulations import eidolon, get_manipulation
 from stimuli.manipulations.eidolon import SHARP, TOOLBOX
 
@@ -45,9 +47,22 @@ def test_scale_levels_are_the_2018_wrappers():
     assert len(SHARP.levels()) == 14 and SHARP.levels()[-1] == pytest.approx(64.0)
 
 
-def test_condition_codes_parse():
-    assert eidolon.parse_code("8-3-10") == {"reach": 8.0, "coherence": 0.3, "grain": 10.0}
-    assert eidolon.parse_code("128-0-10")["coherence"] == 0.0
+def test_condition_codes_map_to_numbers_in_the_designs():
+    design = load_experiment("eidolonII")
+    assert design.manipulation == "eidolon"  # the toolbox variant
+    assert design.parameters_of("8-3-10") == {"reach": 8.0, "coherence": 0.3, "grain": 10.0}
+    assert load_experiment("eidolonIII").parameters_of("128-0-10")["coherence"] == 0.0
+
+
+@pytest.mark.parametrize("name", ["eidolon", "eidolon-sharp"])
+@pytest.mark.parametrize("params,match", [
+    ({"reach": -1.0, "coherence": 0.3}, "reach -1.0: must be 0 or more"),
+    ({"reach": 8.0, "coherence": 1.5}, r"coherence 1.5: must be in \[0, 1\]"),
+    ({"reach": 8.0, "coherence": 0.3, "grain": 0.0}, "grain 0.0: must be more than 0"),
+])
+def test_bad_parameters_are_refused_in_one_line(name, params, match):
+    with pytest.raises(LabInputError, match=match):
+        get_manipulation(name)(np.zeros((8, 8, 3)), np.random.default_rng(0), **params)
 
 
 def test_grey_is_pillows_rec601_as_in_the_wrapper(rng):
@@ -158,8 +173,8 @@ def test_image_change_grows_with_reach(example_image):
     image = np.ascontiguousarray(example_image[:128, :128])
     grey = eidolon.grey_pil(image[None])[0]
     change = [
-        np.abs(get_manipulation("eidolon-II")(image, f"{r}-3-10", np.random.default_rng(2))
-               [..., 0] - grey).mean()
+        np.abs(get_manipulation("eidolon")(image, np.random.default_rng(2), reach=r,
+                                           coherence=0.3)[..., 0] - grey).mean()
         for r in (1, 4, 16, 64)
     ]
     assert change == sorted(change) and change[-1] > 3 * change[0]
@@ -211,21 +226,30 @@ def test_same_seed_same_eidolon_different_seed_differs(variant, example_image):
 def test_registered_variants_differ_as_documented(example_image):
     image = np.ascontiguousarray(example_image[:96, :96])
     grey = eidolon.grey_pil(image[None])[0]
-    toolbox = get_manipulation("eidolon-I")(image, "1-10-10", np.random.default_rng(4))[..., 0]
-    sharp = get_manipulation("eidolon-sharp-I")(image, "1-10-10", np.random.default_rng(4))
+    p = {"reach": 1.0, "coherence": 1.0}
+    toolbox = get_manipulation("eidolon")(image, np.random.default_rng(4), **p)[..., 0]
+    sharp = get_manipulation("eidolon-sharp")(image, np.random.default_rng(4), **p)
     assert fine_detail(sharp[..., 0], grey) > 1.3 * fine_detail(toolbox, grey)
 
 
-def test_sharp_variant_renders_as_a_stimulus(tmp_path, example_image):
-    """The builder's per-image path (load, resize, manipulate with the seed) takes it."""
+def test_a_design_can_use_the_sharp_variant(tmp_path, example_image):
+    """A copy of eidolonII.toml with ``manipulation = "eidolon-sharp"`` is a valid design
+    whose stimuli render through the builder's per-image path (load, resize, seed)."""
     from stimuli.builder import render_stimulus
+    from stimuli.design import EXPERIMENTS_DIR, load_design_file
 
+    text = (EXPERIMENTS_DIR / "eidolonII.toml").read_text()
+    assert 'manipulation = "eidolon"' in text
+    toml = tmp_path / "eidolonII-sharp.toml"
+    toml.write_text(text.replace('manipulation = "eidolon"', 'manipulation = "eidolon-sharp"')
+                    .replace('name = "eidolonII"', 'name = "eidolonII-sharp"'))
+    design = load_design_file(toml)
     path = tmp_path / "in.png"
     Image.fromarray(np.round(example_image * 255).astype(np.uint8)).save(path)
-    a = render_stimulus(path, "eidolon-sharp-II", "8-3-10", 96, seed=3)
-    b = render_stimulus(path, "eidolon-sharp-II", "8-3-10", 96, seed=3)
-    assert a.shape == (96, 96, 3) and np.array_equal(a, b)
-    assert not np.array_equal(a, render_stimulus(path, "eidolon-II", "8-3-10", 96, seed=3))
+    a = render_stimulus(path, design, "8-3-10", seed=3)
+    assert a.shape == (256, 256, 3) and np.array_equal(a, render_stimulus(path, design,
+                                                                           "8-3-10", seed=3))
+    assert not np.array_equal(a, render_stimulus(path, "eidolonII", "8-3-10", seed=3))
 
 
 @pytest.mark.parametrize("sigma", [1 / np.sqrt(2), 2.0, 10.0])
@@ -373,7 +397,8 @@ def test_our_grid_helper_is_the_manipulation(example_image):
     """The test above builds our eidolons from their parts; they equal the manipulation."""
     rgb8 = np.round(example_image[:64, :64] * 255).astype(np.uint8)
     _, outs = our_grid(rgb8, reaches=(8,), coherences=(0.3,), grain=10.0, seed=5)
-    direct = get_manipulation("eidolon-II")(rgb8 / 255.0, "8-3-10", np.random.default_rng(5))
+    direct = get_manipulation("eidolon")(rgb8 / 255.0, np.random.default_rng(5), reach=8.0,
+                                         coherence=0.3)
     np.testing.assert_array_equal(outs[(8, 0.3)],
                                   np.floor(direct[..., 0] * 255 + 0.5).astype(np.uint8))
 
