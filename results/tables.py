@@ -11,7 +11,6 @@ the group's units (:mod:`results.intervals`); ``n_observers`` counts the units.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 
@@ -21,7 +20,7 @@ import pandas as pd
 from results.intervals import wilson_interval
 from results.readers import DNN, HUMAN
 from stimuli.categories import NO_RESPONSE
-from stimuli.design import ExperimentDesign, list_experiments, load_experiment
+from stimuli.design import ExperimentDesign, bundled_designs
 
 HUMANS = "humans"  #: the observer-group name of all human observers
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -71,14 +70,12 @@ def condition_rank(experiment: str, conditions: pd.Series) -> pd.Series:
     return numeric if numeric.notna().all() else conditions.rank(method="dense")
 
 
-@functools.cache
 def _design_names() -> frozenset[str]:
-    return frozenset(list_experiments())
+    return frozenset(bundled_designs())
 
 
-@functools.cache
 def _design(name: str) -> ExperimentDesign:
-    return load_experiment(name)
+    return bundled_designs()[name]
 
 
 def group_order(groups: pd.Series | list[str]) -> list[str]:
