@@ -39,6 +39,7 @@ from experiment.trial_list import (
     read_trial_list,
     work_left,
 )
+from results.accounting import effective_rows
 from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
 from results.trial_file import read_rows
 from stimuli.design import ExperimentDesign, load_experiment
@@ -49,9 +50,9 @@ log = logging.getLogger(__name__)
 
 ANALYSIS_NOTE = (
     "A trial with flagged=1 had a dropped frame while image or mask was on screen; it is "
-    "re-run once at the end of its block with the same trial number. For analysis keep, "
-    "per trial number, the last record (equivalently: drop flagged=1 rows whose trial has "
-    "a later record)."
+    "re-run once at the end of its block with the same trial number and the next attempt "
+    "number. For analysis keep, per trial number, the record with the highest attempt "
+    "(python -m results does); the earlier attempts are superseded."
 )
 #: In ``deg`` units a size within this fraction of the design's pixels is shown 1:1.
 SNAP_TOLERANCE = 0.01
@@ -177,12 +178,9 @@ def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
 
 
 def block_percent(rows: list[dict[str, str]], block: int) -> float:
-    """Percent correct of a block, counting the last record of each trial."""
-    last: dict[str, str] = {}
-    for r in rows:
-        if r["block"] == str(block):
-            last[r["trial"]] = r["correct"]
-    return 100.0 * sum(v == "1" for v in last.values()) / max(1, len(last))
+    """Percent correct of a block, counting the effective record of each trial."""
+    last = [e for e in effective_rows(rows).values() if e.row["block"] == str(block)]
+    return 100.0 * sum(e.correct for e in last) / max(1, len(last))
 
 
 def run_record(display: dict[str, Any]) -> dict[str, Any]:
