@@ -11,7 +11,6 @@ trial without a record. A trial with a dropped frame during image or mask is sav
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import json
 import logging
 import secrets
@@ -30,7 +29,7 @@ from experiment.bids import (
 )
 from experiment.frames import Durations
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
-from experiment.provenance import git_commit, software_versions
+from experiment.provenance import PACKAGES, run_provenance, software_versions
 from experiment.stimulus_check import verify_session_stimuli
 from experiment.trial_list import (
     PlannedTrial,
@@ -40,6 +39,7 @@ from experiment.trial_list import (
     work_left,
 )
 from results.accounting import effective_rows
+from results.provenance import provenance
 from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
 from results.trial_file import read_rows
 from stimuli.design import ExperimentDesign, load_experiment
@@ -184,9 +184,9 @@ def block_percent(rows: list[dict[str, str]], block: int) -> float:
 
 
 def run_record(display: dict[str, Any]) -> dict[str, Any]:
-    """The per-run part of the sidecar: the display as measured, software, time."""
-    return {**display, "software": software_versions(), "git_commit": git_commit(),
-            "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    """The per-run part of the sidecar: the display as measured, then ``software``,
+    ``git_commit`` and ``started`` (UTC) as in :mod:`results.provenance`."""
+    return {**display, **run_provenance()}
 
 
 def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
@@ -202,8 +202,7 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                                else {"accuracy": config.simulate_observer}),
         "click_to_continue": config.click_to_continue,
         "rerun_flagged": config.rerun_flagged,
-        "stimuli": {"path": str(Path(config.stimuli).resolve()),
-                    "manifest_sha256": plan.manifest_sha256},
+        **provenance(config.stimuli, plan.manifest_sha256, PACKAGES),
         "trial_list": plan.paths.trial_list.name,
         "analysis_note": ANALYSIS_NOTE,
         **run,
