@@ -40,6 +40,7 @@ from experiment.trial_list import (
     remaining_schedule,
     write_trial_list,
 )
+from results.accounting import effective_rows
 from results.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord
 from results.trial_file import TrialFile, read_rows, write_json_atomic
 from stimuli.masks import make_mask
@@ -131,8 +132,7 @@ class Booth:
 
     def _summary(self, info: DisplayInfo, image_px: int) -> str:
         f = self.frames
-        done = {int(r["trial"]) for r in self.rows}
-        todo = len(self.plan.trials) - len(done)
+        todo = len(self.plan.trials) - len(effective_rows(self.rows))
         return (
             f"pre-flight passed: {self.design.name}, observer {self.config.observer}, "
             f"session {self.config.session}; {self.n_files} stimulus files verified "
