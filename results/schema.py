@@ -1,8 +1,11 @@
 """The trial record: one schema for human observers and networks.
 
-A trial file is a TSV whose columns are :data:`BASE_COLUMNS`, then the human timing
-columns (:data:`HUMAN_COLUMNS`) or the DNN scoring columns (:data:`DNN_COLUMNS`). A JSON
-sidecar beside it describes every column (:func:`column_descriptions`).
+A trial file is a TSV whose columns are :data:`BASE_COLUMNS`, then the human columns
+(:data:`HUMAN_COLUMNS`: ``attempt`` and the timing) or the DNN scoring columns
+(:data:`DNN_COLUMNS`). The columns are the fields of the record dataclasses, in order;
+each field carries its description (field metadata), and the JSON sidecar beside a file
+describes every column from them (:func:`column_descriptions`). Which records count is
+:mod:`results.accounting`; where a file came from, :mod:`results.provenance`.
 """
 
 from __future__ import annotations
@@ -13,13 +16,12 @@ from typing import Any
 
 from stimuli.categories import CATEGORIES, NO_RESPONSE
 
+DESCRIPTION = "description"  #: field-metadata key of a column's description
+
 
 def _column(description: str, **kwargs: object) -> Any:
     """A record field with its column description (written to the JSON sidecar)."""
     return field(metadata={DESCRIPTION: description}, **kwargs)  # type: ignore[call-overload]
-
-
-DESCRIPTION = "description"  #: field-metadata key of a column's description
 
 
 @dataclass(kw_only=True)
