@@ -57,6 +57,7 @@ class Booth:
         self.n_files = n_files
         self.design = plan.design
         self.simulator: SimulatedObserver | None = None
+        self.beeper: _Beeper | None = None
         self.pacing = Pacing()
         self.drops = forced_drops()
 
@@ -151,10 +152,13 @@ class Booth:
         self.screens.prepare_mask(make_mask(self.design.mask_batch,
                                             np.random.default_rng(t.mask_seed)))
 
-    def _trial(self, t: PlannedTrial, *, practice: bool = False,
-               beeper: _Beeper | None = None, attempt: int = 1) -> TrialResult:
-        """Run a prepared trial (simulated click at response onset). The ITI after it is
-        :meth:`_iti`."""
+    def trial(self, t: PlannedTrial, *, practice: bool = False,
+              attempt: int = 1) -> TrialResult:
+        """Run trial ``t`` (practice: with feedback; simulated click at response onset),
+        prepared during the ITI before it or, after a prompt, now. The ITI after it is
+        :meth:`iti`."""
+        self._ensure_prepared(t)
+        beeper = self.beeper if practice else None
         sim = self.simulator
         stall = (STALL_FRAMES * self.frames.period_s
                  if not practice and (t.trial, attempt) in self.drops else 0.0)
@@ -169,9 +173,10 @@ class Booth:
         )
         if sim is not None:
             sim.wait()
+        result.preparation_ms = self.pacing.last_ms
         return result
 
-    def _iti(self, work: Callable[[], PlannedTrial | None]) -> None:
+    def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
         """The ITI after a trial; ``work`` saves its record and returns the next trial
         (then prepared here, timed), or None."""
         def during_iti() -> None:
@@ -189,10 +194,15 @@ class Booth:
             self._prepare(t)
             self.pacing.prepared(t, time.perf_counter() - started, in_iti=False)
 
-    def _prompt(self, text: str, **kwargs: Any) -> None:
+    def wait(self, text: str, *, max_s: float | None = None) -> None:
         """A text screen between trials (the ITI before the next trial is then n/a)."""
-        self.prompter.wait(text, **kwargs)
+        self.prompter.wait(text, max_s=max_s)
         self.pacing.iti_onset = None
+
+    def confirm_quit(self) -> bool:
+        """Escape was pressed: True to quit (the next trial has no ITI before it)."""
+        self.pacing.iti_onset = None
+        return self.prompter.confirm_quit()
 
     def _practice(self) -> bool:
         """Practice trials with feedback, not saved; False if the experimenter quit."""
@@ -200,27 +210,24 @@ class Booth:
             return True
         # A simulated observer hears nothing: leave the sound device alone (on a headless
         # machine PortAudio would only print errors).
-        beeper = _Beeper() if self.config.simulate_observer is None else None
+        self.beeper = _Beeper() if self.config.simulate_observer is None else None
         practice = self.plan.practice
         for i, t in enumerate(practice):
-            self._ensure_prepared(t)
-            result = self._trial(t, practice=True, beeper=beeper)
+            result = self.trial(t, practice=True)
             upcoming = practice[i + 1] if i + 1 < len(practice) else None
-            self._iti(lambda upcoming=upcoming: upcoming)
+            self.iti(lambda upcoming=upcoming: upcoming)
             log.info("practice %d: %s -> %s", t.trial, t.category, result.response)
-            if result.escape:
-                self.pacing.iti_onset = None
-                if self.prompter.confirm_quit():
-                    return False
+            if result.escape and self.confirm_quit():
+                return False
         self.pacing.reset()  # practice and main trials share numbers: prepare afresh
-        self._prompt("Practice done. The experiment starts now.\n\n"
+        self.wait("Practice done. The experiment starts now.\n\n"
                      "Click or press space to continue.")
         return True
 
     def _save(self, item: ScheduledTrial, result: TrialResult) -> None:
         t = item.planned
         record = human_record(self.config, self.design.name, t, result,
-                              attempt=item.attempt, preparation_ms=self.pacing.last_ms)
+                              attempt=item.attempt)
         self.trial_file.write(record)
         self.rows.append({"trial": str(t.trial), "block": str(t.block),
                           "attempt": str(item.attempt),
@@ -257,34 +264,30 @@ class Booth:
             ran_here = False
             item = self._next(block)
             while item is not None:
-                self._ensure_prepared(item.planned)
-                result = self._trial(item.planned, attempt=item.attempt)
+                result = self.trial(item.planned, attempt=item.attempt)
                 upcoming: list[ScheduledTrial | None] = []
-                self._iti(functools.partial(self._save_and_find_next, item, result, block,
+                self.iti(functools.partial(self._save_and_find_next, item, result, block,
                                             upcoming))
                 trials_run += 1
                 ran_here = True
-                if result.escape:
-                    self.pacing.iti_onset = None
-                    if self.prompter.confirm_quit():
-                        log.info("stopped by the experimenter after trial %d; resume with "
-                                 "--resume", item.planned.trial)
-                        return SessionOutcome(paths, trials_run, completed=False)
+                if result.escape and self.confirm_quit():
+                    log.info("stopped by the experimenter after trial %d; resume with "
+                             "--resume", item.planned.trial)
+                    return SessionOutcome(paths, trials_run, completed=False)
                 item = upcoming[0]
             if ran_here and block != blocks[-1]:
                 percent = block_percent(self.rows, block)
                 log.info("block %d done: %.0f%% correct", block, percent)
-                self._prompt(f"Block {block} of {len(blocks)} done: {percent:.0f}% "
+                self.wait(f"Block {block} of {len(blocks)} done: {percent:.0f}% "
                              "correct.\n\nTake a break. Click or press space to go on.")
         log.info("session complete: %d trials run in this run", trials_run)
-        self._prompt("The session is complete. Thank you!\n\nClick or press space.",
+        self.wait("The session is complete. Thank you!\n\nClick or press space.",
                      max_s=10.0)
         return SessionOutcome(paths, trials_run, completed=True)
 
 
 def human_record(config: SessionConfig, experiment: str, t: PlannedTrial,
-                 result: TrialResult, *, attempt: int = 1,
-                 preparation_ms: float = float("nan")) -> HumanTrialRecord:
+                 result: TrialResult, *, attempt: int = 1) -> HumanTrialRecord:
     return HumanTrialRecord(
         experiment=experiment, observer=config.observer, session=config.session,
         trial=t.trial, block=t.block, image=t.image, sha256=t.sha256,
@@ -296,7 +299,7 @@ def human_record(config: SessionConfig, experiment: str, t: PlannedTrial,
         mask_frames_shown=result.mask_frames_shown,
         image_duration_ms=result.image_duration_ms,
         mask_duration_ms=result.mask_duration_ms, soa_ms=result.soa_ms,
-        preceding_iti_ms=result.preceding_iti_ms, preparation_ms=preparation_ms,
+        preceding_iti_ms=result.preceding_iti_ms, preparation_ms=result.preparation_ms,
         max_frame_interval_ms=result.max_frame_interval_ms,
         dropped_frames=result.dropped_frames, flagged=result.flagged,
     )

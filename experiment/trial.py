@@ -45,6 +45,7 @@ class TrialResult:
     flagged: bool
     escape: bool = False
     clicks: list[tuple[float, float, float]] = field(default_factory=list)  #: x, y, rt
+    preparation_ms: float = math.nan  #: set by the booth: how long preparing this trial took
 
 
 class ResponseCollector:

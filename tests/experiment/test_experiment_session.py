@@ -58,8 +58,10 @@ def check_rows(rows: list[dict[str, str]], plan_path: Path) -> None:
             assert row["image_frames_planned"] == row["mask_frames_planned"] == "3"
             if row["flagged"] == "0":
                 assert row["image_frames_shown"] == row["mask_frames_shown"] == "3"
-                # mask onset - image onset: 3 image frames + 1 blank at (virtual) 60 Hz
-                assert abs(float(row["image_duration_ms"]) - 4000 / 60) < 2.0
+                # 3 image frames, 3 mask frames, SOA + 1 blank at (virtual) 60 Hz
+                assert abs(float(row["image_duration_ms"]) - 3000 / 60) < 0.01
+                assert abs(float(row["mask_duration_ms"]) - 3000 / 60) < 0.01
+                assert abs(float(row["soa_ms"]) - 4000 / 60) < 0.01
             late = float(row["max_frame_interval_ms"]) > 1.5 * 1000 / 60
             assert late == (int(row["dropped_frames"]) > 0)
 
