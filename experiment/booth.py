@@ -221,7 +221,7 @@ class Booth:
                 return False
         self.pacing.reset()  # practice and main trials share numbers: prepare afresh
         self.wait("Practice done. The experiment starts now.\n\n"
-                     "Click or press space to continue.")
+                  "Click or press space to continue.")
         return True
 
     def _save(self, item: ScheduledTrial, result: TrialResult) -> None:
@@ -279,10 +279,10 @@ class Booth:
                 percent = block_percent(self.rows, block)
                 log.info("block %d done: %.0f%% correct", block, percent)
                 self.wait(f"Block {block} of {len(blocks)} done: {percent:.0f}% "
-                             "correct.\n\nTake a break. Click or press space to go on.")
+                          "correct.\n\nTake a break. Click or press space to go on.")
         log.info("session complete: %d trials run in this run", trials_run)
         self.wait("The session is complete. Thank you!\n\nClick or press space.",
-                     max_s=10.0)
+                  max_s=10.0)
         return SessionOutcome(paths, trials_run, completed=True)
 
 
