@@ -35,6 +35,9 @@ from stimuli.masks import make_mask
 
 log = logging.getLogger(__name__)
 
+#: A simulated click is planned at least this long before the response screen ends.
+LATEST_CLICK_MARGIN_S = 0.1
+
 
 class Booth:
     """Runs one planned session in a window; :meth:`run` returns the outcome."""
@@ -127,16 +130,20 @@ class Booth:
         self.screens.prepare_mask(make_mask(self.design.mask_batch,
                                             np.random.default_rng(t.mask_seed)))
         sim = self.simulator
+        # a planned click later than the response screen lasts would be lost: clip it
+        latest = max(0.0, self.frames.response * self.frames.period_s - LATEST_CLICK_MARGIN_S)
         result = run_trial(
             self.clock, self.screens, self.frames, self.collector,
             click_to_continue=self.config.click_to_continue,
             on_response_onset=(None if sim is None
-                               else lambda: sim.respond(t.simulated_response)),
+                               else lambda: sim.respond(t.simulated_response,
+                                                        t.simulated_rt, latest)),
             feedback_for=t.category if practice else None,
             on_feedback=beeper.beep if beeper is not None else None,
         )
         if sim is not None:
             sim.wait()
+            sim.observed(result.rt)
         return result
 
     def _practice(self) -> bool:
