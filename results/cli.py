@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     report = common("report", "write a self-contained HTML report with tables, figures, "
                     "data quality and provenance", csv=False)
     report.add_argument("--out", required=True, type=Path, help="folder for the report")
+    report.add_argument("--note", action="append", default=[], metavar="TEXT",
+                        help="a note shown at the top of the report (repeatable), e.g. "
+                             "where the stimuli come from")
 
     verify = sub.add_parser(
         "verify", help="reproduce the 2018 paper's published accuracies from the raw data",
@@ -213,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
             print(path)
     elif args.command == "report":
         from results.report import write_report
-        print(write_report(table, args.out, inputs=args.paths, rule=args.rule))
+        print(write_report(table, args.out, inputs=args.paths, rule=args.rule,
+                           notes=args.note))
     return 0
 
 

@@ -15,7 +15,8 @@ Three formats are recognised, per file, from the header and the file name:
 
 :func:`read_trials` returns one :class:`pandas.DataFrame` with the columns of
 :data:`RECORD_COLUMNS` (the base trial columns of :mod:`results.schema` plus
-``observer_type``, ``rule``, ``source_format``, ``texture``, ``image_key`` and ``file``),
+``observer_type``, ``rule``, ``source_format``, ``texture``, ``image_key``, ``file`` and
+``simulated``: the label of a simulated observer from its session's sidecar, else empty),
 whatever the mix of formats. A tar archive of such files (``.tar.xz``, ``.tar.gz``, ``.tar``)
 is read like a folder: the bundled 2018 human data are one (:mod:`results.datasets`).
 Optional per-trial columns (network scores, frame accounting)
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import re
 import tarfile
@@ -57,7 +59,7 @@ ORIGINAL_RULES: tuple[str, ...] = ("sum", "other")
 
 #: Columns every record table has.
 RECORD_COLUMNS: tuple[str, ...] = BASE_COLUMNS + (
-    "observer_type", "rule", "source_format", "texture", "image_key", "file",
+    "observer_type", "rule", "source_format", "texture", "image_key", "file", "simulated",
 )
 #: Optional numeric columns kept when a file has them.
 OPTIONAL_COLUMNS: tuple[str, ...] = (
@@ -475,9 +477,28 @@ def read_trials(
             "their header")
     if not frames:
         raise LabInputError(f"no trials for rule {rule!r} in the given files; try another --rule")
-    table = _finish(pd.concat(frames, ignore_index=True))
+    table = pd.concat(frames, ignore_index=True)
+    labels = {str(f): (simulated_label(f) if src == "lab" and kind == HUMAN else "")
+              for f, src, kind in table[["file", "source_format", "observer_type"]]
+              .drop_duplicates().itertuples(index=False)}
+    table["simulated"] = table["file"].astype(str).map(labels).fillna("")
+    table = _finish(table)
     _check_no_double_sessions(table)
     return table
+
+
+def simulated_label(trial_file: str | Path) -> str:
+    """The ``simulated.label`` of a lab trial file's JSON sidecar ('' for a person, or
+    when there is no readable sidecar)."""
+    sidecar = Path(trial_file).with_suffix(".json")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    simulated = meta.get("simulated") if isinstance(meta, dict) else None
+    if isinstance(simulated, dict):
+        return str(simulated.get("label") or simulated.get("kind") or "simulated")
+    return ""
 
 
 def _check_no_double_sessions(table: pd.DataFrame) -> None:
