@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         "fetch", help="download the authors' network data once (sha256-checked, cached)",
         description="Download a published data set file by file into the cache, each "
         "checked against its sha256; an interrupted fetch continues. Offline: one line, "
-        "exit 1.", epilog=FETCH_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "exit 2.", epilog=FETCH_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     fetch.add_argument("name", choices=("geirhos2018-dnn",), help="the data set")
     for cmd in (verify, fetch):
         cmd.add_argument("--cache", type=Path, default=None,
@@ -165,9 +165,10 @@ def _fetch(args: argparse.Namespace) -> int:
     except FetchOffline as err:
         left = len(missing_files(args.name, args.cache))
         total = len(remote_dataset(args.name).files())
-        print(f"{args.name}: skipped, the server cannot be reached ({err}); {total - left} of "
-              f"{total} files cached; run again when online", file=sys.stderr)
-        return 1
+        print(f"error: {args.name} not fetched, the server cannot be reached ({err}); "
+              f"{total - left} of {total} files cached; run again when online",
+              file=sys.stderr)
+        return 2
     print(folder)
     return 0
 

@@ -170,11 +170,11 @@ def test_fetch_offline_is_one_line(small_remote, tmp_path: Path, capsys) -> None
     _, name = small_remote
     with pytest.raises(FetchOffline):
         fetch(name, tmp_path / "cache", _closed_port_url())
-    monkey_args = ["fetch", "geirhos2018-dnn", "--cache", str(tmp_path / "cache"),
+    args = ["fetch", "geirhos2018-dnn", "--cache", str(tmp_path / "cache"),
                    "--url", _closed_port_url(), "-q"]
-    assert cli.main(monkey_args) == 1
+    assert cli.main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("geirhos2018-dnn: skipped, the server cannot")
+    assert len(err) == 1 and err[0].startswith("error: geirhos2018-dnn not fetched, the server")
     assert "0 of 268 files cached" in err[0]
     lines, result = verify(tmp_path / "cache", fetch_dnn=True, url=_closed_port_url())
     assert lines[1].startswith("networks: skipped") and result["reproduced"].all()
