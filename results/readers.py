@@ -419,6 +419,7 @@ def read_trials(
     *,
     rule: str = "sum",
     progress: bool = False,
+    keep_superseded: bool = False,
 ) -> pd.DataFrame:
     """Read every trial file under ``paths`` into one record table.
 
@@ -426,8 +427,10 @@ def read_trials(
     columns, default, the paper's rule) or ``other`` (the unsuffixed columns); for our own
     network files only rows with that ``rule`` are kept (``sum``, ``mean`` or ``max``), and
     2018 network files read with ``mean`` or ``max`` fall back to ``sum`` with a warning.
-    Identical copies of a file (the 2018 ``dnn-raw-data`` folders repeat the human files)
-    are read once; two different files holding the same observer and session are an error.
+    A human trial our booth re-ran after a dropped frame counts once, by its last record
+    (:func:`drop_superseded`; ``keep_superseded=True`` keeps every record). Identical
+    copies of a file (the 2018 ``dnn-raw-data`` folders repeat the human files) are read
+    once; two different files holding the same observer and session are an error.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -484,6 +487,22 @@ def read_trials(
     table["simulated"] = table["file"].astype(str).map(labels).fillna("")
     table = _finish(table)
     _check_no_double_sessions(table)
+    return table if keep_superseded else drop_superseded(table)
+
+
+def drop_superseded(table: pd.DataFrame) -> pd.DataFrame:
+    """Leave out the records our booth superseded: a trial flagged for a dropped frame is
+    re-run with the same trial number, and per session file the last record of a trial
+    number counts (the rule written in every session's sidecar)."""
+    lab = ((table["source_format"] == "lab") & (table["observer_type"] == HUMAN)).to_numpy()
+    if not lab.any():
+        return table
+    superseded = np.zeros(len(table), dtype=bool)
+    superseded[lab] = table.loc[lab].duplicated(subset=["file", "trial"],
+                                                keep="last").to_numpy()
+    if superseded.any():
+        log.info("%d superseded records (flagged, then re-run) left out", superseded.sum())
+        table = table[~superseded].reset_index(drop=True)
     return table
 
 

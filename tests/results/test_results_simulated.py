@@ -71,3 +71,18 @@ def test_no_claim_without_a_simulated_entry(tmp_path: Path, meta) -> None:
     path = _session(tmp_path, "person", None)
     path.with_suffix(".json").write_text(json.dumps(meta))
     assert simulated_label(path) == ""
+
+
+def test_a_re_run_trial_counts_once_by_its_last_record(tmp_path: Path) -> None:
+    """The booth re-runs a flagged trial with the same number: the last record counts."""
+    path = tmp_path / "sub-a/ses-1/beh/sub-a_ses-1_task-contrast_beh.tsv"
+    first = human_record("contrast", "a", 2, "c50/x.png", "cat", "c50", "dog", flagged=True)
+    records = [human_record("contrast", "a", 1, "c50/y.png", "cat", "c50", "cat"), first,
+               human_record("contrast", "a", 3, "c50/z.png", "cat", "c50", "cat",
+                            flagged=True),  # flagged, never re-run: kept
+               human_record("contrast", "a", 2, "c50/x.png", "cat", "c50", "cat")]
+    with TrialFile.create(path, HUMAN_FILE_COLUMNS, sidecar={}) as trial_file:
+        trial_file.write_many(records)
+    table = read_trials(path)
+    assert list(table["trial"]) == [1, 3, 2] and table["correct"].all()
+    assert len(read_trials(path, keep_superseded=True)) == 4
