@@ -228,3 +228,34 @@ def test_a_real_window_session_clicks_the_planned_answers_at_the_human_times(
     meta = json.loads(paths.sidecar.read_text())
     assert meta["simulated"]["kind"] == "humans2018"
     assert meta["simulated"]["label"] == "simulated from the 2018 human data"
+
+
+@pytest.mark.display
+def test_a_click_between_two_polls_is_not_lost() -> None:
+    """Press and release both handled in one frame (a quick click during a slow frame on
+    a busy machine) leave the button up; the press's time stamp still reports it."""
+    from experiment_helpers import needs_display
+
+    if needs_display.args[0]:
+        pytest.skip(needs_display.kwargs["reason"])
+    from psychopy import event, visual
+
+    from experiment.screens import Screens
+    from experiment.trial import ResponseCollector
+
+    win = visual.Window((400, 400), units="pix", fullscr=False)
+    try:
+        screens = Screens(win, image_px=224, frame_px=230, background=0.454)
+        collector = ResponseCollector(event.Mouse(win=win), screens)
+        collector.reset()
+        assert collector.poll() is None
+        cell = screens.cells[0]
+        # PsychoPy's own handlers of pyglet's press and release, back to back
+        event._onPygletMousePress(cell.x, cell.y, event.LEFT, 0)
+        event._onPygletMouseRelease(cell.x, cell.y, event.LEFT, 0)
+        collector.mouse.setPos((cell.x, cell.y))
+        found = collector.poll()
+        assert found is not None and found[3] > 0
+        assert collector.poll() is None  # reported once
+    finally:
+        win.close()
