@@ -76,6 +76,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--screen", type=int, help="screen number (default: the profile's)")
     p.add_argument("--trials", type=_positive_int,
                    help="run only the first N trials of the shuffled list")
+    p.add_argument("--per-condition", type=_positive_int, metavar="N",
+                   help="run N trials per condition, N/16 of every class (balanced), the "
+                   "first of the shuffled list; N a multiple of 16")
     p.add_argument("--practice", type=int, default=0,
                    help="practice trials with feedback before the session (not saved)")
     p.add_argument("--simulate-observer", type=_simulated, metavar="ACCURACY|humans2018",
@@ -237,6 +240,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             experiment=args.experiment, stimuli=args.stimuli, observer=args.observer,
             session=args.session, data=args.data, display=args.display,
             screen=args.screen, windowed=args.windowed, trials=args.trials,
+            per_condition=args.per_condition,
             practice=args.practice,
             simulate_observer=args.simulate_observer, resume=args.resume, seed=args.seed,
             click_to_continue=args.click_to_continue,

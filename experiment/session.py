@@ -71,6 +71,7 @@ class SessionConfig:
     screen: int | None = None  #: overrides the profile's screen
     windowed: bool = False
     trials: int | None = None
+    per_condition: int | None = None  #: balanced: this many trials per condition
     practice: int = 0
     simulate_observer: float | str | None = None  #: an accuracy or "humans2018"
     resume: bool = False
@@ -160,7 +161,8 @@ def plan_session(config: SessionConfig) -> SessionPlan:
         if isinstance(policy, Humans2018):
             policy.check_conditions(e.condition for e in entries)
         trials = build_trial_list(entries, design, seed, n_trials=config.trials,
-                                  block_size=config.block_size, policy=policy)
+                                  block_size=config.block_size, policy=policy,
+                                  per_condition=config.per_condition)
         practice = (practice_list(entries, seed, config.practice, policy=policy)
                     if config.practice > 0 else [])
     return SessionPlan(paths, design, profile, entries, manifest_sha, seed, trials,
@@ -202,7 +204,7 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
     meta = {
         "TaskName": plan.design.name, "experiment": plan.design.name,
         "observer": config.observer, "session": config.session, "seed": plan.seed,
-        "n_trials": len(plan.trials),
+        "n_trials": len(plan.trials), "per_condition": config.per_condition,
         "block_size": config.block_size or plan.design.block_size,
         "practice_trials": len(plan.practice),
         # who answered: null for a person; a simulated observer's kind and label (the

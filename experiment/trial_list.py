@@ -22,6 +22,7 @@ from experiment.policies import (
     ObserverPolicy,
     simulated_choice,  # noqa: F401 (its former home; tests and callers import it here)
 )
+from stimuli.categories import CATEGORIES
 from stimuli.design import ExperimentDesign
 from stimuli.errors import LabInputError
 from stimuli.manifest import ManifestEntry
@@ -71,10 +72,13 @@ def build_trial_list(
     block_size: int | None = None,
     simulate_accuracy: float | None = None,
     policy: ObserverPolicy | None = None,
+    per_condition: int | None = None,
 ) -> list[PlannedTrial]:
     """Shuffle ``entries`` with ``seed`` and plan the session.
 
     ``n_trials`` keeps the first N of the shuffled order (default: every entry);
+    ``per_condition`` instead keeps, in that order, ``per_condition / 16`` trials of every
+    class in every condition (balanced);
     ``block_size`` defaults to the design's. With a ``policy`` (or ``simulate_accuracy``,
     short for :class:`~experiment.policies.ConstantAccuracy`) each trial gets the simulated
     observer's planned click and click time, drawn from its own seeded generator.
@@ -98,8 +102,12 @@ def build_trial_list(
     policy = _policy(policy, simulate_accuracy)
     rng = np.random.default_rng(_child_seed(seed, 0))
     order = rng.permutation(len(entries))
+    if n_trials is not None and per_condition is not None:
+        raise LabInputError("--trials and --per-condition: give one of them")
     if n_trials is not None:
         order = order[:n_trials]
+    if per_condition is not None:
+        order = _balanced(entries, order, per_condition)
     trials = []
     for position, index in enumerate(order, start=1):
         entry = entries[int(index)]
@@ -120,6 +128,33 @@ def build_trial_list(
             simulated_rt=planned_rt,
         ))
     return trials
+
+
+def _balanced(entries: Sequence[ManifestEntry], order: np.ndarray,
+              per_condition: int) -> np.ndarray:
+    """The first ``per_condition / 16`` entries of every (condition, class) in ``order``."""
+    if per_condition < 1 or per_condition % len(CATEGORIES):
+        raise LabInputError(f"--per-condition {per_condition}: use a multiple of "
+                            f"{len(CATEGORIES)} (one trial per class is {len(CATEGORIES)})")
+    quota = per_condition // len(CATEGORIES)
+    cells: dict[tuple[str, str], int] = {
+        (e.condition, c): 0 for e in entries for c in CATEGORIES}
+    kept = []
+    for index in order:
+        entry = entries[int(index)]
+        key = (entry.condition, entry.category)
+        if cells[key] < quota:
+            cells[key] += 1
+            kept.append(index)
+    short = sorted(k for k, n in cells.items() if n < quota)
+    if short:
+        condition, category = short[0]
+        available = sum(1 for e in entries if (e.condition, e.category) == short[0])
+        raise LabInputError(
+            f"--per-condition {per_condition}: condition {condition!r} has "
+            f"{available} {category} image(s), {quota} needed; lower --per-condition or "
+            "build the set with more")
+    return np.array(kept, dtype=int)
 
 
 def practice_list(

@@ -6,8 +6,8 @@
 #
 # Usage: bash scripts/demo.sh            (output in demo-output/<timestamp>/)
 #   DEMO_OUT=DIR     write there instead (must not exist yet)
-#   DEMO_PER_CONDITION=N   contrast trials per condition: 16 (default), 32 or 48; every
-#                    condition x class gets N/16 trials (balanced)
+#   DEMO_PER_CONDITION=N   session trials per contrast: 16 (default), 32 or 48, N/16 of
+#                    every class (balanced); the network sees all 48 per contrast
 #   DEMO_MODELS="efficientnet_lite0 resnet50"   networks to score (torchvision models
 #                    need their weights: downloaded when online, else skipped)
 #   DEMO_SIMULATE=1  simulated observer even when a display is present
@@ -53,7 +53,7 @@ if [ -n "${DEMO_SIMULATE:-}" ]; then
     notes+=(--note "Humans: simulated from the 2018 human data (observer sim-humans2018-01). Each answer, and its response time, resamples one trial of the 2018 human observers at the same contrast and class; na (no answer) included. The 2018 humans saw natural ImageNet photographs; the simulated observer does not look at the images shown here, so its curve shows what people did in 2018, not a comparison on these images."
             --note "Timing shortened for the demo: fixation and inter-trial interval 100 ms (2018: 300 ms); image 200 ms, mask 200 ms and the 1500 ms response window as in 2018; the response screen ends at the click (durations_ms in the session's JSON sidecar).")
 fi
-notes+=(--note "Stimuli: the demo's contrast set is built from the 48 bundled cue-conflict images of Geirhos et al. 2019 (style transfer: the shape of one class, in most images the texture of another; 3 per class), not from natural photographs, because no natural images of the 16 classes are bundled. Networks recognise these images poorly even at full contrast: their low accuracy here says that, not how they do on the paper's stimuli. With fewer than 48 trials per condition the 3 images of a class rotate over the 8 contrasts, so a network's curve also shows which images fell on which contrast (DEMO_PER_CONDITION=48: every image at every contrast)."
+notes+=(--note "Stimuli: the demo's contrast set is built from the 48 bundled cue-conflict images of Geirhos et al. 2019 (style transfer: the shape of one class, in most images the texture of another; 3 per class), not from natural photographs, because no natural images of the 16 classes are bundled. Networks recognise these images poorly even at full contrast: their low accuracy here says that, not how they do on the paper's stimuli. The network sees all 384 files (every image at every contrast, 48 per contrast); the session a balanced subset of them ($PER_CONDITION per contrast, $((PER_CONDITION / 16)) per class)."
         --note "Cue-conflict: networks only (the 2018 human data have no cue-conflict experiment).")
 
 step() { echo; echo "== $1"; shift; echo "\$ $*"; "$@"; }
@@ -61,13 +61,14 @@ step() { echo; echo "== $1"; shift; echo "\$ $*"; "$@"; }
 mkdir -p "$OUT"
 step "1/4 build the stimulus sets from the bundled images" \
     "$PY" -m stimuli build contrast --source "$SOURCE" --out "$OUT/stimuli/contrast" \
-    --per-condition "$PER_CONDITION" --seed 1
+    --per-condition 48 --seed 1
 "$PY" -m stimuli build cue-conflict --source "$SOURCE" --out "$OUT/stimuli/cue-conflict" \
     --per-condition 48 --seed 1
 
-step "2/4 run the contrast session: the whole set, $PER_CONDITION trials per condition ($((PER_CONDITION * 8)) trials)" \
+step "2/4 run the contrast session: $PER_CONDITION trials per contrast, balanced over the classes ($((PER_CONDITION * 8)) trials)" \
     "$PY" run_experiment.py --experiment contrast --stimuli "$OUT/stimuli/contrast" \
-    --session 1 --data "$OUT/data" --practice 2 --seed 1 --click-to-continue \
+    --session 1 --data "$OUT/data" --per-condition "$PER_CONDITION" --practice 2 --seed 1 \
+    --click-to-continue \
     "${observer_args[@]}"
 
 echo; echo "== 3/4 score the networks on the identical files"
