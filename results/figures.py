@@ -123,10 +123,11 @@ def figure3(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
             handles = [Line2D([], [], color=colour_of(g), marker=marker_of(g), markersize=5,
                               label=names[g]) for g in groups]
             handles.append(Line2D([], [], color="0.5", linestyle=":", label=ref_text))
-            # one legend row over several panels; one entry a row over a single panel
-            legend_rows = 1 if ncols > 1 else len(handles)
+            # one legend row, unless it is too long for a single panel: one entry a row
+            stacked = ncols == 1 and sum(len(h.get_label()) for h in handles) > 45
+            legend_rows = len(handles) if stacked else 1
             fig.legend(handles=handles, loc="upper center",
-                       ncol=len(handles) if ncols > 1 else 1,
+                       ncol=1 if stacked else len(handles),
                        frameon=False, bbox_to_anchor=(0.5, 1.0))
             fig.set_figheight(2.35 * nrows + 0.2 + 0.17 * legend_rows)
             fig.tight_layout(rect=(0, 0, 1, 1 - (0.05 + 0.17 * legend_rows)
