@@ -11,7 +11,6 @@ trial without a record. A trial with a dropped frame during image or mask is sav
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import json
 import logging
 import secrets
@@ -31,8 +30,9 @@ from experiment.bids import (
 )
 from experiment.frames import Durations
 from experiment.participants import LabInfo, Participant
+from experiment.policies import Humans2018, ObserverPolicy, make_policy
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
-from experiment.provenance import git_commit, software_versions
+from experiment.provenance import PACKAGES, run_provenance, software_versions
 from experiment.stimulus_check import verify_session_stimuli
 from experiment.trial_list import (
     PlannedTrial,
@@ -41,6 +41,8 @@ from experiment.trial_list import (
     read_trial_list,
     work_left,
 )
+from results.accounting import effective_rows
+from results.provenance import provenance
 from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
 from results.trial_file import read_rows
 from stimuli.design import ExperimentDesign, load_experiment
@@ -51,9 +53,9 @@ log = logging.getLogger(__name__)
 
 ANALYSIS_NOTE = (
     "A trial with flagged=1 had a dropped frame while image or mask was on screen; it is "
-    "re-run once at the end of its block with the same trial number. For analysis keep, "
-    "per trial number, the last record (equivalently: drop flagged=1 rows whose trial has "
-    "a later record)."
+    "re-run once at the end of its block with the same trial number and the next attempt "
+    "number. For analysis keep, per trial number, the record with the highest attempt "
+    "(python -m results does); the earlier attempts are superseded."
 )
 TASK_DESCRIPTION = (
     "16-class object recognition with briefly shown, masked images (Geirhos et al. 2018): "
@@ -77,8 +79,9 @@ class SessionConfig:
     screen: int | None = None  #: overrides the profile's screen
     windowed: bool = False
     trials: int | None = None
+    per_condition: int | None = None  #: balanced: this many trials per condition
     practice: int = 0
-    simulate_observer: float | None = None
+    simulate_observer: float | str | None = None  #: an accuracy or "humans2018"
     resume: bool = False
     seed: int | None = None
     click_to_continue: bool = False
@@ -104,6 +107,7 @@ class SessionPlan:
     trials: list[PlannedTrial]
     practice: list[PlannedTrial]
     sidecar: dict[str, Any]  #: the existing sidecar when resuming, else empty
+    policy: ObserverPolicy | None = None  #: the simulated observer's (new sessions only)
 
 
 @dataclass
@@ -159,17 +163,21 @@ def plan_session(config: SessionConfig) -> SessionPlan:
                                 f"{seed}; resume without --seed")
         trials = read_trial_list(paths.trial_list)
         practice: list[PlannedTrial] = []
+        policy = None
     else:
         sidecar = {}
         seed = config.seed if config.seed is not None else secrets.randbits(32)
+        policy = (None if config.simulate_observer is None
+                  else make_policy(config.simulate_observer, design.name))
+        if isinstance(policy, Humans2018):
+            policy.check_conditions(e.condition for e in entries)
         trials = build_trial_list(entries, design, seed, n_trials=config.trials,
-                                  block_size=config.block_size,
-                                  simulate_accuracy=config.simulate_observer)
-        practice = (practice_list(entries, seed, config.practice,
-                                  simulate_accuracy=config.simulate_observer)
+                                  block_size=config.block_size, policy=policy,
+                                  per_condition=config.per_condition)
+        practice = (practice_list(entries, seed, config.practice, policy=policy)
                     if config.practice > 0 else [])
     return SessionPlan(paths, design, profile, entries, manifest_sha, seed, trials,
-                       practice, sidecar)
+                       practice, sidecar, policy)
 
 
 def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
@@ -187,18 +195,15 @@ def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
 
 
 def block_percent(rows: list[dict[str, str]], block: int) -> float:
-    """Percent correct of a block, counting the last record of each trial."""
-    last: dict[str, str] = {}
-    for r in rows:
-        if r["block"] == str(block):
-            last[r["trial"]] = r["correct"]
-    return 100.0 * sum(v == "1" for v in last.values()) / max(1, len(last))
+    """Percent correct of a block, counting the effective record of each trial."""
+    last = [e for e in effective_rows(rows).values() if e.row["block"] == str(block)]
+    return 100.0 * sum(e.correct for e in last) / max(1, len(last))
 
 
 def run_record(display: dict[str, Any]) -> dict[str, Any]:
-    """The per-run part of the sidecar: the display as measured, software, time."""
-    return {**display, "software": software_versions(), "git_commit": git_commit(),
-            "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    """The per-run part of the sidecar: the display as measured, then ``software``,
+    ``git_commit`` and ``started`` (UTC) as in :mod:`results.provenance`."""
+    return {**display, **run_provenance()}
 
 
 def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
@@ -209,15 +214,17 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
         **(config.lab.sidecar() if config.lab else {}),
         "experiment": plan.design.name,
         "observer": config.observer, "session": config.session, "seed": plan.seed,
-        "n_trials": len(plan.trials),
+        "n_trials": len(plan.trials), "per_condition": config.per_condition,
         "block_size": config.block_size or plan.design.block_size,
         "practice_trials": len(plan.practice),
-        "simulated_observer": (None if config.simulate_observer is None
-                               else {"accuracy": config.simulate_observer}),
+        # who answered: null for a person; a simulated observer's kind and label (the
+        # report names the observer with the label)
+        "simulated": None if plan.policy is None else plan.policy.record(),
         "click_to_continue": config.click_to_continue,
         "rerun_flagged": config.rerun_flagged,
-        "stimuli": {"path": dataset_path(config.stimuli, config.data),
-                    "manifest_sha256": plan.manifest_sha256},
+        **provenance(config.stimuli, plan.manifest_sha256, PACKAGES),
+        # relative to the dataset where the set lies inside it, so the dataset can move
+        "stimulus_set": dataset_path(config.stimuli, config.data),
         "trial_list": plan.paths.trial_list.name,
         "analysis_note": ANALYSIS_NOTE,
         **run,

@@ -82,4 +82,4 @@ def test_session_data_pass_the_bids_validator_and_pybids(stimulus_set: Path,
     assert meta["InstitutionName"] == "Test Lab"
     assert meta["response"]["Levels"]["na"].startswith("no answer")
     # the stimulus set lies outside the dataset: stored absolute
-    assert meta["stimuli"]["path"] == str(stimulus_set.resolve())
+    assert meta["stimulus_set"] == str(stimulus_set.resolve())
