@@ -20,6 +20,7 @@ from matplotlib.patches import Patch
 from results.confusion import RESPONSE_COLUMNS, confusion_percent
 from results.figure_registry import FigureInput, Panel, register_figure
 from results.intervals import MIN_TRIALS_PER_POINT, low_n_text, too_few, wilson_interval
+from results.observers import group_names
 from results.plot_style import (
     HUMAN_COLOUR,
     colour_of,
@@ -130,7 +131,7 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
     if not experiments:
         log.info("figure 3: no experiment with more than one condition; skipped")
         return []
-    names = names or {}
+    names = names if names is not None else group_names(table)
     groups = group_order(points["group"])
     several = bool((points["units"] > 1).any())
     shown = points[points["experiment"].isin(experiments)]
