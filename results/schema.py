@@ -54,7 +54,7 @@ class HumanTrialRecord(HumanTiming, TrialRecord):
 class DnnScores:
     """What a network adds to a trial (SPEC §4)."""
 
-    rule: str  #: ``sum``, ``mean`` or ``max``
+    rule: str  #: ``sum``, ``mean``, ``max``, or ``16-way`` (a trained 16-way head)
     prob_correct_16: float
     entropy_16: float  #: bits, of the 16-class distribution
     entropy_1000: float  #: bits, of the 1000-class softmax
@@ -101,7 +101,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "max_frame_interval_ms": "longest interval between flips during the timed part",
     "dropped_frames": "frame intervals longer than 1.5 nominal frames during the timed part",
     "flagged": "1 if a frame was dropped while image or mask was on screen",
-    "rule": "16-class decision rule: sum, mean or max of the mapped softmax probabilities",
+    "rule": "16-class decision rule: sum, mean or max of the mapped softmax probabilities, "
+            "or 16-way (the network's own 16-way head)",
     "prob_correct_16": "probability of the correct class among the 16",
     "entropy_16": "entropy (bits) of the 16-class distribution",
     "entropy_1000": "entropy (bits) of the 1000-class softmax",
