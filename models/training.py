@@ -331,6 +331,10 @@ def _build(cfg: TrainConfig, team: Team, resume: bool) -> _Run:
     val = team.agree(lambda: scan_folder(cfg.data.val, head=cfg.model.head,
                                          skip_greyscale=cfg.data.skip_greyscale,
                                          key="data.val") if cfg.data.val else None)
+    saved = out / "data-train.csv"
+    if resume and saved.is_file() and saved.read_text(encoding="utf-8") != train.manifest_text():
+        raise LabInputError(f"{cfg.data.train}: its images differ from the run's {saved} "
+                            "(files added, removed or renamed); --resume needs the same data")
     if cfg.run.batch_size % team.world:
         raise LabInputError(f"run.batch_size {cfg.run.batch_size} must be a multiple of the "
                             f"{team.world} processes")
@@ -367,7 +371,9 @@ def _build(cfg: TrainConfig, team: Team, resume: bool) -> _Run:
         ddp = model
     run = _Run(cfg, team, out, model, ddp, pre, plan, optimizer, scheduler, scaler, dtype,
                weights, train, val, start_weights, Progress())
-    if resume:
+    if resume and not (out / CHECKPOINT).exists():  # stopped before its first checkpoint
+        log.warning("%s: no checkpoint yet; starting the run from its first step", out)
+    elif resume:
         state = team.agree(lambda: load_checkpoint(out / CHECKPOINT))
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -376,7 +382,7 @@ def _build(cfg: TrainConfig, team: Team, resume: bool) -> _Run:
         run.progress = Progress(**state["progress"])
         torch.set_rng_state(state["rng"]["torch"])
         np.random.set_state(state["rng"]["numpy"])
-    elif team.leader:
+    if not resume and team.leader:
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / CONFIG, to_toml(cfg).encode())
         write_atomic(out / "data-train.csv", train.manifest_text().encode())
