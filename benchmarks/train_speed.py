@@ -30,10 +30,11 @@ from models.distortion_plan import (  # noqa: E402
     TRAINING_DISTORTIONS,
     WORKER_MANIPULATIONS,
     draw_for,
+    levels_of,  # noqa: E402
     make_plan,
 )
 from models.train_config import DistortionSection  # noqa: E402
-from models.train_data import _numpy_manipulation  # noqa: E402
+from models.train_data import numpy_manipulation  # noqa: E402
 
 REGIMES = {
     "clean": DistortionSection(regime="clean"),
@@ -118,8 +119,9 @@ def main() -> int:
     pic = images[0].cpu()
     t = time.perf_counter()
     n = 4
+    level = levels_of("eidolon-II")[3]  # reach 8
     for i in range(n):
-        _numpy_manipulation(pic, "eidolon-II", 3.0, i)
+        numpy_manipulation(pic, level, i)
     print(f"  eidolon-II 8-3-10 in one CPU worker: {n / (time.perf_counter() - t):.1f} "
           f"images/s ({args.size} px)")
     return 0

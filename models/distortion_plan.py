@@ -4,15 +4,14 @@ A regime (SPEC §8 and its successors) names the manipulations a run draws from;
 image gets at most one (never two), drawn from its own generator seeded with
 ``(seed, epoch, dataset index)``: the draw does not depend on the batch, the rank, the
 number of workers or a resume. The manipulation's numeric parameter comes from its
-condition code (the codes of :mod:`stimuli.manipulations`) or, with ``levels = "range"``,
-uniformly from a range.
+experiment's condition codes (the design files map each code to the manipulation's
+parameters) or, with ``levels = "range"``, uniformly from a range.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,34 +24,67 @@ TRAINING_DISTORTIONS: tuple[str, ...] = (
     "phase-noise", "power-equalisation", "opponent-colour", "rotation",
     "eidolon-I", "eidolon-II", "eidolon-III",
 )
+#: The experiment design whose conditions give each distortion's levels (codes and
+#: parameters live in ``stimuli/experiments/*.toml``).
+EXPERIMENT_OF: dict[str, str] = {
+    "colour": "colour", "contrast": "contrast", "uniform-noise": "uniform-noise",
+    "low-pass": "low-pass", "high-pass": "high-pass", "phase-noise": "phase-scrambling",
+    "power-equalisation": "power-equalisation", "opponent-colour": "false-colour",
+    "rotation": "rotation", "eidolon-I": "eidolonI", "eidolon-II": "eidolonII",
+    "eidolon-III": "eidolonIII",
+}
+#: Salt-and-pepper has no human experiment (DNN training only, SPEC §1): its levels.
+SALT_AND_PEPPER_LEVELS: tuple[tuple[str, float], ...] = tuple(
+    (code, float(code)) for code in ("0", "0.1", "0.2", "0.35", "0.5", "0.65", "0.8", "0.95"))
+#: The one parameter of each device-side manipulation that a level sets.
+KEY_PARAMETER: dict[str, str] = {
+    "colour": "greyscale", "contrast": "contrast", "uniform-noise": "width",
+    "salt-and-pepper": "probability", "low-pass": "sigma", "high-pass": "sigma",
+    "phase-noise": "width", "power-equalisation": "equalise", "opponent-colour": "flip",
+    "rotation": "degrees",
+}
 #: Manipulations that run in the CPU loader workers (the numpy code), not on the device.
 WORKER_MANIPULATIONS: frozenset[str] = frozenset({"eidolon-I", "eidolon-II", "eidolon-III"})
 #: Rusak et al. 2020: additive Gaussian and multiplicative (speckle) noise, in colour.
 NOISE_REGIMES: dict[str, str] = {"gaussian": "gaussian-noise", "speckle": "speckle-noise"}
 CLEAN = -1
 
-_CODE_TO_PARAMETER: dict[str, Callable[[str], float]] = {
-    "colour": lambda c: 1.0 if c == "bw" else 0.0,
-    "contrast": lambda c: int(c[1:]) / 100.0,
-    "power-equalisation": lambda c: 1.0 if c == "pow" else 0.0,
-    "opponent-colour": lambda c: 1.0 if c == "false" else 0.0,
-    "high-pass": lambda c: math.inf if c == "inf" else float(c),
-}
+
+@dataclass(frozen=True)
+class Level:
+    """One condition of a training distortion: its code, the manipulation (registry name)
+    and its keyword parameters."""
+
+    code: str
+    manipulation: str
+    parameters: tuple[tuple[str, Any], ...]
+
+    @property
+    def value(self) -> float:
+        """The key parameter as a number (booleans 0/1), what the torch op takes."""
+        return float(dict(self.parameters)[KEY_PARAMETER[_distortion_of(self)]])
 
 
-def parameter_of(manipulation: str, code: str) -> float:
-    """The numeric parameter of a condition code (the eidolons: the code's position)."""
-    if manipulation in WORKER_MANIPULATIONS:
-        from stimuli.manipulations import get_manipulation
-
-        return float(get_manipulation(manipulation).conditions.index(code))
-    return _CODE_TO_PARAMETER.get(manipulation, float)(code)
+def _distortion_of(level: Level) -> str:
+    return level.code.split("@", 1)[0]
 
 
-def manipulation_codes(manipulation: str) -> tuple[str, ...]:
-    from stimuli.manipulations import get_manipulation
+def levels_of(distortion: str) -> list[Level]:
+    """The conditions of ``distortion`` (from its experiment design), strongest signal
+    first."""
+    if distortion == "salt-and-pepper":
+        return [Level(f"{distortion}@{code}", "salt-and-pepper", (("probability", p),))
+                for code, p in SALT_AND_PEPPER_LEVELS]
+    from stimuli.design import load_experiment
 
-    return get_manipulation(manipulation).conditions
+    design = load_experiment(EXPERIMENT_OF[distortion])
+    return [Level(f"{distortion}@{code}", design.manipulation,
+                  tuple(design.parameters_of(code).items())) for code in design.conditions]
+
+
+def level_code(level: Level) -> str:
+    """The condition code of ``level`` (as in the human data)."""
+    return level.code.split("@", 1)[1]
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,8 @@ class DistortionPlan:
     levels: tuple[tuple[float, ...], ...]  #: per name: parameters (or a [low, high] range)
     ranged: bool
     clean_fraction: float
+    #: per name: the conditions a worker manipulation draws from (by position)
+    worker_levels: tuple[tuple[Level, ...], ...] = ()
 
     @property
     def worker_ids(self) -> frozenset[int]:
@@ -94,12 +128,8 @@ class DistortionPlan:
 
 def make_plan(d: DistortionSection, image_size: int, source: str = "config") -> DistortionPlan:
     """The plan of a config's ``[distortions]``; one-line error for unknown names."""
-    from stimuli.manipulations import list_manipulations
-
-    known = set(list_manipulations()) | set(NOISE_REGIMES.values())
-
     def check(name: str) -> str:
-        if name not in known or name not in TRAINING_DISTORTIONS + tuple(NOISE_REGIMES.values()):
+        if name not in TRAINING_DISTORTIONS:
             raise LabInputError(
                 f"{source}: unknown training distortion {name!r}; use one of "
                 f"{', '.join(TRAINING_DISTORTIONS)}")
@@ -131,16 +161,21 @@ def make_plan(d: DistortionSection, image_size: int, source: str = "config") -> 
         raise LabInputError(f"{source}: power-equalisation needs data.image_size = 224 "
                             "(its mean spectrum is 224 px); change the size or leave it out "
                             "(distortions.manipulations)")
-    levels = []
+    levels, worker = [], []
     for name in names:
+        conditions = levels_of(name) if name in EXPERIMENT_OF or name == "salt-and-pepper" \
+            else []
         if ranged:
             levels.append(tuple(d.level_range))
         elif name in NOISE_REGIMES.values():
             levels.append(tuple(d.sigmas))
+        elif name in WORKER_MANIPULATIONS:  # the worker gets the level's position
+            levels.append(tuple(float(i) for i in range(len(conditions))))
         else:
-            levels.append(tuple(parameter_of(name, c) for c in manipulation_codes(name)))
+            levels.append(tuple(level.value for level in conditions))
+        worker.append(tuple(conditions) if name in WORKER_MANIPULATIONS else ())
     return DistortionPlan(names=names, levels=tuple(levels), ranged=ranged,
-                          clean_fraction=d.clean_fraction)
+                          clean_fraction=d.clean_fraction, worker_levels=tuple(worker))
 
 
 def draw_for(plan: DistortionPlan, seed: int, epoch: int, index: int) -> tuple[Draw, int]:

@@ -17,7 +17,6 @@ sha256 goes into the model card. Labels of the 16-way head follow
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 import math
@@ -33,7 +32,7 @@ from torch.utils.data import Dataset, DistributedSampler
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
-from models.distortion_plan import CLEAN, DistortionPlan, draw_for
+from models.distortion_plan import CLEAN, DistortionPlan, Level, draw_for
 from stimuli.categories import CATEGORIES, parse_wnid_mapping, read_imagenet_wnids
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
 from stimuli.errors import LabInputError
@@ -209,21 +208,20 @@ class TrainingImages(Dataset):
         image = self._geometry(decode(self.folder.root / sample.path),
                                np.random.default_rng(crop_seed))
         if draw.manipulation != CLEAN and draw.manipulation in self.plan.worker_ids:
-            image = _numpy_manipulation(image, self.plan.names[draw.manipulation],
-                                        draw.parameter, draw.noise_seed)
+            level = self.plan.worker_levels[draw.manipulation][int(draw.parameter)]
+            image = numpy_manipulation(image, level, draw.noise_seed)
         return i, image, sample.label, draw.manipulation, draw.parameter, draw.noise_seed
 
 
-def _numpy_manipulation(image: torch.Tensor, name: str, parameter: float,
-                        seed: int) -> torch.Tensor:
-    """A manipulation of :mod:`stimuli.manipulations` on one 8-bit CxHxW image."""
+def numpy_manipulation(image: torch.Tensor, level: Level, seed: int) -> torch.Tensor:
+    """A manipulation of :mod:`stimuli.manipulations` (at ``level``) on one 8-bit CxHxW
+    image."""
     from stimuli.images import to_uint8
     from stimuli.manipulations import get_manipulation
 
-    m = get_manipulation(name)
-    code = m.conditions[int(parameter)]
     rgb = image.permute(1, 2, 0).numpy().astype(np.float64) / 255.0
-    out = m(rgb, code, np.random.default_rng(seed))
+    out = get_manipulation(level.manipulation)(rgb, np.random.default_rng(seed),
+                                               **dict(level.parameters))
     return torch.from_numpy(to_uint8(out)).permute(2, 0, 1).contiguous()
 
 
@@ -270,8 +268,3 @@ class ResumableSampler(DistributedSampler):
 def write_manifest(folder: ImageFolder, path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(folder.manifest_text())
-
-
-def read_labels(path: Path) -> list[tuple[str, int]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return [(r["file"], int(r["label"])) for r in csv.DictReader(fh)]

@@ -59,11 +59,13 @@ def is_held_out(kind: str, number: int) -> bool:
     if kind.endswith("cue-conflict"):
         return number in HELD_OUT_SHAPES
     return number in HELD_OUT_OBJECTS
-CONDITIONS = [("clean colour", "none", "0"), ("uniform noise 0.00", "uniform-noise", "0.00"),
-              ("uniform noise 0.35", "uniform-noise", "0.35"),
-              ("uniform noise 0.60", "uniform-noise", "0.60"),
-              ("salt-and-pepper 0.2", "salt-and-pepper", "0.2"),
-              ("low-pass 7", "low-pass", "7"), ("contrast 5%", "contrast", "c05")]
+CONDITIONS = [("clean colour", "none", {}),
+              ("uniform noise 0.00", "uniform-noise", {"width": 0.0}),
+              ("uniform noise 0.35", "uniform-noise", {"width": 0.35}),
+              ("uniform noise 0.60", "uniform-noise", {"width": 0.6}),
+              ("salt-and-pepper 0.2", "salt-and-pepper", {"probability": 0.2}),
+              ("low-pass 7", "low-pass", {"sigma": 7.0}),
+              ("contrast 5%", "contrast", {"contrast": 0.05})]
 
 
 def images() -> list[tuple[str, Path, str, int]]:
@@ -84,13 +86,13 @@ def evaluate(model: torch.nn.Module, spec_name: str, held_out: list, head16: boo
     """Accuracy on the held-out images at every condition (batches of 16)."""
     pre = get_spec(spec_name).preprocessing
     acc = {}
-    for label, name, code in CONDITIONS:
+    for label, name, parameters in CONDITIONS:
         m = get_manipulation(name)
         answers = []
         for start in range(0, len(held_out), 16):
             chunk = held_out[start:start + 16]
-            pics = [to_uint8(m(load_rgb(path, size=224), code,
-                               np.random.default_rng(1000 + start + i)))
+            pics = [to_uint8(m(load_rgb(path, size=224), np.random.default_rng(1000 + start + i),
+                               **parameters))
                     for i, (_, path, _, _) in enumerate(chunk)]
             x = torch.from_numpy(np.stack(pics)).permute(0, 3, 1, 2)
             with torch.no_grad():

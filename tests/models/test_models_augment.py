@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 
 from models import augment
-from models.distortion_plan import manipulation_codes, parameter_of
+from models.distortion_plan import level_code, levels_of
 from stimuli.manipulations import get_manipulation
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,16 +31,22 @@ def images() -> np.ndarray:
     return np.stack(out)
 
 
+def _level(name: str, code: str):
+    return next(lv for lv in levels_of(name) if level_code(lv) == code)
+
+
 def _torch(images: np.ndarray, name: str, code: str, seeds=(1, 2)) -> np.ndarray:
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float()
-    params = torch.full((len(images),), parameter_of(name, code))
+    params = torch.full((len(images),), _level(name, code).value)
     out = augment.AUGMENTATIONS[name](x, params, list(seeds))
     return out.permute(0, 2, 3, 1).double().numpy()
 
 
 def _numpy(images: np.ndarray, name: str, code: str, seed: int = 0) -> np.ndarray:
-    m = get_manipulation(name)
-    return np.stack([m(img, code, np.random.default_rng(seed + i))
+    """The numpy manipulation with the parameters the experiment design gives ``code``."""
+    level = _level(name, code)
+    m = get_manipulation(level.manipulation)
+    return np.stack([m(img, np.random.default_rng(seed + i), **dict(level.parameters))
                      for i, img in enumerate(images)])
 
 
@@ -50,7 +56,7 @@ DETERMINISTIC = ["colour", "contrast", "low-pass", "high-pass", "power-equalisat
 
 @pytest.mark.parametrize("name", DETERMINISTIC)
 def test_deterministic_augmentations_match_numpy_within_one_level(images, name):
-    for code in manipulation_codes(name):
+    for code in map(level_code, levels_of(name)):
         got, want = _torch(images, name, code), _numpy(images, name, code)
         assert got.shape == want.shape
         err = np.abs(got - want).max()
@@ -62,8 +68,8 @@ def test_mixed_parameters_in_one_batch_match_each_alone(images):
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float()
     out = augment.contrast(x, torch.tensor([0.05, 0.5]), [0, 0]).permute(0, 2, 3, 1).numpy()
     m = get_manipulation("contrast")
-    assert np.abs(out[0] - m(images[0], "c05")).max() <= TOL
-    assert np.abs(out[1] - m(images[1], "c50")).max() <= TOL
+    assert np.abs(out[0] - m(images[0], contrast=0.05)).max() <= TOL
+    assert np.abs(out[1] - m(images[1], contrast=0.5)).max() <= TOL
 
 
 def test_uniform_noise_in_distribution(images):
