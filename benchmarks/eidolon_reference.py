@@ -26,8 +26,14 @@ def load_toolbox() -> ModuleType | None:
     for folder in (TOOLBOX, TOOLBOX / "eidolon"):  # the toolbox imports its modules flat
         if str(folder) not in sys.path:
             sys.path.append(str(folder))
+    import helpers
+    import noise
     import wrapper
 
+    for module in (wrapper, helpers, noise):  # generic names: make sure they are the toolbox's
+        if TOOLBOX.resolve() not in Path(module.__file__).resolve().parents:
+            raise RuntimeError(f"module {module.__name__!r} comes from {module.__file__}, "
+                               f"not from the toolbox at {TOOLBOX}")
     return wrapper
 
 

@@ -17,8 +17,8 @@ PyPI. Two variants (docs/stimuli.md compares both with the toolbox):
    ``G_k - G_{k+1}`` plus the coarsest blur add up to ``G_0 * picture`` (the toolbox's
    synthesis, a blur by 1/sqrt(2) px); the sharp variant adds the residual
    ``picture - G_0`` so they add up to the picture.
-3. Every layer ``k`` is displaced by its own field (nearest pixel) and the displaced
-   layers are summed:
+3. Every layer ``k`` is displaced by its own field (toolbox: the position floored, as its
+   ``astype(int)``; sharp: rounded) and the displaced layers are summed:
 
    - coherent part: independent white-noise planes ``P_j`` blurred at sigma_j and scaled by
      ``sigma_j / 64``; layer ``k`` moves by ``sum_{j >= k} P_j``, so coarse (large)
@@ -30,7 +30,8 @@ PyPI. Two variants (docs/stimuli.md compares both with the toolbox):
    The white noise is the toolbox's: N(0, 1) scaled by 127.5 / max|N| over the plane
    (SD about 27 on a 512 x 512 plane), blurred but never renormalised (the toolbox's
    ``c - m/v`` subtracts mean/SD instead of dividing by the SD), so one unit of reach
-   moves the finest layer by about 0.4 px (coherent) or 0.73 px (incoherent, grain 10).
+   moves the finest layer by about 0.4 px (coherent) or 0.76 px (incoherent, grain 10).
+   The sharp variant uses a constant SD of 26 and no offset.
 
 All random numbers come from the ``rng`` argument.
 """
