@@ -7,7 +7,10 @@ pixels always give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,13 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 #: Pillow modes of single-channel (greyscale) files: the paper excluded such sources.
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 #: What Pillow raises for unreadable, truncated or corrupt files.
-_DECODE_ERRORS = (OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError)
+DECODE_ERRORS = (OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError,
+                 Image.DecompressionBombError)
+#: Smallest usable source side in px: a smaller picture has no content to resize from.
+MIN_SOURCE_SIDE = 16
+#: Largest source in pixels (Pillow's decompression-bomb warning level, about 89 MP):
+#: checked from the header, before anything is decoded.
+MAX_SOURCE_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 
 def is_image_file(path: Path) -> bool:
@@ -28,12 +37,38 @@ def is_image_file(path: Path) -> bool:
 
 
 def image_mode(path: Path) -> str:
-    """Pillow mode from the file header (cheap); LabInputError if unreadable."""
+    """Pillow mode from the file header (cheap); LabInputError if unreadable, smaller than
+    :data:`MIN_SOURCE_SIDE` or larger than :data:`MAX_SOURCE_PIXELS`."""
     try:
-        with Image.open(path) as im:
+        with quiet_bombs(), Image.open(path) as im:
+            check_source_size(path, im.size)
             return im.mode
-    except _DECODE_ERRORS as err:
+    except DECODE_ERRORS as err:
         raise LabInputError(f"{path}: not a readable image ({err}); remove or replace it") from err
+
+
+@contextlib.contextmanager
+def quiet_bombs() -> Iterator[None]:
+    """Pillow's decompression-bomb warning off: callers check the size and refuse."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def check_source_size(path: Path, size: tuple[int, int], minimum: int = MIN_SOURCE_SIDE
+                      ) -> None:
+    """One-line refusal of a source too small to resize from or too large to decode."""
+    w, h = size
+    if min(w, h) < minimum:
+        raise LabInputError(
+            f"{path}: {w}x{h} px; a source image needs at least {MIN_SOURCE_SIDE} px on its "
+            "shorter side; remove or replace it"
+        )
+    if w * h > MAX_SOURCE_PIXELS:
+        raise LabInputError(
+            f"{path}: {w}x{h} px is over {MAX_SOURCE_PIXELS // 1_000_000} megapixels "
+            "(a decompression bomb or a mistake); remove it or scale it down"
+        )
 
 
 def is_greyscale_mode(mode: str) -> bool:
@@ -44,14 +79,17 @@ def load_rgb(path: str | Path, size: int | None = None) -> np.ndarray:
     """Decode ``path`` to float64 RGB in [0, 1]; LabInputError naming the file if corrupt.
 
     With ``size``: centre-crop to a square and resize (Lanczos) to ``size`` px when not
-    already that size, on the 8-bit pixels, exactly as :func:`fit_square`.
+    already that size, on the 8-bit pixels, exactly as :func:`fit_square`; the source must
+    then be at least :data:`MIN_SOURCE_SIDE` px. Headers over :data:`MAX_SOURCE_PIXELS`
+    are refused before decoding.
     """
     path = Path(path)
     try:
-        with Image.open(path) as im:
+        with quiet_bombs(), Image.open(path) as im:
+            check_source_size(path, im.size, MIN_SOURCE_SIDE if size is not None else 1)
             im.load()
             rgb = im.convert("RGB")
-    except _DECODE_ERRORS as err:
+    except DECODE_ERRORS as err:
         raise LabInputError(f"{path}: not a readable image ({err}); remove or replace it") from err
     if size is not None:
         rgb = _fit_square_pil(rgb, size)
