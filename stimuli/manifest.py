@@ -99,8 +99,8 @@ def _entry(row: dict[str, str | None], where: str) -> ManifestEntry:
                             "rebuild the set")
     for column in ("category", "texture"):
         if values[column] not in CATEGORIES and (column == "category" or values[column]):
-            raise LabInputError(f"{where}: {column} {values[column]!r} is not one of the 16 "
-                                "classes; the manifest is damaged; rebuild the set")
+            raise LabInputError(f"{where}: {column} {values[column]!r} in the manifest is not "
+                                "one of the 16 classes; rebuild the set")
     return ManifestEntry(
         file=values["file"], sha256=values["sha256"], experiment=values["experiment"],
         condition=values["condition"], category=values["category"], source=values["source"],
@@ -181,7 +181,8 @@ def check_image(path: Path, data: bytes, entry: ManifestEntry) -> None:
     except LabInputError:
         raise
     except (*DECODE_ERRORS, Image.DecompressionBombError) as err:
-        raise LabInputError(f"{path}: not a readable image ({err}); rebuild the set") from err
+        raise LabInputError(f"{path}: cannot be decoded as an image ({type(err).__name__}); "
+                            "rebuild the set") from err
 
 
 def verify_files(
