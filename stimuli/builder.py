@@ -213,9 +213,12 @@ def render_stimulus(
 
 
 def _render(source_path: str, manipulation: str, parameters: dict[str, Any], size: int,
-            seed: int) -> np.ndarray:
+            seed: int, *, grey: bool = False) -> np.ndarray:
+    """One stimulus; with ``grey`` a grey stimulus comes as one channel ``(H, W)``."""
     image = load_rgb(source_path, size)
-    return get_manipulation(manipulation)(image, np.random.default_rng(seed), **parameters)
+    m = get_manipulation(manipulation)
+    rng = np.random.default_rng(seed)
+    return m.render(image, rng, **parameters) if grey else m(image, rng, **parameters)
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ class _Task:
 def _render_task(task: _Task) -> str:
     """Worker: render one stimulus, write it, return the sha256 of the bytes written."""
     image = _render(task.source_path, task.manipulation, task.parameters, task.size,
-                    task.seed)
+                    task.seed, grey=True)  # png_bytes writes (H, W) and equal RGB alike
     data = png_bytes(image)
     Path(task.out_path).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
