@@ -78,3 +78,15 @@ def test_built_sets_are_unchanged(tmp_path):
     entries = build_set("cue-conflict", DEMO_SOURCE, out, seed=3, per_condition=48,
                         workers=1, progress=False)
     assert set_digest(out, entries, with_texture=True) == DIGESTS["sets"]["cue-conflict"]
+
+
+def test_sharp_eidolon_is_the_earlier_eidolon():
+    """``eidolon-sharp`` keeps, bit for bit, the eidolons the eidolon designs made before
+    their default became the 2018 toolbox's."""
+    sharp = get_manipulation("eidolon-sharp")
+    image = example(64)
+    for key, expected in DIGESTS["eidolon_sharp_by_design"].items():
+        name, condition, dtype = key.split("/")
+        parameters = bundled_designs()[name].parameters_of(condition)
+        out = sharp(image.astype(dtype), np.random.default_rng(7), **parameters)
+        assert digest(out) == expected, key

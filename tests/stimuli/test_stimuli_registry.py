@@ -26,6 +26,8 @@ EXPECTED = {
     "opponent-colour": {"flip": (bool, None)},
     "salt-and-pepper": {"probability": (float, None), "contrast": (float, 0.3)},
     "eidolon": {"reach": (float, None), "coherence": (float, None), "grain": (float, 10.0)},
+    "eidolon-sharp": {"reach": (float, None), "coherence": (float, None),
+                      "grain": (float, 10.0)},
     "none": {},
 }
 #: one setting per manipulation for the convention test
@@ -35,7 +37,8 @@ SAMPLE = {
     "phase-noise": {"width": 90.0}, "phase-noise-original": {"width": 90.0},
     "power-equalisation": {"equalise": True}, "rotation": {"degrees": 180},
     "opponent-colour": {"flip": True}, "salt-and-pepper": {"probability": 0.2},
-    "eidolon": {"reach": 8.0, "coherence": 0.3}, "none": {},
+    "eidolon": {"reach": 8.0, "coherence": 0.3},
+    "eidolon-sharp": {"reach": 8.0, "coherence": 0.3}, "none": {},
 }
 
 
