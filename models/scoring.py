@@ -22,10 +22,8 @@ the first unscored file.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
-import platform
 import sys
 import time
 from collections import Counter
@@ -57,7 +55,7 @@ from models.runs import (
     resume_state,
 )
 from models.weights import build_model
-from results.provenance import git_commit, package_version
+from results.provenance import provenance
 from results.schema import DNN_FILE_COLUMNS, column_descriptions
 from results.trial_file import TrialFile, sidecar_path, write_json_atomic
 from stimuli.errors import LabInputError
@@ -121,13 +119,8 @@ def autocast_dtype(choice: str, device: torch.device) -> torch.dtype | None:
 
 
 # -- the sidecar -------------------------------------------------------------------------
-def _code_version() -> dict[str, str]:
-    info = {"lab_version": package_version("vision-generalisation-lab")
-            or "unknown (not installed)"}
-    commit = git_commit()
-    if commit is not None:
-        info["git_commit"] = commit
-    return info
+#: Packages a network sidecar names (torch and torchvision as they report themselves).
+PACKAGES = ("numpy", "pillow")
 
 
 def _program() -> str:
@@ -166,14 +159,10 @@ def _sidecar(
         "seed": opts.seed,
         "session": opts.session,
         "n_images": n_images,
-        "stimulus_set": str(opts.stimuli.resolve()),
-        "manifest_sha256": sha256_file(opts.stimuli / MANIFEST_NAME),
-        "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
-        "python": platform.python_version(),
-        **_code_version(),
+        **provenance(opts.stimuli, sha256_file(opts.stimuli / MANIFEST_NAME), PACKAGES,
+                     runtime={"torch": torch.__version__,
+                              "torchvision": torchvision.__version__}),
         "command": " ".join([_program(), *sys.argv[1:]]),
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
