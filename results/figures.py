@@ -555,3 +555,14 @@ def plot_confusion(data: FigureInput, out_dir: Path) -> list[Panel]:
 def plot_rt(data: FigureInput, out_dir: Path) -> list[Panel]:
     """Response-time distributions per human observer and experiment."""
     return rt_figure(data.table, out_dir, data.simulated)
+
+
+@register_figure("figure4", section="figure4", title="Trained networks (the paper's figure 4)",
+                 order=70)
+def plot_figure4(data: FigureInput, out_dir: Path) -> list[Panel]:
+    """Accuracy of networks trained on distortions, at each experiment's test condition."""
+    from results.training_matrix import figure4
+
+    paths = figure4(data.table, out_dir)
+    return [Panel(paths, "figure 4: accuracy at each experiment's test condition")] \
+        if paths else []

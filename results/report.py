@@ -120,13 +120,15 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
         section = build(ctx)
         sections[section.anchor] = section
     for kind in figure_kinds():
+        panels = kind.draw(ctx.data, fig_dir)
         section = sections.get(kind.section)
-        if section is None:  # a figure with a section of its own
+        if section is None:  # a figure with a section of its own, when it drew anything
+            if not panels:
+                continue
             section = sections[kind.section] = Section(
                 kind.section, kind.title, kind.order,
                 intro=[f'<p class="note">{html.escape(kind.description)}</p>'])
-        section.figures += [_panel_html(kind, panel)
-                            for panel in kind.draw(ctx.data, fig_dir)]
+        section.figures += [_panel_html(kind, panel) for panel in panels]
     credits = _credits_section(ctx)
     sections[credits.anchor] = credits
     ordered = sorted(sections.values(), key=lambda s: s.order)
