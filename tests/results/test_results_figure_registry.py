@@ -23,7 +23,7 @@ from stimuli.errors import LabInputError
 
 def test_built_in_figures_are_registered_in_report_order():
     names = list_figures()
-    assert names[:5] == ["figure3", "consistency", "shape-bias", "confusion", "rt"]
+    assert names[:6] == ["figure3", "consistency", "shape-bias", "confusion", "figure4", "rt"]
     assert get_figure("confusion").section == "confusion"
     assert get_figure("rt").collapsed
 
@@ -45,14 +45,14 @@ def test_cli_unknown_kind_is_one_line_before_reading_data(tmp_path, capsys):
     missing = tmp_path / "no-such-folder"
     assert main(["plot", str(missing), "--out", str(tmp_path), "--kind", "figur3"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        "error: unknown figure kind 'figur3': did you mean figure3?"]
+        "error: unknown figure kind 'figur3': did you mean figure3, figure4?"]
 
 
 def test_plot_help_lists_the_registered_kinds(capsys):
     with pytest.raises(SystemExit):
         main(["plot", "--help"])
     out = capsys.readouterr().out
-    assert "figure3, consistency, shape-bias, confusion, rt" in " ".join(out.split())
+    assert "figure3, consistency, shape-bias, confusion, figure4, rt" in " ".join(out.split())
 
 
 @pytest.fixture
