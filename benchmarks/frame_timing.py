@@ -35,6 +35,34 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/frame_timing.py",
+        description="Frame timing of the booth: draw+flip CPU time per screen against\n"
+                    "empty flips, and the frame log of a simulated session.",
+        epilog="example:" + __doc__.split("Example::")[1].rstrip() + "\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=1280,
+                        help="trials of the simulated session (default 1280)")
+    parser.add_argument("--draws", type=int, default=300,
+                        help="draw+flip repetitions per screen (default 300)")
+    parser.add_argument("--paced", action="store_true",
+                        help="pace flips to a virtual 60 Hz vsync, as a session on Xvfb")
+    parser.add_argument("--full-response", action="store_true",
+                        help="keep the 1500 ms response screen and 300 ms ITI")
+    parser.add_argument("--experiment", default="rotation",
+                        help="design whose timing and sizes are used (default rotation)")
+    parser.add_argument("--figure", type=Path,
+                        help="write the preparation / ITI figure here (PNG)")
+    return parser
+
+
+if __name__ == "__main__":
+    # before PsychoPy loads: it parses sys.argv itself and would answer --help with the
+    # usage of its preferences
+    build_parser().parse_args()
+
 from experiment.display import FrameClock, measure_rate, open_window  # noqa: E402
 from experiment.frames import DROP_FACTOR, Durations, plan_frames  # noqa: E402
 from experiment.profiles import load_profile  # noqa: E402
@@ -167,17 +195,7 @@ def preparation_figure(prepare_ms: list[float], iti_ms: list[float], budget_ms: 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="draw+flip and frame-log benchmark",
-                                     epilog=__doc__.split("Example::")[1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trials", type=int, default=1280)
-    parser.add_argument("--draws", type=int, default=300)
-    parser.add_argument("--paced", action="store_true")
-    parser.add_argument("--full-response", action="store_true")
-    parser.add_argument("--experiment", default="rotation")
-    parser.add_argument("--figure", type=Path,
-                        help="write the preparation / ITI figure here (PNG)")
-    args = parser.parse_args()
+    args = build_parser().parse_args()
 
     design = load_experiment(args.experiment)
     profile = load_profile("lab")

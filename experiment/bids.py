@@ -13,7 +13,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from experiment.participants import NA, PARTICIPANT_COLUMNS, LabInfo, Participant
+from results.trial_file import write_json_atomic, write_text_atomic
+from stimuli.categories import CATEGORIES, NO_RESPONSE
 from stimuli.errors import LabInputError
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -146,45 +150,119 @@ def _create(path: Path, text: str) -> bool:
     return True
 
 
-def ensure_dataset_files(data_dir: str | Path, observer: str, software: str) -> None:
+def ensure_dataset_files(data_dir: str | Path, observer: str, software: str,
+                         participant: Participant | None = None,
+                         lab: LabInfo | None = None) -> None:
     """Make ``data_dir`` a valid BIDS dataset and list ``observer`` in participants.tsv.
 
     Existing files are never rewritten: ``dataset_description.json``, ``README`` and
-    ``.bidsignore`` are created once; a participant row is appended only when the
-    observer's ``sub-<label>`` is not listed yet.
+    ``.bidsignore`` are created once (``dataset_description.json`` only gains keys of
+    ``lab`` it lacks, e.g. ``Authors`` given at a later session); a participant row is
+    appended when the observer's ``sub-<label>`` is not listed yet, and an existing row
+    only gains values where it has ``n/a``. A participants table written before the
+    optional columns existed gets them (``n/a``), with every value kept.
     """
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
+    lab = lab or LabInfo()
     description = {
         "Name": "Object recognition under image degradations (Geirhos et al. 2018 paradigm)",
         "BIDSVersion": BIDS_VERSION,
         "DatasetType": "raw",
         "GeneratedBy": [{"Name": "vision-generalisation-lab", "Version": software}],
         "HowToAcknowledge": "Cite Geirhos et al. (2018), NeurIPS 31, arXiv:1808.08750.",
+        **lab.description(),
     }
-    _create(root / "dataset_description.json", json.dumps(description, indent=2) + "\n")
+    path = root / "dataset_description.json"
+    if not _create(path, json.dumps(description, indent=2) + "\n"):
+        _add_missing_keys(path, lab.description())
     _create(root / "README", _README)
     _create(root / ".bidsignore", "\n".join(BIDS_IGNORE) + "\n")
-    _create(root / "participants.json", json.dumps({
+    _ensure_participants_json(root / "participants.json")
+    _add_participant(root / "participants.tsv", observer, participant or Participant())
+
+
+_PARTICIPANT_HEADER = ("participant_id", "observer", *PARTICIPANT_COLUMNS)
+
+
+def _add_missing_keys(path: Path, values: dict[str, Any]) -> None:
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise LabInputError(f"{path}: unreadable ({err}); restore it from a backup") from err
+    missing = {k: v for k, v in values.items() if k not in current}
+    if missing:
+        write_json_atomic(path, {**current, **missing})
+
+
+def _ensure_participants_json(path: Path) -> None:
+    described = {
         "participant_id": {"Description": "BIDS subject label (observer ID without - and _)"},
         "observer": {"Description": "observer ID as typed at the session start"},
-    }, indent=2) + "\n")
-    participants = root / "participants.tsv"
-    _create(participants, "participant_id\tobserver\n")
+        **PARTICIPANT_COLUMNS,
+    }
+    if _create(path, json.dumps(described, indent=2) + "\n"):
+        return
+    _add_missing_keys(path, described)
+
+
+def _add_participant(path: Path, observer: str, participant: Participant) -> None:
+    _create(path, "\t".join(_PARTICIPANT_HEADER) + "\n")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:] if line]
     label = f"sub-{subject_label(observer)}"
-    listed = {line.split("\t", 1)[0]
-              for line in participants.read_text(encoding="utf-8").splitlines()[1:]}
-    if label not in listed:
-        with open(participants, "a", encoding="utf-8") as fh:
-            fh.write(f"{label}\t{observer}\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+    cells = participant.cells()
+    row = next((r for r in rows if r.get("participant_id") == label), None)
+    columns = header + [c for c in _PARTICIPANT_HEADER if c not in header]
+    if row is None:
+        new = {"participant_id": label, "observer": observer, **cells}
+        if columns == header:  # append, as before
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write("\t".join(new.get(c, NA) for c in columns) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            return
+        rows.append(new)
+    else:
+        filled = {k: v for k, v in cells.items() if v != NA and row.get(k, NA) in ("", NA)}
+        if not filled and columns == header:
+            return
+        row.update(filled)
+    text = "\t".join(columns) + "\n" + "".join(
+        "\t".join(r.get(c, NA) or NA for c in columns) + "\n" for r in rows)
+    write_text_atomic(path, text)
 
 
-def bids_column_entries(descriptions: dict[str, str]) -> dict[str, dict[str, str]]:
+def dataset_path(path: str | Path, data_dir: str | Path) -> str:
+    """``path`` relative to the dataset ``data_dir`` (POSIX separators) when it lies inside
+    it, so that the dataset can move; else absolute."""
+    target, root = Path(path).resolve(), Path(data_dir).resolve()
+    try:
+        return target.relative_to(root).as_posix()
+    except ValueError:
+        return str(target)
+
+
+#: Levels of the categorical columns of the trial files, for their BIDS descriptions.
+COLUMN_LEVELS: dict[str, dict[str, str]] = {
+    "category": {c: f"the image shows a {c}" for c in CATEGORIES},
+    "response": {**{c: f"the observer clicked the {c} icon" for c in CATEGORIES},
+                 NO_RESPONSE: "no answer within the response window"},
+    "correct": {"1": "response equals category", "0": "it does not (na counts as wrong)"},
+    "flagged": {"1": "a frame was dropped while image or mask was on screen",
+                "0": "no frame dropped during image or mask"},
+}
+
+
+def bids_column_entries(descriptions: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Sidecar entries ``{column: {"Description": ...}}`` as BIDS defines them (``rt``
-    also gets its unit)."""
-    entries = {name: {"Description": text} for name, text in descriptions.items()}
+    also gets its unit, categorical columns their ``Levels``)."""
+    entries: dict[str, dict[str, Any]] = {name: {"Description": text}
+                                          for name, text in descriptions.items()}
     if "rt" in entries:
         entries["rt"]["Units"] = "s"
+    for name, levels in COLUMN_LEVELS.items():
+        if name in entries:
+            entries[name]["Levels"] = levels
     return entries

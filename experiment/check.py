@@ -35,7 +35,7 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
         lines.append(f"stimuli: {n} files in {stimuli} match the manifest (sha256)")
     try:
         from experiment.display import calibration_record, open_window
-        from experiment.preflight import check_display
+        from experiment.preflight import check_display, window_size_note
     except Exception as err:  # pyglet cannot reach an X display
         raise LabInputError(
             f"cannot open the display ({str(err).splitlines()[0]}): run on the booth's "
@@ -52,7 +52,10 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
         win.close()
     image_px = image_px_for("deg", design, distance, profile.cm_per_px)
     lines += [
-        f"renderer: {info.renderer}; window {info.window_size[0]}x{info.window_size[1]} px",
+        f"renderer: {info.renderer}; window {info.window_size[0]}x{info.window_size[1]} px"
+        + ("" if info.window_size == tuple(profile.resolution) else
+           f" (profile {profile.name!r}: {profile.resolution[0]}x{profile.resolution[1]}; "
+           f"{window_size_note(profile, windowed)})"),
         f"refresh: measured {info.measured_rate_hz:.2f} Hz, used {info.rate_hz:g} Hz"
         f"{' (virtual display: paced)' if info.virtual else ''}",
         f"frames: fixation {frames.fixation}, image {frames.image}, mask {frames.mask}, "

@@ -11,12 +11,18 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from experiment.headless import require_display
+from experiment.participants import LabInfo, Participant
 from stimuli.errors import LabInputError
 
 RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display):
   xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python run_experiment.py \\
       --experiment cue-conflict --stimuli SET --observer demo-01 --session 1 \\
       --data demo-output --trials 32 --block-size 16 --simulate-observer 0.8 --seed 1
+a lab session, with what BIDS records of the observer and the lab:
+  .venv/bin/python run_experiment.py --experiment contrast --stimuli SET --observer s-01 \\
+      --session 1 --data data --age 24 --sex F --handedness R --visual-acuity 1.0 \\
+      --lab-config lab.json
 (SET: a stimulus set folder with its manifest.csv, e.g. made by 'python -m stimuli build')
 
 Without arguments an info dialog asks for observer, session, experiment and display.
@@ -29,6 +35,9 @@ PROFILE_EXAMPLE = """example:
   .venv/bin/python run_experiment.py profile booth2 --width-cm 53.1 \\
       --resolution 1920 1080 --refresh-hz 120 --gamma 2.2"""
 
+
+LIST_EXAMPLE = """example:
+  .venv/bin/python run_experiment.py list"""
 
 CALIBRATE_EXAMPLE = """examples:
   .venv/bin/python run_experiment.py calibrate booth2            # type each reading
@@ -104,12 +113,31 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-rerun", action="store_true",
                    help="do not re-run flagged trials at the end of their block")
     p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
+    who = p.add_argument_group(
+        "participant (optional; participants.tsv, described in participants.json)")
+    who.add_argument("--age", help="age in whole years")
+    who.add_argument("--sex", help="M, F or O (male, female, other)")
+    who.add_argument("--handedness", help="R, L or A (right, left, ambidextrous)")
+    who.add_argument("--visual-acuity", help="e.g. 1.0 (decimal) or 20/20, with correction "
+                                             "if worn")
+    lab = p.add_argument_group("lab (BIDS dataset_description.json and session sidecars)")
+    lab.add_argument("--lab-config", type=Path, metavar="FILE.json",
+                     help="JSON with the lab's BIDS keys: Authors (list), License, "
+                          "InstitutionName, InstitutionAddress, InstitutionalDepartmentName, "
+                          "Acknowledgements, Funding, EthicsApprovals")
+    lab.add_argument("--authors", help="dataset authors, separated by ';' (overrides the "
+                                       "lab config)")
+    lab.add_argument("--institution", help="institution name (overrides the lab config)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_experiment.py",
-        description="Run a psychophysics session of Geirhos et al. 2018 in the booth.",
+        description="Run a psychophysics session of Geirhos et al. 2018 in the booth.\n\n"
+        "'run' is the default command: 'run_experiment.py --experiment ...' is\n"
+        "'run_experiment.py run --experiment ...'. Its options (--experiment, --stimuli,\n"
+        "--observer, --session, --data, --display, --simulate-observer, --resume, ...) are\n"
+        "listed by 'run_experiment.py run --help'; each command has its own --help.",
         epilog=RUN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command",
                                 metavar="{run,check,list,profile,calibrate,summary}")
@@ -120,27 +148,50 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="pre-flight only: stimuli and display, no data",
                            epilog=CHECK_EXAMPLE,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("--experiment", required=True)
-    check.add_argument("--stimuli", type=Path, help="also verify this set's files")
-    check.add_argument("--display", default="lab")
-    check.add_argument("--screen", type=int)
-    check.add_argument("--windowed", action="store_true")
-    check.add_argument("--durations", default="")
-    check.add_argument("--allow-rate-mismatch", action="store_true")
-    sub.add_parser("list", help="experiments and display profiles")
+    check.add_argument("--experiment", required=True,
+                       help="experiment name (stimuli/experiments/<name>.toml)")
+    check.add_argument("--stimuli", type=Path,
+                       help="also verify every file of this stimulus set against its "
+                            "manifest (sha256)")
+    check.add_argument("--display", default="lab",
+                       help="display profile name or JSON path (default: lab)")
+    check.add_argument("--screen", type=int, help="screen number (default: the profile's)")
+    check.add_argument("--windowed", action="store_true",
+                       help="a window instead of fullscreen")
+    check.add_argument("--durations", default="",
+                       help="phase durations in ms to plan frames for, e.g. "
+                            "'response=600,iti=100' (default: the paper's)")
+    check.add_argument("--allow-rate-mismatch", action="store_true",
+                       help="pass although the measured refresh rate is >1%% off the profile")
+    sub.add_parser("list", help="experiments and display profiles",
+                   description="The experiments (conditions, trials, block size, image size) "
+                   "and the display profiles (resolution, refresh rate, width, gamma).",
+                   epilog=LIST_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     prof = sub.add_parser("profile", help="store a new display profile",
                           epilog=PROFILE_EXAMPLE,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    prof.add_argument("name")
-    prof.add_argument("--width-cm", type=float, required=True)
-    prof.add_argument("--resolution", type=int, nargs=2, required=True, metavar=("W", "H"))
-    prof.add_argument("--refresh-hz", type=float, required=True)
-    prof.add_argument("--distance-cm", type=float, help="default: the design's")
-    prof.add_argument("--gamma", type=float, help="monitor gamma (default: none)")
-    prof.add_argument("--psychopy-monitor", help="a saved Monitor Center calibration")
-    prof.add_argument("--screen", type=int, default=0)
-    prof.add_argument("--virtual-rate-hz", type=float, default=60.0)
-    prof.add_argument("--description", default="")
+    prof.add_argument("name", help="profile name (letters, digits, '-', '_'); stored as "
+                                   "experiment/profiles/<name>.json")
+    prof.add_argument("--width-cm", type=float, required=True,
+                      help="width of the screen's visible image in cm (measure it)")
+    prof.add_argument("--resolution", type=int, nargs=2, required=True, metavar=("W", "H"),
+                      help="the screen's resolution in px, e.g. 1920 1080")
+    prof.add_argument("--refresh-hz", type=float, required=True,
+                      help="the screen's refresh rate in Hz (checked against the measured "
+                           "rate before every session)")
+    prof.add_argument("--distance-cm", type=float,
+                      help="viewing distance in cm (default: the design's)")
+    prof.add_argument("--gamma", type=float,
+                      help="nominal monitor gamma (default: none; 'calibrate' measures it)")
+    prof.add_argument("--psychopy-monitor",
+                      help="use this saved PsychoPy Monitor Center calibration instead")
+    prof.add_argument("--screen", type=int, default=0,
+                      help="screen number the session window opens on (default 0)")
+    prof.add_argument("--virtual-rate-hz", type=float, default=60.0,
+                      help="flip rate to pace to on a virtual display without vsync "
+                           "(Xvfb; default 60)")
+    prof.add_argument("--description", default="",
+                      help="free text, e.g. the monitor model and booth")
     cal = sub.add_parser(
         "calibrate", help="photometer readings -> gamma fit stored in a display profile",
         description="Take photometer readings at a series of grey levels (typed in while "
@@ -171,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from experiment.calibrate import calibrate
 
+    if not args.no_window and args.readings is None:
+        require_display("calibrate (it shows each grey level; --no-window only prompts)")
     if args.readings is not None and args.levels is not None:
         raise LabInputError("--levels is for typed readings; a --readings CSV has its own "
                             "levels: give one or the other")
@@ -217,6 +270,19 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def participant_of(args: argparse.Namespace, **typed: str) -> Participant:
+    """The participant facts from the flags (``typed``: the dialog's, which win)."""
+    values = {k: getattr(args, k, None) for k in ("age", "sex", "handedness",
+                                                  "visual_acuity")}
+    values.update({k: v for k, v in typed.items() if v not in (None, "")})
+    return Participant.parse(**values)
+
+
+def lab_of(args: argparse.Namespace) -> LabInfo:
+    return LabInfo.load(getattr(args, "lab_config", None), authors=getattr(args, "authors", None),
+                        institution=getattr(args, "institution", None))
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from experiment.frames import Durations
     from experiment.session import SessionConfig, run_session
@@ -227,6 +293,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     needed = ("experiment", "stimuli", "observer", "session", "data")
     given = [n for n in needed if getattr(args, n) is not None]
     if not given:
+        require_display("the session dialog")
         from experiment.dialog import ask_session
         config = ask_session(args)
         if config is None:
@@ -247,8 +314,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
-            rerun_flagged=not args.no_rerun)
-    try:
+            rerun_flagged=not args.no_rerun, participant=participant_of(args),
+            lab=lab_of(args))
+    try:  # (no display: run_session says so before opening a window; a complete
+        # session resumes without one)
         outcome = run_session(config)
     except KeyboardInterrupt:
         print("interrupted: every completed trial is saved; continue with --resume",
@@ -273,10 +342,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from experiment.check import preflight_report
     from experiment.frames import Durations
 
-    for line in preflight_report(args.experiment, args.stimuli, args.display,
+    # the report lists every warning once ("warning: ..."): the log records of the same
+    # warnings stay off the console
+    quiet = logging.NullHandler()
+    logging.getLogger("experiment").addHandler(quiet)
+    try:
+        lines = preflight_report(args.experiment, args.stimuli, args.display,
                                  windowed=args.windowed, screen=args.screen,
                                  durations=Durations.parse(args.durations),
-                                 allow_rate_mismatch=args.allow_rate_mismatch):
+                                 allow_rate_mismatch=args.allow_rate_mismatch)
+    finally:
+        logging.getLogger("experiment").removeHandler(quiet)
+    for line in lines:
         print(line)
     return 0
 

@@ -8,12 +8,16 @@ from pathlib import Path
 from psychopy import gui
 
 from experiment.bids import check_observer_id, check_session
+from experiment.cli import lab_of, participant_of
 from experiment.frames import Durations
 from experiment.profiles import list_profiles
 from experiment.session import SessionConfig
 from stimuli.design import list_experiments
 from stimuli.errors import LabInputError
 from stimuli.manifest import read_manifest
+
+SEX_CHOICES = ["", "F", "M", "O"]
+HAND_CHOICES = ["", "R", "L", "A"]
 
 
 def ask_session(args: argparse.Namespace) -> SessionConfig | None:
@@ -23,7 +27,10 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
     ``--practice``, ``--windowed``, ...) are kept.
     """
     values = {"observer": "", "session": "1", "experiment": list_experiments()[0],
-              "display": args.display, "stimuli": "", "data": "data"}
+              "display": args.display, "stimuli": "", "data": "data",
+              "age": args.age or "", "sex": args.sex if args.sex in SEX_CHOICES else "",
+              "handedness": args.handedness if args.handedness in HAND_CHOICES else "",
+              "visual_acuity": args.visual_acuity or ""}
     error = ""
     while True:
         dlg = gui.Dlg(title="Run a session")
@@ -37,6 +44,12 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
                      label="Display profile")
         dlg.addField("stimuli", values["stimuli"], label="Stimulus folder")
         dlg.addField("data", values["data"], label="Data folder")
+        dlg.addField("age", values["age"], label="Age (optional)")
+        dlg.addField("sex", choices=SEX_CHOICES, initial=values["sex"], label="Sex (optional)")
+        dlg.addField("handedness", choices=HAND_CHOICES, initial=values["handedness"],
+                     label="Handedness (optional)")
+        dlg.addField("visual_acuity", values["visual_acuity"],
+                     label="Visual acuity, e.g. 1.0 or 20/20 (optional)")
         data = dlg.show()
         if not dlg.OK:
             return None
@@ -44,6 +57,9 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
         try:
             check_observer_id(values["observer"])
             session = check_session(values["session"])
+            participant = participant_of(args, **{k: values[k] for k in (
+                "age", "sex", "handedness", "visual_acuity")})
+            lab = lab_of(args)
             sets = {e.experiment for e in read_manifest(values["stimuli"])}
             if sets != {values["experiment"]}:
                 raise LabInputError(f"{values['stimuli']} holds {', '.join(sorted(sets))} "
@@ -60,4 +76,4 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
             resume=args.resume, seed=args.seed, click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
-            rerun_flagged=not args.no_rerun)
+            rerun_flagged=not args.no_rerun, participant=participant, lab=lab)

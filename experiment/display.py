@@ -46,6 +46,24 @@ class DisplayInfo:
     warnings: list[str] = field(default_factory=list)
 
 
+class ProfileMonitor(monitors.Monitor):
+    """A Monitor Center monitor built in memory from a display profile.
+
+    PsychoPy looks a monitor up in its Monitor Center folder (``~/.psychopy3/monitors``)
+    and, finding none, warns "Monitor specification not found. Creating a temporary one"
+    on every session. This one holds a single calibration made from the profile (the
+    profile is the record of the display), so PsychoPy has a real specification: nothing
+    is read from or written to the Monitor Center folder, and nothing stale can come
+    from it.
+    """
+
+    CALIBRATION = "display-profile"
+
+    def _loadAll(self) -> None:  # noqa: N802 (PsychoPy's name)
+        self.calibs, self.calibNames = {}, []
+        self.newCalib(self.CALIBRATION)
+
+
 def make_monitor(profile: DisplayProfile, distance_cm: float, *, gamma: bool = True
                  ) -> monitors.Monitor:
     """A Monitor Center monitor for ``profile`` (a saved calibration if it names one);
@@ -63,8 +81,8 @@ def make_monitor(profile: DisplayProfile, distance_cm: float, *, gamma: bool = T
             saved.setDistance(distance_cm)
             return saved
         width, size_pix = saved.getWidth() or width, saved.getSizePix() or size_pix
-    monitor = monitors.Monitor(f"profile-{profile.name}", width=width,
-                               distance=distance_cm, autoLog=False)
+    monitor = ProfileMonitor(f"profile-{profile.name}", width=width, distance=distance_cm,
+                             autoLog=False)
     monitor.setSizePix(list(size_pix))
     if gamma and profile.gamma is not None:
         monitor.setGamma(profile.gamma)
@@ -105,6 +123,19 @@ def renderer_name() -> str:
         return "unknown"
 
 
+def screen_size(screen: int) -> tuple[int, int] | None:
+    """Width and height in px of screen number ``screen`` as pyglet sees it (None when it
+    cannot tell; PsychoPy then reports the screen itself)."""
+    try:
+        import pyglet
+        screens = pyglet.canvas.get_display().get_screens()
+    except Exception:  # no canvas API or no display: let PsychoPy say so
+        return None
+    if not 0 <= screen < len(screens):
+        return None
+    return int(screens[screen].width), int(screens[screen].height)
+
+
 def open_window(profile: DisplayProfile, *, distance_cm: float, background: float,
                 windowed: bool = False) -> tuple[visual.Window, list[str]]:
     """Open the session window (``pix`` units, background grey in [0, 1]).
@@ -116,7 +147,11 @@ def open_window(profile: DisplayProfile, *, distance_cm: float, background: floa
     kwargs = dict(units="pix", color=[background * 2 - 1] * 3, colorSpace="rgb",
                   fullscr=not windowed, screen=profile.screen, allowGUI=windowed,
                   waitBlanking=True, checkTiming=False)
-    size = WINDOWED_SIZE if windowed else tuple(profile.resolution)
+    # fullscreen takes the screen's own size: asking PsychoPy for the profile's (when the
+    # screen differs) only makes it print "User requested fullscreen with size ..."; the
+    # pre-flight says which size is used and what that means for sizes in degrees
+    size = WINDOWED_SIZE if windowed else (screen_size(profile.screen)
+                                           or tuple(profile.resolution))
     wants_gamma = profile.gamma is not None or bool(profile.psychopy_monitor)
     try:
         win = visual.Window(size=size, monitor=make_monitor(profile, distance_cm), **kwargs)

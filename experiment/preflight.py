@@ -20,6 +20,14 @@ from experiment.profiles import DisplayProfile
 log = logging.getLogger(__name__)
 
 
+def window_size_note(profile: DisplayProfile, windowed: bool = False) -> str:
+    """Which window size is used and why (one home for the sentence)."""
+    if windowed:
+        return "--windowed: a window of its own size; sizes in degrees follow the profile"
+    return ("a fullscreen window takes the size of the screen it is on; image sizes in "
+            f"degrees follow the profile's geometry ({profile.cm_per_px:.4f} cm per px)")
+
+
 def check_display(win: visual.Window, profile: DisplayProfile, durations: Durations, *,
                   allow_rate_mismatch: bool, warnings: list[str]
                   ) -> tuple[DisplayInfo, FramePlan]:
@@ -53,7 +61,8 @@ def check_display(win: visual.Window, profile: DisplayProfile, durations: Durati
     size = (int(win.size[0]), int(win.size[1]))
     if not virtual and size != tuple(profile.resolution):
         msg = (f"window is {size[0]}x{size[1]} px, profile {profile.name!r} says "
-               f"{profile.resolution[0]}x{profile.resolution[1]}: sizes in degrees are off")
+               f"{profile.resolution[0]}x{profile.resolution[1]}: {window_size_note(profile)}; "
+               "sizes in degrees are off on this screen")
         log.warning(msg)
         warnings.append(msg)
     info = DisplayInfo(renderer=renderer, window_size=size, measured_rate_hz=measured,

@@ -24,10 +24,12 @@ from experiment.bids import (
     check_observer_id,
     check_session,
     claim_label,
+    dataset_path,
     ensure_dataset_files,
     session_paths,
 )
 from experiment.frames import Durations
+from experiment.participants import LabInfo, Participant
 from experiment.policies import Humans2018, ObserverPolicy, make_policy
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
 from experiment.provenance import PACKAGES, run_provenance, software_versions
@@ -54,6 +56,11 @@ ANALYSIS_NOTE = (
     "re-run once at the end of its block with the same trial number and the next attempt "
     "number. For analysis keep, per trial number, the record with the highest attempt "
     "(python -m results does); the earlier attempts are superseded."
+)
+TASK_DESCRIPTION = (
+    "16-class object recognition with briefly shown, masked images (Geirhos et al. 2018): "
+    "fixation, the image, a 1/f noise mask, then the observer clicks one of 16 class icons. "
+    "The frames of each phase are under 'frames'."
 )
 #: In ``deg`` units a size within this fraction of the design's pixels is shown 1:1.
 SNAP_TOLERANCE = 0.01
@@ -83,6 +90,8 @@ class SessionConfig:
     durations: Durations = field(default_factory=Durations)
     image_units: str = "deg"  #: "deg" (design.image_degrees) or "px" (design.image_size)
     rerun_flagged: bool = True
+    participant: Participant | None = None  #: age, sex, ... for participants.tsv
+    lab: LabInfo | None = None  #: authors and institution for the BIDS metadata
 
 
 @dataclass
@@ -139,7 +148,8 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     entries = read_manifest(config.stimuli)
     manifest_sha = sha256_file(Path(config.stimuli) / MANIFEST_NAME)
     claim_label(paths, config.observer)
-    ensure_dataset_files(config.data, config.observer, _own_version())
+    ensure_dataset_files(config.data, config.observer, _own_version(), config.participant,
+                         config.lab)
 
     if config.resume:
         try:
@@ -200,7 +210,9 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                 ) -> dict[str, Any]:
     """The JSON sidecar of a new session (BIDS-style, plus provenance)."""
     meta = {
-        "TaskName": plan.design.name, "experiment": plan.design.name,
+        "TaskName": plan.design.name, "TaskDescription": TASK_DESCRIPTION,
+        **(config.lab.sidecar() if config.lab else {}),
+        "experiment": plan.design.name,
         "observer": config.observer, "session": config.session, "seed": plan.seed,
         "n_trials": len(plan.trials), "per_condition": config.per_condition,
         "block_size": config.block_size or plan.design.block_size,
@@ -211,6 +223,8 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
         "click_to_continue": config.click_to_continue,
         "rerun_flagged": config.rerun_flagged,
         **provenance(config.stimuli, plan.manifest_sha256, PACKAGES),
+        # relative to the dataset where the set lies inside it, so the dataset can move
+        "stimulus_set": dataset_path(config.stimuli, config.data),
         "trial_list": plan.paths.trial_list.name,
         "analysis_note": ANALYSIS_NOTE,
         **run,

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tqdm import tqdm
-
 from experiment.trial_list import PlannedTrial
 from stimuli.errors import LabInputError
 from stimuli.manifest import ManifestEntry, verify_files
+from stimuli.progress import progress
 
 
 def verify_session_stimuli(stimulus_dir: Path, entries: Sequence[ManifestEntry],
@@ -27,7 +26,7 @@ def verify_session_stimuli(stimulus_dir: Path, entries: Sequence[ManifestEntry],
                 "disagree; resume with the stimulus set the session started with"
             )
         needed[t.image] = entry
-    for _ in tqdm(verify_files(stimulus_dir, needed.values()), total=len(needed),
-                  desc="sha256", unit="file", leave=False, disable=len(needed) < 200):
+    for _ in progress(verify_files(stimulus_dir, needed.values()), total=len(needed),
+                      desc="sha256", unit="file", leave=False, disable=len(needed) < 200):
         pass
     return len(needed)

@@ -36,7 +36,6 @@ import numpy as np
 import torch
 import torchvision
 from torch import nn
-from tqdm import tqdm
 
 from models.acceleration import prepare_model
 from models.decision import Decisions, decide_logits, softmax
@@ -62,6 +61,7 @@ from results.schema import DNN_FILE_COLUMNS, column_descriptions
 from results.trial_file import TrialFile, sidecar_path, write_json_atomic
 from stimuli.errors import LabInputError
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
+from stimuli.progress import progress
 
 log = logging.getLogger(__name__)
 #: The ``rule`` of a network with a 16-way head, scored directly.
@@ -331,8 +331,8 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     def verify() -> None:
         mine = entries[resume.start:][team.rank::team.world]
         checked = verify_files(opts.stimuli, mine)
-        bar = tqdm(checked, total=len(mine), unit="file", desc="sha256",
-                   disable=not (opts.progress and team.leader), leave=False)
+        bar = progress(checked, total=len(mine), unit="file", desc="sha256",
+                       disable=not (opts.progress and team.leader), leave=False)
         for _ in bar:
             pass
 
@@ -404,8 +404,9 @@ def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: 
                               shard_positions(len(entries), team.rank, team.world, start))
     loader = make_loader(dataset, batch_size=batch_size, workers=workers,
                          pin_memory=team.device.type == "cuda")
-    bar = tqdm(total=len(entries), initial=start, unit="img", desc=f"{opts.model} ({opts.rule})",
-               disable=not (opts.progress and team.leader), smoothing=0.1)
+    bar = progress(total=len(entries), initial=start, unit="img",
+                   desc=f"{opts.model} ({opts.rule})",
+                   disable=not (opts.progress and team.leader), smoothing=0.1)
 
     def finish(positions: torch.Tensor, host: torch.Tensor, event: Any) -> None:
         if event is not None:

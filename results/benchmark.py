@@ -40,7 +40,7 @@ from results.tables import HUMANS, design_for, group_order
 CHANCE_CUTOFF = 0.2  #: conditions where humans score below this are excluded
 BENCHMARK_COLUMNS: tuple[str, ...] = (
     "observer", "ood_accuracy", "accuracy_difference", "observed_consistency",
-    "error_consistency", "n_experiments",
+    "error_consistency", "n_experiments", "n_trials",
 )
 
 
@@ -55,21 +55,25 @@ def control_condition(experiment: str) -> str | None:
 
 def ood_conditions(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
     """Every experiment and condition with the humans' mean accuracy and whether it counts:
-    columns ``experiment, condition, human_accuracy, control, below_cutoff, included``.
-    Human accuracy is per human, then the mean; without human data no condition is cut."""
+    columns ``experiment, condition, human_accuracy, control, below_cutoff, included,
+    n_human_trials``. Human accuracy is per human, then the mean; without human data no
+    condition is cut."""
     humans = table[table["observer_type"] == HUMAN]
     per_human = humans.groupby(["experiment", "condition", "observer", "source_format"],
                                sort=False)["correct"].mean()
     human_accuracy = per_human.groupby(level=["experiment", "condition"], sort=False).mean()
+    human_trials = humans.groupby(["experiment", "condition"], sort=False).size()
     pairs = table[["experiment", "condition"]].drop_duplicates()
     rows = []
     for experiment, condition in pairs.itertuples(index=False):
         accuracy = human_accuracy.get((experiment, condition), math.nan)
         control = condition == control_condition(experiment)
         below = bool(accuracy <= cutoff + 1e-9) if not math.isnan(accuracy) else False
-        rows.append((experiment, condition, accuracy, control, below, not (control or below)))
+        rows.append((experiment, condition, accuracy, control, below, not (control or below),
+                     int(human_trials.get((experiment, condition), 0))))
     return pd.DataFrame(rows, columns=["experiment", "condition", "human_accuracy",
-                                       "control", "below_cutoff", "included"])
+                                       "control", "below_cutoff", "included",
+                                       "n_human_trials"])
 
 
 def ood_trials(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
@@ -142,5 +146,8 @@ def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.Da
     out = pd.DataFrame({"observer": pd.Series(group_order(list(accuracy.index)),
                                               dtype=object)})
     out["ood_accuracy"] = out["observer"].map(accuracy)
+    group = np.where(trials["observer_type"] == HUMAN, HUMANS, trials["observer"])
+    out["n_trials"] = out["observer"].map(pd.Series(group).value_counts()).fillna(0).astype(
+        int)
     out = out.merge(summary, on="observer", how="left")
     return out[list(BENCHMARK_COLUMNS)]

@@ -12,26 +12,36 @@ import pandas as pd
 
 from stimuli.errors import LabInputError
 
-EPILOG = """\
-examples:
-  python -m results verify                # the 2018 humans' published accuracies
-  python -m results table geirhos2018-humans --csv > humans2018.csv
-  python -m results table ../shared/data/geirhos2018/human-raw-data \\
-      ../shared/data/geirhos2018/dnn-raw-data --csv > accuracy.csv
-  python -m results table out/dnn data/sub-01 --rule mean
-  python -m results consistency ../shared/data/model-vs-human/human-raw-data/contrast
-  python -m results shape-bias ../shared/data/model-vs-human/human-raw-data/cue-conflict
-  python -m results benchmark ../shared/data/geirhos2018/human-raw-data \\
-      ../shared/data/geirhos2018/dnn-raw-data
-  python -m results plot ../shared/data/geirhos2018/human-raw-data --out figs \\
-      --kind confusion --experiment uniform-noise --condition 0.35
-  python -m results report data/ out/dnn --out report/
-
+PATHS_NOTE = """\
 PATH is a trial file, a folder (read recursively) or a tar archive of them: our TSVs
 (sub-*/ses-*/beh/*_beh.tsv, <out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs
 or model-vs-human CSVs, in any mix. Two names stand for the authors' data:
 geirhos2018-humans (bundled) and geirhos2018-dnn (after python -m results fetch).
-"""
+In the examples, data/ is the booth's data folder and out/dnn the networks' scores
+('python -m models score ... --out out/dnn')."""
+
+#: One example block per command (``data/`` and ``out/dnn`` as a lab has them).
+EXAMPLES: dict[str, str] = {
+    "table": "python -m results table data/ out/dnn\n"
+             "python -m results table data/ out/dnn --rule mean --csv > accuracy.csv\n"
+             "python -m results table geirhos2018-humans --csv > humans2018.csv",
+    "consistency": "python -m results consistency data/ out/dnn --csv > consistency.csv",
+    "shape-bias": "python -m results shape-bias data/ out/dnn   # cue-conflict trials",
+    "benchmark": "python -m results benchmark data/ out/dnn",
+    "quality": "python -m results quality data/",
+    "plot": "python -m results plot data/ out/dnn --out figures\n"
+            "python -m results plot data/ out/dnn --out figures --kind figure3\n"
+            "python -m results plot data/ out/dnn --out figures --kind confusion \\\n"
+            "    --experiment uniform-noise --condition 0.35",
+    "report": "python -m results report data/ out/dnn --out report/",
+}
+
+
+def _epilog(command: str | None = None) -> str:
+    lines = EXAMPLES.values() if command is None else [EXAMPLES[command]]
+    body = "\n".join("  " + line for block in lines for line in block.splitlines())
+    title = "examples" if body.count("\n  python") else "example"
+    return f"{title}:\n{body}\n\n{PATHS_NOTE}\n"
 
 FETCH_EXAMPLE = """\
 example:
@@ -46,11 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m results",
         description="Analyse trial records of humans and networks (Geirhos et al. 2018).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(name: str, help_text: str, csv: bool = True) -> argparse.ArgumentParser:
-        cmd = sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG,
+        cmd = sub.add_parser(name, help=help_text, description=help_text,
+                             epilog=_epilog(name) if name in EXAMPLES else PATHS_NOTE,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
         cmd.add_argument("--rule", choices=RULES, default="sum",
@@ -72,9 +83,9 @@ def _parser() -> argparse.ArgumentParser:
            "superseded records set aside)")
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
-    plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",
-                                         "rt", "figure4", "all"), default="all",
-                      help="figure4: accuracy of trained networks on each distortion")
+    plot.add_argument("--kind", action="append", metavar="KIND",
+                      help="figure to draw (repeatable; default: all): "
+                           f"{', '.join(_figure_names())}")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -111,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _figure_names() -> list[str]:
+    from results.figure_registry import list_figures
+    return list_figures()
+
+
 def _print(frame: pd.DataFrame, as_csv: bool) -> None:
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False, na_rep="n/a"))
@@ -122,43 +138,11 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
 
 
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
-    from results import figures
-    from results.consistency import consistency_matrix, human_observers, pairwise_consistency
-    from results.shape_bias import shape_bias
+    from results.figure_registry import FigureInput, draw_figures
 
-    paths: list[Path] = []
-    kind = args.kind
-    if kind in ("figure3", "all"):
-        paths += figures.figure3(table, args.out)
-    if kind in ("confusion", "all"):
-        experiments = [args.experiment] if args.experiment else \
-            figures.experiment_order(table["experiment"].unique())
-        for experiment in experiments:
-            if experiment not in set(table["experiment"]):
-                raise LabInputError(f"no trials of experiment {experiment!r} in the input; "
-                                    f"found {', '.join(sorted(table['experiment'].unique()))}")
-            rows = table[table["experiment"] == experiment]
-            condition = args.condition or figures.informative_condition(table, experiment)
-            if condition not in set(rows["condition"]):
-                raise LabInputError(
-                    f"experiment {experiment!r} has no condition {condition!r} in the input; "
-                    f"use one of {', '.join(sorted(rows['condition'].unique()))}")
-            paths += figures.confusion_figure(table, experiment, condition, args.out)
-    if kind in ("consistency", "all"):
-        pairs = pairwise_consistency(table)
-        for experiment in sorted(pairs["experiment"].unique()) if len(pairs) else []:
-            rows = pairs[pairs["experiment"] == experiment]
-            paths += figures.consistency_figure(consistency_matrix(pairs, experiment),
-                                                experiment, human_observers(rows), args.out)
-    if kind in ("shape-bias", "all"):
-        paths += figures.shape_bias_figure(shape_bias(table), args.out)
-    if kind in ("rt", "all"):
-        paths += figures.rt_figure(table, args.out)
-    if kind in ("figure4", "all"):
-        from results.training_matrix import figure4
-
-        paths += figure4(table, args.out)
-    return paths
+    data = FigureInput(table, experiment=args.experiment, condition=args.condition)
+    drawn = draw_figures(args.kind, data, args.out)
+    return [path for _, panels in drawn for panel in panels for path in panel.paths]
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -198,6 +182,12 @@ def run(args: argparse.Namespace) -> int:
         return _fetch(args)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "plot":  # an unknown kind fails before the data are read
+        from results.figure_registry import get_figure
+        args.kind = ["all"] if not args.kind or "all" in args.kind else args.kind
+        if args.kind != ["all"]:
+            for name in args.kind:
+                get_figure(name)
     table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
     if args.command == "table":
         from results.tables import summary_table

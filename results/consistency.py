@@ -1,4 +1,4 @@
-"""Error consistency (Geirhos, Meding & Wichmann 2020; SPEC §6) for every pair of observers.
+"""Error consistency (Geirhos, Meding & Wichmann 2020) for every pair of observers.
 
 Trials of two observers are matched by image: on our own records by the sha256 of the file
 shown, on the original CSVs by the image name without its trial number, experiment code and
@@ -146,10 +146,11 @@ def consistency_matrix(pairs: pd.DataFrame, experiment: str,
 
 def consistency_by_group(pairs: pd.DataFrame) -> pd.DataFrame:
     """Mean error consistency per experiment and condition of each network with the
-    humans, and of humans with each other (``observer`` = model name or ``humans``)."""
+    humans, and of humans with each other (``observer`` = model name or ``humans``);
+    ``n_pairs`` pairs averaged, ``n_trials`` the trials they shared in all."""
     if pairs.empty:
         return pd.DataFrame(columns=["experiment", "condition", "observer",
-                                     "error_consistency", "n_pairs"])
+                                     "error_consistency", "n_pairs", "n_trials"])
     human_pairs = pairs[pairs["pair"] == "human-human"].assign(observer=HUMANS)
     model_pairs = pairs[pairs["pair"] == "human-dnn"]
     # observer_1 of a human-dnn pair is the human (humans sort first); the model is 2
@@ -157,5 +158,6 @@ def consistency_by_group(pairs: pd.DataFrame) -> pd.DataFrame:
     both = pd.concat([human_pairs, model_pairs], ignore_index=True)
     out = both.groupby(["experiment", "condition", "observer"], sort=False).agg(
         error_consistency=("error_consistency", "mean"), n_pairs=("error_consistency", "size"),
+        n_trials=("n_trials", "sum"),
     ).reset_index()
     return sort_rows(out)

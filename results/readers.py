@@ -496,8 +496,8 @@ def read_trials(
         )
     iterator: Iterable[tuple[Path, TrialFileKind, bytes | None]] = files
     if progress:
-        from tqdm import tqdm
-        iterator = tqdm(files, desc="reading trial files", unit="file")
+        from stimuli.progress import progress as progress_bar
+        iterator = progress_bar(files, desc="reading trial files", unit="file")
     groups: dict[tuple[str, str, str], list[_Source]] = {}
     seen: dict[str, Path] = {}
     incomplete: list[str] = []

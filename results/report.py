@@ -8,24 +8,23 @@ import datetime as dt
 import html
 import logging
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pandas as pd
 
-from results import figures
 from results.accounting import superseded_by_observer
 from results.benchmark import benchmark_table, ood_conditions
-from results.consistency import (
-    consistency_by_group,
-    consistency_matrix,
-    human_observers,
-    pairwise_consistency,
-)
+from results.consistency import consistency_by_group
+from results.credits import report_credits
+from results.figure_registry import FigureInput, FigureKind, Panel, figure_kinds
+from results.intervals import MIN_TRIALS_PER_POINT, low_n_text, too_few
+from results.observers import label_observers
 from results.quality import provenance_table, quality_table, shared_sha256, sources_table
-from results.shape_bias import shape_bias
+from results.readers import HUMAN
 from results.tables import summary_table
 from results.trial_file import write_text_atomic
 
@@ -42,7 +41,11 @@ th,td{border:1px solid #ddd;padding:2px 6px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 img{max-width:100%;height:auto;border:0}
 details{margin:.5em 0}summary{cursor:pointer;font-weight:600}
-.note{color:#555;font-size:.9em}.provenance{background:#f6f8fa;padding:.6em;border-left:4px
+.note{color:#555;font-size:.9em}
+.simulated-banner{background:#fff3cd;border:3px solid #b00020;color:#5a0010;padding:.8em 1em;
+font-size:1.1em;margin:1em 0}.simulated-banner strong{font-size:1.15em}
+.low-n{color:#b00020;font-weight:600}.credits li{margin:.3em 0}
+.provenance{background:#f6f8fa;padding:.6em;border-left:4px
 solid #a51e37}
 """
 
@@ -63,22 +66,42 @@ def _csv(frame: pd.DataFrame, out: Path, name: str) -> None:
     write_text_atomic(out / name, frame.to_csv(index=False, na_rep="n/a"))
 
 
-def _notes_html(table: pd.DataFrame, notes: Sequence[str]) -> str:
-    """What a reader must know first: simulated observers (from the sessions' sidecars)
-    and the caller's notes (e.g. the demo's: where its stimuli come from)."""
-    items = []
-    if "simulated" in table.columns:
-        simulated = table[table["simulated"] != ""]
-        for label, rows in simulated.groupby("simulated", sort=True):
-            observers = ", ".join(sorted(rows["observer"].unique()))
-            items.append(f"<b>Simulated observers</b> ({html.escape(observers)}): "
-                         f"{html.escape(str(label))}. Their trials are not measurements of "
-                         "people; the curves labelled humans include them.")
-    items += [html.escape(note) for note in notes]
-    if not items:
-        return ""
-    return ('<div class="provenance" id="notes"><p>' + "</p><p>".join(items)
-            + "</p></div>")
+@dataclass
+class Section:
+    """One part of the report: ``intro`` HTML, then the figures registered for it, then
+    ``body`` HTML. Sections appear in ``order``; the navigation line lists them all."""
+
+    anchor: str
+    title: str
+    order: int
+    intro: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+
+    def html(self) -> str:
+        return "\n".join([f'<h2 id="{self.anchor}">{html.escape(self.title)}</h2>',
+                          *self.intro, *self.figures, *self.body])
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every section builder gets: the shared figure input, the output folder and
+    the network decision rule the table was read with."""
+
+    data: FigureInput
+    out: Path
+    rule: str
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.data.table
+
+    def labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with simulated observers (and a group holding any) labelled."""
+        return label_observers(frame, self.table)
+
+
+SectionBuilder = Callable[[ReportContext], Section]
 
 
 def write_report(table: pd.DataFrame, out_dir: str | Path, *,
@@ -86,38 +109,29 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
                  notes: Sequence[str] = ()) -> Path:
     """Analyse ``table`` (from :func:`results.readers.read_trials`) and write
     ``<out_dir>/report.html`` with CSV tables and PNG/PDF figures beside it. Returns the
-    report's path. ``notes`` are shown at the top, after any simulated observers."""
+    report's path. ``notes`` (e.g. a demo's: where its stimuli come from) are shown at the
+    top, after the banner of simulated observers."""
     out = Path(out_dir)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    sections: list[str] = []
-
-    summary = summary_table(table)
-    _csv(summary, out, "accuracy_entropy.csv")
-    provenance = provenance_table(table)
-    _csv(provenance, out, "provenance.csv")
-    shared = shared_sha256(table)
-    write_text_atomic(out / "shared_sha256.txt", "".join(f"{s}\n" for s in sorted(shared)))
-    sections.append(_provenance_section(table, provenance, shared))
-
-    parts = ['<h2 id="accuracy">Accuracy and response entropy</h2>',
-             '<p class="note">Accuracy counts <code>na</code> as wrong; entropy (bits, max 4) '
-             "of the distribution of answers, <code>na</code> excluded. Per human observer or "
-             "per network session, then the mean; bands and min/max show the range over "
-             "observers (sessions). Network decision rule: "
-             f"<code>{html.escape(rule)}</code>.</p>"]
-    for path in figures.figure3(table, fig_dir)[::2]:
-        parts.append(_image_html(path, path.stem))
-    parts.append(f"<details><summary>Table ({len(summary)} rows)</summary>"
-                 f"{_table_html(summary, 'accuracy')}</details>")
-    sections.append("\n".join(parts))
-
-    sections.append(_consistency_section(table, out, fig_dir))
-    sections.append(_benchmark_section(table, out))
-    sections.append(_shape_bias_section(table, out, fig_dir))
-    sections.append(_confusion_section(table, fig_dir))
-    sections.append(_quality_section(table, out, fig_dir))
-    sections.append(_credits(table))
+    ctx = ReportContext(FigureInput(table), out, rule)
+    sections: dict[str, Section] = {}
+    for build in SECTION_BUILDERS:
+        section = build(ctx)
+        sections[section.anchor] = section
+    for kind in figure_kinds():
+        panels = kind.draw(ctx.data, fig_dir)
+        section = sections.get(kind.section)
+        if section is None:  # a figure with a section of its own, when it drew anything
+            if not panels:
+                continue
+            section = sections[kind.section] = Section(
+                kind.section, kind.title, kind.order,
+                intro=[f'<p class="note">{html.escape(kind.description)}</p>'])
+        section.figures += [_panel_html(kind, panel) for panel in panels]
+    credits = _credits_section(ctx)
+    sections[credits.anchor] = credits
+    ordered = sorted(sections.values(), key=lambda s: s.order)
 
     title = "Generalisation in humans and DNNs: analysis report"
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -126,31 +140,70 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
               f"{len(table)} trials; Python {platform.python_version()}, pandas "
               f"{pd.__version__}, numpy {np.__version__}, matplotlib "
               f"{matplotlib.__version__}.</p>")
-    nav = ("<p>" + " · ".join(f'<a href="#{a}">{t}</a>' for a, t in (
-        ("provenance", "Provenance"), ("accuracy", "Accuracy & entropy"),
-        ("consistency", "Error consistency"), ("benchmark", "Benchmark"),
-        ("shape-bias", "Shape bias"), ("confusion", "Confusion matrices"),
-        ("quality", "Data quality"))) + "</p>")
+    nav = ("<p>" + " · ".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>'
+                              for s in ordered) + "</p>")
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}"
             f"</title><style>{_CSS}</style></head><body>\n{header}\n"
-            f"{_notes_html(table, notes)}\n{nav}\n"
-            + "\n".join(sections) + "\n</body></html>\n")
+            f"{_simulated_banner(ctx)}{_notes_html(notes)}{nav}\n"
+            + "\n".join(s.html() for s in ordered) + "\n</body></html>\n")
     path = out / REPORT_NAME
     write_text_atomic(path, page)
     log.info("report written to %s", path)
     return path
 
 
-def _provenance_section(table: pd.DataFrame, provenance: pd.DataFrame,
-                        shared: set[str]) -> str:
+def _panel_html(kind: FigureKind, panel: Panel) -> str:
+    image = _image_html(panel.png, panel.caption or kind.name)
+    warning = ""
+    if too_few(panel.min_n):
+        warning = (f'<p class="low-n" data-min-n="{panel.min_n}">'
+                   f"{html.escape(low_n_text(int(panel.min_n)))}</p>")
+    if kind.collapsed:
+        flag = (f' <span class="low-n">(fewer than {MIN_TRIALS_PER_POINT} trials per point)'
+                "</span>" if warning else "")
+        return (f"<details><summary>{html.escape(panel.caption or kind.title)}{flag}</summary>"
+                f"{warning}{image}</details>")
+    return warning + image
+
+
+def _notes_html(notes: Sequence[str]) -> str:
+    if not notes:
+        return ""
+    return ('<div class="provenance" id="notes"><p>'
+            + "</p><p>".join(html.escape(n) for n in notes) + "</p></div>\n")
+
+
+def _simulated_banner(ctx: ReportContext) -> str:
+    """A banner at the top when any observer is simulated: these are not human data."""
+    simulated = ctx.data.simulated
+    if not simulated:
+        return ""
+    items = "".join(f"<li><code>{html.escape(observer)}</code>: {html.escape(label)}</li>"
+                    for observer, label in sorted(simulated.items()))
+    humans = ctx.table.loc[ctx.table["observer_type"] == HUMAN, "observer"].nunique()
+    share = ("All human observers in this report are simulated" if len(simulated) >= humans
+             else f"{len(simulated)} of {humans} human observers are simulated")
+    return (f'<div class="simulated-banner" id="simulated-banner" role="alert"><strong>'
+            f"Simulated data.</strong> {share}: their answers were generated by a program, "
+            "not given by people. They show what the analysis does, not how humans see; "
+            "do not report them as a result. Figures and tables mark them as simulated."
+            f"<ul>{items}</ul></div>\n")
+
+
+# -- the built-in sections -----------------------------------------------------------------
+def _provenance_section(ctx: ReportContext) -> Section:
+    table = ctx.table
+    provenance = provenance_table(table)
+    _csv(provenance, ctx.out, "provenance.csv")
+    shared = shared_sha256(table)
+    write_text_atomic(ctx.out / "shared_sha256.txt", "".join(f"{s}\n" for s in sorted(shared)))
     total = provenance[provenance["experiment"] == "all"]
     shared_files = int(total["shared"].iloc[0]) if len(total) else 0
     by_sha = bool((table["sha256"] != "").any())
     line = (f"stimulus files: {shared_files} shared by humans and models"
             + (f" ({len(shared)} identified by sha256)" if by_sha else
                " (identified by image name: the original data carry no sha256)"))
-    return "\n".join([
-        '<h2 id="provenance">Provenance</h2>',
+    return Section("provenance", "Provenance", 0, intro=[
         f'<p class="provenance" id="provenance-line">{html.escape(line)}</p>',
         '<p class="note">Distinct stimulus files per experiment seen by humans, by networks '
         "and by both. The sha256s shared by both are listed in "
@@ -160,100 +213,111 @@ def _provenance_section(table: pd.DataFrame, provenance: pd.DataFrame,
     ])
 
 
-def _consistency_section(table: pd.DataFrame, out: Path, fig_dir: Path) -> str:
-    pairs = pairwise_consistency(table)
-    _csv(pairs, out, "error_consistency_pairs.csv")
-    parts = ['<h2 id="consistency">Error consistency</h2>',
-             '<p class="note">Cohen\'s kappa of trial-by-trial agreement beyond what the two '
-             "accuracies predict (Geirhos, Meding &amp; Wichmann 2020), per condition and "
-             "pair on the trials both saw (matched by sha256, or by image name for the "
-             "original data), here averaged over conditions. All pairs: "
-             "<code>error_consistency_pairs.csv</code>.</p>"]
+def _accuracy_section(ctx: ReportContext) -> Section:
+    summary = summary_table(ctx.table)
+    _csv(summary, ctx.out, "accuracy_entropy.csv")
+    return Section("accuracy", "Accuracy and response entropy", 10, intro=[
+        '<p class="note">Accuracy counts <code>na</code> as wrong; entropy (bits, max 4) '
+        "of the distribution of answers, <code>na</code> excluded. Per human observer or "
+        "per network session, then the mean; bands and min/max show the range over "
+        "observers (sessions). Network decision rule: "
+        f"<code>{html.escape(ctx.rule)}</code>.</p>"],
+        body=[f"<details><summary>Table ({len(summary)} rows: n = trials, 95 % Wilson "
+              "interval of the pooled trials)</summary>"
+              f"{_table_html(ctx.labelled(summary), 'accuracy')}</details>"])
+
+
+def _consistency_section(ctx: ReportContext) -> Section:
+    pairs = ctx.data.pairs
+    _csv(pairs, ctx.out, "error_consistency_pairs.csv")
+    section = Section("consistency", "Error consistency", 20, intro=[
+        '<p class="note">Cohen\'s kappa of trial-by-trial agreement beyond what the two '
+        "accuracies predict (Geirhos, Meding &amp; Wichmann 2020), per condition and "
+        "pair on the trials both saw (matched by sha256, or by image name for the "
+        "original data), here averaged over conditions. All pairs: "
+        "<code>error_consistency_pairs.csv</code>.</p>"])
     if pairs.empty:
-        parts.append('<p class="note">No two observers saw the same images.</p>')
-        return "\n".join(parts)
-    for experiment in figures.experiment_order(pairs["experiment"].unique()):
-        matrix = consistency_matrix(pairs, experiment)
-        rows = pairs[pairs["experiment"] == experiment]
-        paths = figures.consistency_figure(matrix, experiment, human_observers(rows), fig_dir)
-        if paths:
-            median_n = int(rows["n_trials"].median())
-            parts.append(f"<details><summary>{html.escape(experiment)} (median "
-                         f"{median_n} shared trials per pair and condition)</summary>"
-                         f"{_image_html(paths[0], experiment)}</details>")
-    by_group = consistency_by_group(pairs)
-    parts.append("<h3>Mean error consistency with the humans, per condition</h3>")
-    parts.append(_table_html(by_group, "consistency"))
-    return "\n".join(parts)
+        section.intro.append('<p class="note">No two observers saw the same images.</p>')
+        return section
+    section.body += ["<h3>Mean error consistency with the humans, per condition</h3>",
+                     _table_html(ctx.labelled(consistency_by_group(pairs)), "consistency")]
+    return section
 
 
-def _benchmark_section(table: pd.DataFrame, out: Path) -> str:
-    bench = benchmark_table(table)
-    conditions = ood_conditions(table)
-    _csv(bench, out, "benchmark.csv")
-    _csv(conditions, out, "ood_conditions.csv")
+def _benchmark_section(ctx: ReportContext) -> Section:
+    bench = ctx.data.cached("benchmark", lambda: benchmark_table(ctx.table))
+    conditions = ood_conditions(ctx.table)
+    _csv(bench, ctx.out, "benchmark.csv")
+    _csv(conditions, ctx.out, "ood_conditions.csv")
     excluded = conditions[~conditions["included"]]
-    return "\n".join([
-        '<h2 id="benchmark">Model-vs-human benchmark metrics</h2>',
+    return Section("benchmark", "Model-vs-human benchmark metrics", 30, intro=[
         '<p class="note">OOD accuracy, accuracy difference (model − human)², observed and '
         "error consistency with each human (Geirhos et al. 2021), over the conditions that "
         "are neither the control condition nor below 20 % human accuracy, averaged over "
         "conditions, humans and experiments. The <code>humans</code> row compares humans "
         "with each other.</p>",
-        _table_html(bench, "benchmark"),
+        _table_html(ctx.labelled(bench), "benchmark"),
         f"<details><summary>Excluded conditions ({len(excluded)})</summary>"
         f"{_table_html(excluded, 'excluded')}</details>",
     ])
 
 
-def _shape_bias_section(table: pd.DataFrame, out: Path, fig_dir: Path) -> str:
-    bias = shape_bias(table)
-    parts = ['<h2 id="shape-bias">Shape bias</h2>']
+def _shape_bias_section(ctx: ReportContext) -> Section:
+    bias = ctx.data.shape_bias
+    section = Section("shape-bias", "Shape bias", 40)
     if bias.empty:
-        parts.append('<p class="note">No cue-conflict trials.</p>')
-        return "\n".join(parts)
-    _csv(bias, out, "shape_bias.csv")
-    parts.append('<p class="note">Cue-conflict images without a conflict (shape class = '
-                 "texture class) dropped; shape bias = shape hits / (shape + texture hits). "
-                 "Humans pooled.</p>")
-    for path in figures.shape_bias_figure(bias, fig_dir)[:1]:
-        parts.append(_image_html(path, "shape bias"))
-    overall = bias[bias["category"] == "all"]
-    parts.append(_table_html(overall, "shape-bias"))
-    return "\n".join(parts)
+        section.intro.append('<p class="note">No cue-conflict trials.</p>')
+        return section
+    _csv(bias, ctx.out, "shape_bias.csv")
+    section.intro.append(
+        '<p class="note">Cue-conflict images without a conflict (shape class = texture '
+        "class) dropped; shape bias = shape hits / (shape + texture hits). Humans "
+        "pooled.</p>")
+    section.body.append(_table_html(ctx.labelled(bias[bias["category"] == "all"]),
+                                    "shape-bias"))
+    return section
 
 
-def _confusion_section(table: pd.DataFrame, fig_dir: Path) -> str:
-    parts = ['<h2 id="confusion">Confusion matrices</h2>',
-             '<p class="note">Per experiment, at the condition where the humans\' accuracy is '
-             "closest to 50 % (where confusions are most telling); rows: presented class, "
-             "columns: answer. Others: <code>python -m results plot --kind confusion</code>."
-             "</p>"]
-    for experiment in figures.experiment_order(table["experiment"].unique()):
-        condition = figures.informative_condition(table, experiment)
-        paths = figures.confusion_figure(table, experiment, condition, fig_dir)
-        if paths:
-            parts.append(f"<details><summary>{html.escape(experiment)}, condition "
-                         f"{html.escape(condition)}</summary>"
-                         f"{_image_html(paths[0], experiment)}</details>")
-    return "\n".join(parts)
+def _confusion_section(ctx: ReportContext) -> Section:
+    return Section("confusion", "Confusion matrices", 50, intro=[
+        '<p class="note">Per experiment, at the condition where the humans\' accuracy is '
+        "closest to 50 % (where confusions are most telling); rows: presented class, "
+        "columns: answer. Others: <code>python -m results plot --kind confusion</code>."
+        "</p>"])
 
 
-def _quality_section(table: pd.DataFrame, out: Path, fig_dir: Path) -> str:
-    quality = quality_table(table)
-    _csv(quality, out, "data_quality.csv")
-    parts = ['<h2 id="quality">Data quality</h2>',
-             '<p class="note">Per human observer: share of trials without an answer '
-             "(<code>na</code>), response times of answered trials (median, 10th and 90th "
-             "percentile, answers under 200 ms), and for our own records trials flagged for "
-             "a dropped frame during image or mask and the dropped frames (n/a: not recorded "
-             "in the original data).</p>",
-             _superseded_html(table),
-             _table_html(quality, "quality", digits=3)]
-    for path in figures.rt_figure(table, fig_dir)[:1]:
-        parts.append(f"<details><summary>Response-time distributions</summary>"
-                     f"{_image_html(path, 'response times')}</details>")
-    return "\n".join(parts)
+def _quality_section(ctx: ReportContext) -> Section:
+    quality = quality_table(ctx.table)
+    _csv(quality, ctx.out, "data_quality.csv")
+    return Section("quality", "Data quality", 90, intro=[
+        '<p class="note">Per human observer: share of trials without an answer '
+        "(<code>na</code>), response times of answered trials (median, 10th and 90th "
+        "percentile, answers under 200 ms), and for our own records trials flagged for "
+        "a dropped frame during image or mask and the dropped frames (n/a: not recorded "
+        "in the original data).</p>",
+        _superseded_html(ctx.table),
+        _table_html(ctx.labelled(quality), "quality", digits=3)])
+
+
+#: The report's own sections (figures join them through the figure registry).
+SECTION_BUILDERS: list[SectionBuilder] = [
+    _provenance_section, _accuracy_section, _consistency_section, _benchmark_section,
+    _shape_bias_section, _confusion_section, _quality_section,
+]
+
+
+def _credits_section(ctx: ReportContext) -> Section:
+    """The papers this report rests on (:mod:`results.credits`), always present."""
+    credits = report_credits(
+        ctx.table, shape_bias_used=not ctx.data.shape_bias.empty,
+        consistency_used=not ctx.data.pairs.empty,
+        benchmark_used=not ctx.data.cached("benchmark",
+                                           lambda: benchmark_table(ctx.table)).empty)
+    items = "".join(f"<li>{html.escape(c.reference)} <span class='note'>Used: "
+                    f"{html.escape(c.why)}.</span></li>" for c in credits)
+    return Section("credits", "Credits", 1000, intro=[
+        '<p class="note">Please cite the work this analysis rests on:</p>',
+        f'<ul class="credits">{items}</ul>'])
 
 
 def _superseded_html(table: pd.DataFrame) -> str:
@@ -269,19 +333,3 @@ def _superseded_html(table: pd.DataFrame) -> str:
                     for r in counts.itertuples(index=False))
     line = rule + f"{total} superseded record{'s' if total != 1 else ''} set aside: {per}."
     return f'<p class="note" id="superseded">{html.escape(line)}</p>'
-
-
-def _credits(table: pd.DataFrame) -> str:
-    formats = set(table["source_format"])
-    lines = []
-    if "geirhos2018" in formats:
-        lines.append("Geirhos, Temme, Rauber, Schütt, Bethge &amp; Wichmann (2018), "
-                     "Generalisation in humans and deep neural networks, NeurIPS; data "
-                     "CC-BY 4.0.")
-    if "model-vs-human" in formats or (table["texture"] != "").any():
-        lines.append("Geirhos et al. (2021), Partial success in closing the gap between "
-                     "human and machine vision (model-vs-human); Geirhos et al. (2019), "
-                     "ImageNet-trained CNNs are biased towards texture.")
-    if not lines:
-        return ""
-    return "<h2>Credits</h2><p class='note'>" + "<br>".join(lines) + "</p>"

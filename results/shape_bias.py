@@ -1,4 +1,4 @@
-"""Shape bias on cue-conflict images (Geirhos et al. 2019; SPEC §6).
+"""Shape bias on cue-conflict images (Geirhos et al. 2019).
 
 A cue-conflict image has the shape of one class (``category``) and the texture of another
 (``texture``, read from the file name ``<shape><n>-<texture><m>``). Images whose shape and

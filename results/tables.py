@@ -1,10 +1,12 @@
-"""Per-condition accuracy and response entropy (SPEC §6), humans beside each network.
+"""Per-condition accuracy and response entropy (as in the 2018 paper), humans beside each network.
 
 The unit of averaging is the *observer*: for humans each person (``source_format`` +
 ``observer``: two data sets may both have a ``subject-01``), for a network each session
 (image set), as in the 2018 analysis code. Accuracy counts ``na`` as wrong; the response
 entropy (bits, at most 4) is that of the distribution of the given answers, ``na``
-excluded. Both are computed per unit, then averaged; min and max are over units.
+excluded. Both are computed per unit, then averaged; min and max are over units. The 95 %
+interval (``accuracy_ci_low``/``_high``) is the Wilson interval of the trials pooled over
+the group's units (:mod:`results.intervals`); ``n_observers`` counts the units.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from results.intervals import wilson_interval
 from results.readers import DNN, HUMAN
 from stimuli.categories import NO_RESPONSE
 from stimuli.design import ExperimentDesign, bundled_designs
@@ -22,7 +25,7 @@ from stimuli.design import ExperimentDesign, bundled_designs
 HUMANS = "humans"  #: the observer-group name of all human observers
 TABLE_COLUMNS: tuple[str, ...] = (
     "experiment", "condition", "observer", "accuracy", "entropy", "n_trials",
-    "accuracy_min", "accuracy_max",
+    "accuracy_min", "accuracy_max", "n_observers", "accuracy_ci_low", "accuracy_ci_high",
 )
 
 
@@ -123,11 +126,15 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     (columns :data:`TABLE_COLUMNS`), sorted by experiment, design condition order and
     group (humans first)."""
     per_unit = unit_table(table)
+    per_unit["_correct"] = (per_unit["accuracy"] * per_unit["n_trials"]).round()
     summary = per_unit.groupby(["experiment", "condition", "group"], sort=False).agg(
         accuracy=("accuracy", "mean"), entropy=("entropy", "mean"),
         n_trials=("n_trials", "sum"), accuracy_min=("accuracy", "min"),
-        accuracy_max=("accuracy", "max"),
+        accuracy_max=("accuracy", "max"), n_observers=("unit", "nunique"),
+        _correct=("_correct", "sum"),
     ).reset_index().rename(columns={"group": "observer"})
+    summary["accuracy_ci_low"], summary["accuracy_ci_high"] = wilson_interval(
+        summary["_correct"], summary["n_trials"])
     return sort_rows(summary)[list(TABLE_COLUMNS)]
 
 
@@ -147,7 +154,8 @@ def sort_rows(frame: pd.DataFrame, group_column: str = "observer") -> pd.DataFra
 def format_table(summary: pd.DataFrame) -> str:
     """A fixed-width text rendering for the terminal."""
     shown = summary.copy()
-    for column in ("accuracy", "entropy", "accuracy_min", "accuracy_max"):
+    for column in ("accuracy", "entropy", "accuracy_min", "accuracy_max", "accuracy_ci_low",
+                   "accuracy_ci_high"):
         shown[column] = shown[column].map(lambda v: "n/a" if pd.isna(v) else f"{v:.4f}")
     return shown.to_string(index=False)
 

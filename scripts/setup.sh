@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 DEBS=(xvfb xauth xdotool libgl1 libglu1-mesa libegl1 libjack-jackd2-0 libxcb-icccm4
       libxcb-keysyms1 libxkbcommon-x11-0 libxcb-cursor0 libasound2 libportaudio2
-      libsndfile1 libusb-1.0-0 fonts-dejavu-core)
+      libsndfile1 libusb-1.0-0 fonts-dejavu-core
+      chromium)  # chromium: the report's screenshot test (headless)
 
 install_debs() {
     command -v dpkg-query >/dev/null || return 0

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from stimuli.categories import CATEGORIES
 from stimuli.design import ExperimentDesign, load_experiment
@@ -43,6 +42,7 @@ from stimuli.manifest import (
     write_manifest,
 )
 from stimuli.manipulations import get_manipulation
+from stimuli.progress import progress as progress_bar
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def _run_tasks(tasks: list[_Task], workers: int, progress: bool, desc: str) -> Iterator[str]:
-    bar = tqdm(total=len(tasks), desc=desc, unit="img", disable=not progress)
+    bar = progress_bar(total=len(tasks), desc=desc, unit="img", enabled=progress)
     try:
         if workers <= 1 or len(tasks) < 2:
             for task in tasks:

@@ -141,5 +141,5 @@ def check_mapping_file(mapping_path: str | Path, imagenet_path: str | Path) -> N
         if tuple(sorted(IMAGENET_INDICES[name])) != resolved[name]:
             raise LabInputError(
                 f"{mapping_path}: class {name!r} maps to {resolved[name]}, "
-                f"the SPEC table says {IMAGENET_INDICES[name]}"
+                f"the 2018 paper's table (stimuli/categories.py) says {IMAGENET_INDICES[name]}"
             )

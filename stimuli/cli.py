@@ -70,11 +70,25 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: number of cores)")
 
-    sub.add_parser("list", help="list experiments and manipulations with their conditions")
+    sub.add_parser("list", help="list experiments and manipulations with their conditions",
+                   epilog="example:\n  python -m stimuli list",
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
-    c = sub.add_parser("check-mapping", help="check the WNID mapping against SPEC §4")
-    c.add_argument("--mapping", type=Path, default=MAPPING_FILE)
-    c.add_argument("--imagenet", type=Path, default=IMAGENET_FILE)
+    c = sub.add_parser(
+        "check-mapping",
+        help="check the ImageNet-to-16-class (WNID) mapping file",
+        description="Check that the mapping file gives, for each of the 16 classes, "
+        "exactly the ImageNet classes (WNIDs) the 2018 paper used (the table "
+        "IMAGENET_INDICES in stimuli/categories.py).",
+        epilog="examples:\n  python -m stimuli check-mapping\n"
+               "  python -m stimuli check-mapping --mapping my_mapping.txt",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("--mapping", type=Path, default=MAPPING_FILE,
+                   help="the mapping file (default: the bundled "
+                        "MSCOCO_to_ImageNet_category_mapping.txt)")
+    c.add_argument("--imagenet", type=Path, default=IMAGENET_FILE,
+                   help="the list of ImageNet classes (default: the bundled "
+                        "imagenet_categories.txt)")
     return parser
 
 
@@ -184,7 +198,7 @@ def _list() -> None:
 
 def _check_mapping(args: argparse.Namespace) -> None:
     check_mapping_file(args.mapping, args.imagenet)
-    print(f"ok: {args.mapping} matches the SPEC §4 table (16 classes)")
+    print(f"ok: {args.mapping} matches the 2018 paper's class table (16 classes)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,17 +44,24 @@ def _assert_figure(paths: list[Path], min_width: int = 400) -> None:
 def test_figures_are_written(lab_records, tmp_path):
     table = read_trials(lab_records)
     out = tmp_path / "figs"
-    paths = figures.figure3(table, out)
-    assert [p.name for p in paths] == ["figure3_accuracy.png", "figure3_accuracy.pdf",
-                                       "figure3_entropy.png", "figure3_entropy.pdf"]
-    _assert_figure(paths[:2])
-    _assert_figure(figures.confusion_figure(table, "rotation", "90", out))
+    panels = figures.figure3(table, out)
+    assert [p.name for panel in panels for p in panel.paths] == [
+        "figure3_accuracy.png", "figure3_accuracy.pdf", "figure3_entropy.png",
+        "figure3_entropy.pdf"]
+    assert [panel.min_n for panel in panels] == [4, 4]  # 4 trials per network point
+    _assert_figure(panels[0].paths)
+    (confusion,) = figures.confusion_figure(table, "rotation", "90", out)
+    _assert_figure(confusion.paths)
+    assert confusion.min_n == 1  # one image per class
     pairs = pairwise_consistency(table)
-    _assert_figure(figures.consistency_figure(consistency_matrix(pairs, "rotation"),
-                                              "rotation", {"sub-01", "sub-02"}, out))
-    _assert_figure(figures.rt_figure(table, out))
+    (matrix,) = figures.consistency_figure(
+        consistency_matrix(pairs, "rotation"), "rotation", {"sub-01", "sub-02"}, out,
+        figures.shared_trials_matrix(pairs[pairs["experiment"] == "rotation"]))
+    _assert_figure(matrix.paths)
+    assert matrix.min_n == 8  # every pair saw all 8 images
+    _assert_figure(figures.rt_figure(table, out)[0].paths)
     bias = shape_bias(read_trials(_cue_conflict(tmp_path / "cc")))
-    _assert_figure(figures.shape_bias_figure(bias, out))
+    _assert_figure(figures.shape_bias_figure(bias, out)[0].paths)
 
 
 def test_report_has_every_section_and_the_provenance(lab_records, tmp_path):
@@ -68,6 +75,11 @@ def test_report_has_every_section_and_the_provenance(lab_records, tmp_path):
     assert "data:image/png;base64," in page and "<img" in page
     assert 'src="figures/' not in page  # self-contained
     assert "stimulus files: 8 shared by humans and models (8 identified by sha256)" in page
+    # real observers: no simulated-data banner; credits name the 2018 paper (lab data too)
+    assert 'id="simulated-banner"' not in page and "[simulated" not in page
+    credits = page[page.index('id="credits"'):]
+    assert "Generalisation in humans and deep neural networks" in credits
+    assert "texture-vs-shape" in credits  # the cue-conflict trials of this test
     shared = (tmp_path / "report" / "shared_sha256.txt").read_text().split()
     expected = {fake_sha(f"rotation/{c}/img{i}.png") for c in ("0", "90") for i in range(4)}
     assert set(shared) == expected
@@ -86,7 +98,9 @@ def test_cli_table_csv(lab_records, capsys):
     assert main(["table", str(lab_records), "--csv", "-q"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == ",".join(TABLE_COLUMNS) and len(lines) == 5
-    assert lines[1] == "rotation,0,humans,0.875,2.0,8,0.75,1.0"
+    # 7 of 8 pooled trials correct: Wilson 95 % interval 0.5291-0.9776 (scipy agrees)
+    assert lines[1] == ("rotation,0,humans,0.875,2.0,8,0.75,1.0,2,0.5291118177871464,"
+                        "0.9775825085499433")
 
 
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
@@ -117,7 +131,7 @@ def test_cli_plot_confusion_and_unknown_condition(lab_records, tmp_path, capsys)
 def test_module_entry_point_help_shows_examples():
     done = subprocess.run([sys.executable, "-m", "results", "report", "--help"], cwd=REPO,
                           capture_output=True, text=True, check=True)
-    assert "examples:" in done.stdout and "python -m results report" in done.stdout
+    assert "example:" in done.stdout and "python -m results report" in done.stdout
 
 
 def test_cli_plot_all(lab_records, tmp_path, capsys):

@@ -59,10 +59,13 @@ def test_legend_and_report_say_simulated(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(figures, "save", save_and_keep_legend)
     figures.figure3(table, tmp_path / "figs")
-    assert legends and all(f"Humans ({LABEL})" in texts for texts in legends)
+    # the legend entry names the simulation (then the trials per point)
+    assert legends and all(any(t.startswith(f"Humans ({LABEL})") for t in texts)
+                           for texts in legends)
     report = write_report(table, tmp_path / "report", notes=["Stimuli: <made up> here."])
     html = report.read_text(encoding="utf-8")
-    assert f"Simulated observers</b> (simhumans): {LABEL}" in html
+    assert 'id="simulated-banner"' in html  # the banner names each simulated observer
+    assert f"<li><code>simhumans</code>: {LABEL}</li>" in html
     assert "Stimuli: &lt;made up&gt; here." in html
 
 
