@@ -33,9 +33,9 @@ SPEC_TABLE = {
 }
 
 
-def test_all_thirteen_experiments_load():
-    assert len(list_experiments()) == 13
-    assert set(SPEC_TABLE) | {"cue-conflict"} == set(list_experiments())
+def test_all_fourteen_experiments_load():
+    assert len(list_experiments()) == 14
+    assert set(SPEC_TABLE) | {"cue-conflict", "critical-band"} == set(list_experiments())
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_TABLE))
