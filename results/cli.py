@@ -24,6 +24,9 @@ examples:
   python -m results plot ../shared/data/geirhos2018/human-raw-data --out figs \\
       --kind confusion --experiment uniform-noise --condition 0.35
   python -m results report data/ out/dnn --out report/
+  python -m results thresholds ../shared/data/geirhos2018/human-raw-data/noise-experiment \
+      --criterion 0.5 --csv > thresholds.csv
+  python -m results channels data/ out/dnn --method psignifit --boot 1000
 
 PATH is a trial file or a folder (read recursively): our TSVs (sub-*/ses-*/beh/*_beh.tsv,
 <out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs or model-vs-human CSVs,
@@ -60,10 +63,28 @@ def _parser() -> argparse.ArgumentParser:
     common("shape-bias", "shape bias per observer and class on cue-conflict trials")
     common("benchmark", "model-vs-human benchmark metrics and OOD accuracy")
     common("quality", "data quality per human observer (na rate, RTs, dropped frames)")
+    thresholds = common("thresholds", "psignifit 4 psychometric fits (16-AFC) of every "
+                        "parametric experiment per observer and network: threshold at the "
+                        "criterion and width, with 95%% credible intervals")
+    thresholds.add_argument("--criterion", type=float, default=0.5,
+                            help="proportion correct at threshold [0.5]")
+    channels = common("channels", "critical-band masking: per-band noise thresholds and "
+                      "the spatial-frequency channel (centre, bandwidth, peak sensitivity) "
+                      "with 95%% bootstrap intervals")
+    channels.add_argument("--criterion", type=float, default=0.5,
+                          help="proportion correct at threshold [0.5]")
+    channels.add_argument("--method", choices=("psignifit", "stepped"), default="psignifit",
+                          help="per-band threshold: psignifit fit (default) or Subramanian "
+                               "et al.'s highest level still above the criterion")
+    channels.add_argument("--boot", type=int, default=1000,
+                          help="bootstrap replicates for the intervals [1000]")
+    channels.add_argument("--bands", action="store_true",
+                          help="print the per-band thresholds instead of the channels")
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",
-                                         "rt", "all"), default="all")
+                                         "rt", "psychometric", "channels", "all"),
+                      default="all")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -116,7 +137,23 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
         paths += figures.shape_bias_figure(shape_bias(table), args.out)
     if kind in ("rt", "all"):
         paths += figures.rt_figure(table, args.out)
+    if kind in ("psychometric", "channels", "all"):
+        from results.channels import EXPERIMENT, channel_tables
+        from results.figures_psychometric import channel_figure, psychometric_figures
+        from results.psychometric import fit_all
+        fits = fit_all(table)
+        if kind != "channels":
+            paths += psychometric_figures(fits, args.out)
+        if EXPERIMENT in set(table["experiment"]):
+            paths += channel_figure(*channel_tables(table, fits=fits), args.out)
     return paths
+
+
+def _check_criterion(criterion: float) -> float:
+    if not 1 / 16 < criterion < 1:
+        raise LabInputError(f"--criterion {criterion}: must lie between the guess rate "
+                            "1/16 and 1 (e.g. 0.5)")
+    return criterion
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,6 +179,24 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "quality":
         from results.quality import quality_table
         _print(quality_table(table), args.csv)
+    elif args.command == "thresholds":
+        from results.psychometric import fit_all, threshold_table
+        frame = threshold_table(fit_all(table, criterion=_check_criterion(args.criterion)))
+        if frame.empty:
+            raise LabInputError("no parametric experiment (contrast, uniform-noise, low-pass, "
+                                "high-pass, phase-scrambling, eidolon, critical-band) with "
+                                "3 or more levels in the input")
+        _print(frame, args.csv)
+    elif args.command == "channels":
+        from results.channels import channel_tables
+        if args.boot < 10:
+            raise LabInputError(f"--boot {args.boot}: use at least 10 (1000 recommended)")
+        channels, bands = channel_tables(table, method=args.method, n_boot=args.boot,
+                                         criterion=_check_criterion(args.criterion))
+        if channels.empty:
+            raise LabInputError("no critical-band trials with 4 or more bands in the input; "
+                                "give critical-band data")
+        _print(bands if args.bands else channels, args.csv)
     elif args.command == "plot":
         for path in _plot(args, table):
             print(path)

@@ -95,6 +95,8 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     sections.append(_consistency_section(table, out, fig_dir))
     sections.append(_benchmark_section(table, out))
     sections.append(_shape_bias_section(table, out, fig_dir))
+    from results.report_thresholds import thresholds_sections
+    sections.append(thresholds_sections(table, out, fig_dir))
     sections.append(_confusion_section(table, fig_dir))
     sections.append(_quality_section(table, out, fig_dir))
     sections.append(_credits(table))
@@ -109,7 +111,8 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     nav = ("<p>" + " · ".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("provenance", "Provenance"), ("accuracy", "Accuracy & entropy"),
         ("consistency", "Error consistency"), ("benchmark", "Benchmark"),
-        ("shape-bias", "Shape bias"), ("confusion", "Confusion matrices"),
+        ("shape-bias", "Shape bias"), ("thresholds", "Thresholds"),
+        ("confusion", "Confusion matrices"),
         ("quality", "Data quality"))) + "</p>")
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}"
             f"</title><style>{_CSS}</style></head><body>\n{header}\n{nav}\n"

@@ -1,0 +1,136 @@
+"""Figures of the psychometric fits, the critical-band channels and the bias study.
+
+Each function writes PNG + PDF (``results.plot_style.save``) and returns the paths.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from results.channels import FWHM_PER_SIGMA, Channel
+from results.plot_style import colour_of, display_name, marker_of, new_figure, save, style
+from results.psychometric import PSYCHOMETRIC_AXES, PsychometricFit
+from results.tables import HUMANS
+from stimuli.manipulations.bandpass import band_centre
+
+FitKey = tuple[str, str, str, str]
+
+
+def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Path
+                         ) -> list[Path]:
+    """Per experiment (critical-band: per band), one panel per observer: proportion
+    correct per level (marker area ~ trials), the fitted psignifit function, and the
+    threshold at the criterion with its 95 % credible interval."""
+    paths: list[Path] = []
+    panels: dict[tuple[str, str], list[tuple[str, str, PsychometricFit]]] = {}
+    for (experiment, band, group, observer), fit in fits.items():
+        panels.setdefault((experiment, band), []).append((group, observer, fit))
+    by_experiment: dict[str, list[tuple[str, list]]] = {}
+    for (experiment, band), cells in sorted(panels.items()):
+        by_experiment.setdefault(experiment, []).append((band, cells))
+    for experiment, bands in by_experiment.items():
+        axis = PSYCHOMETRIC_AXES[experiment]
+        rows = [(band, cells) for band, cells in bands]
+        n_obs = max(len(cells) for _, cells in rows)
+        ncols = min(n_obs, 6)
+        nrows = sum(math.ceil(len(cells) / ncols) for _, cells in rows)
+        with style():
+            fig = new_figure(2.4 * ncols, 2.1 * nrows + 0.4)
+            axes = np.atleast_2d(fig.subplots(nrows, ncols, squeeze=False))
+            r = 0
+            for band, cells in rows:
+                for i, (group, observer, fit) in enumerate(sorted(
+                        cells, key=lambda c: (c[0] != HUMANS, c[1]))):
+                    ax = axes[r + i // ncols, i % ncols]
+                    _psychometric_panel(ax, group, observer, fit)
+                    title = display_name(observer if group == HUMANS else group)
+                    if band:
+                        title = f"{band_centre(int(band)):g} c/img: {title}"
+                    ax.set_title(title, color=colour_of(group), fontsize=7)
+                    ax.set_xlabel(axis.label, fontsize=7)
+                used = len(cells)
+                for j in range(used, ncols * math.ceil(used / ncols)):
+                    axes[r + j // ncols, j % ncols].set_visible(False)
+                r += math.ceil(used / ncols)
+            fig.suptitle(f"{experiment}: psignifit fits (16-AFC); threshold at "
+                         f"{next(iter(fits.values())).criterion:.0%} correct with 95 % "
+                         "credible interval", fontsize=8)
+            fig.tight_layout()
+            paths += save(fig, out_dir, f"psychometric_{experiment}")
+    return paths
+
+
+def _psychometric_panel(ax, group: str, observer: str, fit: PsychometricFit) -> None:
+    colour = colour_of(group)
+    x = fit.levels
+    finite = x[np.isfinite(x)]
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = 0.05 * (hi - lo or 1.0)
+    grid = np.linspace(lo - pad, hi + pad, 200)
+    p = fit.n_correct / np.maximum(fit.n_trials, 1)
+    ax.scatter(x, p, s=6 + 30 * fit.n_trials / fit.n_trials.max(), color=colour,
+               marker=marker_of(group), edgecolors="0.3", linewidths=0.3, zorder=3)
+    ax.plot(grid, fit.proportion_correct(grid), color=colour, linewidth=1.2)
+    ax.axhline(1 / 16, color="0.6", linestyle=":", linewidth=0.8)
+    if np.isfinite(fit.threshold) and lo - pad <= fit.threshold <= hi + pad:
+        low, high = (np.clip(v, lo - pad, hi + pad) for v in fit.threshold_ci)
+        ax.errorbar([fit.threshold], [fit.criterion],
+                    xerr=[[fit.threshold - low], [high - fit.threshold]], color="0.2",
+                    marker="|", capsize=2, linewidth=0.9)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.tick_params(labelsize=6)
+    ax.set_ylabel("proportion correct", fontsize=7)
+
+
+def channel_figure(channels: pd.DataFrame, bands: pd.DataFrame, out_dir: str | Path
+                   ) -> list[Path]:
+    """Noise sensitivity (1 / threshold) against band centre frequency (log axis) for
+    every observer, with each fitted channel; humans in red, networks in their colours;
+    censored bands as open markers. Right panel: the noise thresholds themselves."""
+    if channels.empty:
+        return []
+    method = str(channels["method"].iloc[0])
+    with style():
+        fig = new_figure(9.0, 3.6)
+        ax_s, ax_t = fig.subplots(1, 2)
+        k = np.linspace(-0.5, 6.5, 200)
+        for _, row in channels.iterrows():
+            group, observer = row["group"], row["observer"]
+            colour = colour_of(group)
+            mine = bands[(bands["group"] == group) & (bands["observer"] == observer)]
+            f = band_centre(0) * 2.0 ** mine["band"].to_numpy(float)
+            cens = mine["censored"].to_numpy(bool)
+            label = display_name(observer if group == HUMANS else group)
+            for ax, column in ((ax_s, "sensitivity"), (ax_t, "threshold")):
+                values = mine[column].to_numpy(float)
+                ax.scatter(f[~cens], values[~cens], color=colour, marker=marker_of(group),
+                           s=18, zorder=3)
+                ax.scatter(f[cens], values[cens], facecolors="none", edgecolors=colour,
+                           marker=marker_of(group), s=18, zorder=3)
+            if np.isfinite(row["mu"]):
+                channel = Channel(row["mu"], row["sigma"], row["peak_sensitivity"])
+                fk = band_centre(0) * 2.0 ** k
+                ax_s.plot(fk, channel.sensitivity(k), color=colour, linewidth=1.1,
+                          label=f"{label}: {row['centre_cpi']:.0f} c/img, "
+                                f"{FWHM_PER_SIGMA * row['sigma']:.2f} oct")
+                ax_t.plot(fk, 1.0 / np.maximum(channel.sensitivity(k), 1e-3), color=colour,
+                          linewidth=1.1)
+        for ax in (ax_s, ax_t):
+            ax.set_xscale("log", base=2)
+            ticks = [band_centre(b) for b in range(7)]
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.set_xlabel("noise band centre (cycles/image)")
+        ax_s.set_ylabel("noise sensitivity (1 / threshold SD)")
+        ax_t.set_ylabel("noise threshold SD")
+        ax_t.set_ylim(0, 0.3)
+        ax_t.axhline(0.16, color="0.6", linestyle=":", linewidth=0.8)
+        ax_s.set_title(f"critical-band channels ({method} thresholds)", fontsize=8)
+        ax_t.set_title("thresholds (open: beyond the highest noise tested)", fontsize=8)
+        ax_s.legend(fontsize=6, frameon=False, loc="upper left")
+        fig.tight_layout()
+        return save(fig, out_dir, f"channels_{method}")
