@@ -27,6 +27,8 @@ examples:
   python -m results thresholds ../shared/data/geirhos2018/human-raw-data/noise-experiment \
       --criterion 0.5 --csv > thresholds.csv
   python -m results channels data/ out/dnn --method psignifit --boot 1000
+  python -m results intervals ../shared/data/model-vs-human/human-raw-data/contrast \
+      --what benchmark --boot 1000
 
 PATH is a trial file or a folder (read recursively): our TSVs (sub-*/ses-*/beh/*_beh.tsv,
 <out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs or model-vs-human CSVs,
@@ -63,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     common("shape-bias", "shape bias per observer and class on cue-conflict trials")
     common("benchmark", "model-vs-human benchmark metrics and OOD accuracy")
     common("quality", "data quality per human observer (na rate, RTs, dropped frames)")
+    intervals = common("intervals", "95%% bootstrap intervals of accuracy, error and "
+                       "observed consistency, shape bias and the benchmark metrics, and the "
+                       "human noise ceilings")
+    intervals.add_argument("--what", choices=("accuracy", "consistency", "pairs",
+                                              "shape-bias", "benchmark", "ceilings"),
+                           default="benchmark",
+                           help="which table: accuracy per condition, consistency per "
+                                "pair and condition, pairs (mean over conditions), "
+                                "shape-bias, benchmark (default), ceilings")
+    intervals.add_argument("--boot", type=int, default=1000,
+                           help="bootstrap replicates [1000]")
+    intervals.add_argument("--seed", type=int, default=0, help="bootstrap seed [0]")
     thresholds = common("thresholds", "psignifit 4 psychometric fits (16-AFC) of every "
                         "parametric experiment per observer and network: threshold at the "
                         "criterion and width, with 95%% credible intervals")
@@ -83,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",
-                                         "rt", "psychometric", "channels", "all"),
+                                         "rt", "psychometric", "channels", "ceiling",
+                                         "all"),
                       default="all")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
@@ -137,6 +152,11 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
         paths += figures.shape_bias_figure(shape_bias(table), args.out)
     if kind in ("rt", "all"):
         paths += figures.rt_figure(table, args.out)
+    if kind in ("ceiling", "all"):
+        from results.figures_psychometric import ceiling_figure
+        from results.uncertainty import consistency_intervals, noise_ceilings
+        per_group = consistency_intervals(table)[2]
+        paths += ceiling_figure(per_group, noise_ceilings(table, per_group), args.out)
     if kind in ("psychometric", "channels", "all"):
         from results.channels import EXPERIMENT, channel_tables
         from results.figures_psychometric import channel_figure, psychometric_figures
@@ -179,6 +199,23 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "quality":
         from results.quality import quality_table
         _print(quality_table(table), args.csv)
+    elif args.command == "intervals":
+        from results import uncertainty as u
+        if args.boot < 10:
+            raise LabInputError(f"--boot {args.boot}: use at least 10 (1000 recommended)")
+        opts = {"n_boot": args.boot, "seed": args.seed}
+        if args.what == "accuracy":
+            frame = u.accuracy_intervals(table, **opts)
+        elif args.what in ("consistency", "pairs"):
+            per_condition, per_pair, _ = u.consistency_intervals(table, **opts)
+            frame = per_condition if args.what == "consistency" else per_pair
+        elif args.what == "shape-bias":
+            frame = u.shape_bias_intervals(table, **opts)
+        elif args.what == "benchmark":
+            frame = u.benchmark_intervals(table, **opts)
+        else:
+            frame = u.noise_ceilings(table, **opts)
+        _print(frame, args.csv)
     elif args.command == "thresholds":
         from results.psychometric import fit_all, threshold_table
         frame = threshold_table(fit_all(table, criterion=_check_criterion(args.criterion)))

@@ -95,7 +95,8 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     sections.append(_consistency_section(table, out, fig_dir))
     sections.append(_benchmark_section(table, out))
     sections.append(_shape_bias_section(table, out, fig_dir))
-    from results.report_thresholds import thresholds_sections
+    from results.report_thresholds import intervals_section, thresholds_sections
+    sections.append(intervals_section(table, out, fig_dir))
     sections.append(thresholds_sections(table, out, fig_dir))
     sections.append(_confusion_section(table, fig_dir))
     sections.append(_quality_section(table, out, fig_dir))
@@ -111,7 +112,8 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     nav = ("<p>" + " · ".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("provenance", "Provenance"), ("accuracy", "Accuracy & entropy"),
         ("consistency", "Error consistency"), ("benchmark", "Benchmark"),
-        ("shape-bias", "Shape bias"), ("thresholds", "Thresholds"),
+        ("shape-bias", "Shape bias"), ("intervals", "Intervals"),
+        ("thresholds", "Thresholds"),
         ("confusion", "Confusion matrices"),
         ("quality", "Data quality"))) + "</p>")
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}"

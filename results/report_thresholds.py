@@ -52,3 +52,42 @@ def thresholds_sections(table: pd.DataFrame, out: Path, fig_dir: Path, *,
             parts.append(_image_html(path, "channels"))
         parts.append(_table_html(channels, "channels", digits=3))
     return "\n".join(parts)
+
+
+def intervals_section(table: pd.DataFrame, out: Path, fig_dir: Path, *,
+                      n_boot: int = 1000) -> str:
+    """The ``intervals`` section: benchmark metrics and shape bias with 95 % bootstrap
+    intervals, error consistency per group against the human noise ceiling."""
+    from results.figures_psychometric import ceiling_figure
+    from results.report import _csv, _image_html, _table_html
+    from results.uncertainty import (
+        benchmark_intervals,
+        consistency_intervals,
+        noise_ceilings,
+        shape_bias_intervals,
+    )
+
+    parts = ['<h2 id="intervals">Uncertainty: bootstrap intervals and noise ceilings</h2>',
+             '<p class="note">95 % percentile intervals over '
+             f"{n_boot} bootstrap replicates (images resampled per condition, jointly for "
+             "all observers; trials within observers for shape bias). The point values are "
+             "the metrics above, unchanged. Noise ceiling: the between-human error "
+             "consistency (shaded: its interval) and the split-half reliability of the "
+             "humans' per-image accuracy. Tables: <code>benchmark_intervals.csv</code>, "
+             "<code>consistency_intervals.csv</code>, <code>noise_ceilings.csv</code>, "
+             "<code>shape_bias_intervals.csv</code>.</p>"]
+    bench = benchmark_intervals(table, n_boot=n_boot)
+    _csv(bench, out, "benchmark_intervals.csv")
+    per_condition, per_pair, per_group = consistency_intervals(table, n_boot=n_boot)
+    _csv(per_condition, out, "consistency_intervals.csv")
+    ceilings = noise_ceilings(table, per_group, n_boot=n_boot)
+    _csv(ceilings, out, "noise_ceilings.csv")
+    for path in ceiling_figure(per_group, ceilings, fig_dir)[:1]:
+        parts.append(_image_html(path, "error consistency against the human ceiling"))
+    parts.append(_table_html(bench, "benchmark-intervals"))
+    parts.append(_table_html(ceilings, "ceilings"))
+    bias = shape_bias_intervals(table, n_boot=n_boot)
+    if len(bias):
+        _csv(bias, out, "shape_bias_intervals.csv")
+        parts.append(_table_html(bias, "shape-bias-intervals"))
+    return "\n".join(parts)
