@@ -27,6 +27,7 @@ examples:
   python -m results thresholds ../shared/data/geirhos2018/human-raw-data/noise-experiment \
       --criterion 0.5 --csv > thresholds.csv
   python -m results channels data/ out/dnn --method psignifit --boot 1000
+  python -m results biases out/dnn --correlations
   python -m results intervals ../shared/data/model-vs-human/human-raw-data/contrast \
       --what benchmark --boot 1000
 
@@ -77,6 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     intervals.add_argument("--boot", type=int, default=1000,
                            help="bootstrap replicates [1000]")
     intervals.add_argument("--seed", type=int, default=0, help="bootstrap seed [0]")
+    biases = common("biases", "per network: shape bias, spectral bias, critical-band "
+                    "channel, accuracy per distortion and mean OOD accuracy; with "
+                    "--correlations, Spearman correlations across networks with 95%% "
+                    "bootstrap intervals")
+    biases.add_argument("--correlations", action="store_true",
+                        help="print the bias-robustness rank correlations instead")
+    biases.add_argument("--channel-method", choices=("psignifit", "stepped"),
+                        default="psignifit", help="per-band thresholds [psignifit]")
+    biases.add_argument("--boot", type=int, default=2000,
+                        help="bootstrap replicates for the correlations [2000]")
     thresholds = common("thresholds", "psignifit 4 psychometric fits (16-AFC) of every "
                         "parametric experiment per observer and network: threshold at the "
                         "criterion and width, with 95%% credible intervals")
@@ -98,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",
                                          "rt", "psychometric", "channels", "ceiling",
-                                         "all"),
+                                         "biases", "all"),
                       default="all")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
@@ -152,6 +163,11 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
         paths += figures.shape_bias_figure(shape_bias(table), args.out)
     if kind in ("rt", "all"):
         paths += figures.rt_figure(table, args.out)
+    if kind in ("biases", "all") and (table["observer_type"] != "human").any():
+        from results.biases import bias_correlations, bias_table
+        from results.figures_psychometric import bias_figure
+        frame = bias_table(table)
+        paths += bias_figure(frame, bias_correlations(frame), args.out)
     if kind in ("ceiling", "all"):
         from results.figures_psychometric import ceiling_figure
         from results.uncertainty import consistency_intervals, noise_ceilings
@@ -215,6 +231,14 @@ def run(args: argparse.Namespace) -> int:
             frame = u.benchmark_intervals(table, **opts)
         else:
             frame = u.noise_ceilings(table, **opts)
+        _print(frame, args.csv)
+    elif args.command == "biases":
+        from results.biases import bias_correlations, bias_table
+        frame = bias_table(table, channel_method=args.channel_method)
+        if frame.empty:
+            raise LabInputError("no network trials in the input; give scored networks")
+        if args.correlations:
+            frame = bias_correlations(frame, n_boot=max(args.boot, 10))
         _print(frame, args.csv)
     elif args.command == "thresholds":
         from results.psychometric import fit_all, threshold_table

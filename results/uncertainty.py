@@ -341,7 +341,7 @@ def split_half_reliability(grid: np.ndarray, *, n_splits: int = 200,
     for _ in range(n_splits):
         order = rng.permutation(n_humans)
         half = n_humans // 2
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _quiet():
             a = np.nanmean(grid[:, order[:half]], axis=1)
             b = np.nanmean(grid[:, order[half:]], axis=1)
         ok = ~(np.isnan(a) | np.isnan(b))
