@@ -64,7 +64,8 @@ CHANNEL_COLUMNS: tuple[str, ...] = (
     "group", "observer", "method", "criterion", "centre_cpi", "centre_cpi_low",
     "centre_cpi_high", "centre_cpd", "centre_cpd_low", "centre_cpd_high", "image_degrees",
     "geometry", "bandwidth_octaves", "bandwidth_low", "bandwidth_high", "peak_sensitivity",
-    "peak_low", "peak_high", "mu", "sigma", "n_measured_bands", "n_bands", "n_boot",
+    "peak_low", "peak_high", "mu", "sigma", "n_measured_bands", "identified", "n_bands",
+    "n_boot",
 )
 BAND_COLUMNS: tuple[str, ...] = (
     "group", "observer", "method", "band", "centre_cpi", "threshold", "threshold_low",
@@ -145,7 +146,10 @@ def fit_channels(bands: np.ndarray, sensitivity: np.ndarray, censored: np.ndarra
 
 def fit_channel(bands: np.ndarray, sensitivity: np.ndarray,
                 censored: np.ndarray | None = None) -> Channel:
-    """One channel: the fine grid's optimum, refined by a local least-squares fit.
+    """One channel: the grid optimum (the same grid as the bootstrap replicates), refined
+    by a local least-squares fit when at least three bands are uncensored (with two, the
+    valley of equally good fits is flat and the grid's choice is kept, as in the
+    replicates).
 
     >>> k = np.arange(7.0)
     >>> c = fit_channel(k, 40 * np.exp(-0.5 * ((k - 3.5) / 0.6) ** 2))
@@ -157,9 +161,11 @@ def fit_channel(bands: np.ndarray, sensitivity: np.ndarray,
     k = np.asarray(bands, dtype=float)
     s = np.asarray(sensitivity, dtype=float)
     cens = np.zeros(s.shape, bool) if censored is None else np.asarray(censored, bool)
-    start = fit_channels(k, s[None], cens[None], fine=True)[0]
+    start = fit_channels(k, s[None], cens[None])[0]
     if np.isnan(start).any():
         return Channel(math.nan, math.nan, math.nan)
+    if (~cens).sum() < 3:
+        return Channel(float(start[0]), float(start[1]), float(2.0 ** start[2]))
     y = np.log2(s)
 
     def residuals(p: np.ndarray) -> np.ndarray:
@@ -305,7 +311,8 @@ def channel_tables(table: pd.DataFrame, *, method: str = "psignifit",
             high / degrees if degrees == degrees else math.nan, degrees, geometry,
             channel.bandwidth_octaves, *intervals["bandwidth_octaves"],
             channel.peak_sensitivity, *intervals["peak_sensitivity"], channel.mu,
-            channel.sigma, int((~cens).sum()), len(bands), n_boot))
+            channel.sigma, int((~cens).sum()), bool((~cens).sum() >= 3), len(bands),
+            n_boot))
         for b, t, (t_low, t_high), s, c in zip(bands, thresholds, ci, sens, cens,
                                                strict=True):
             band_rows.append((group, observer, method, b, band_centre(b), float(t),
