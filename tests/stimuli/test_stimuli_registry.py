@@ -24,6 +24,8 @@ EXPECTED = {
     "eidolon-II": tuple(f"{r}-3-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
     "eidolon-III": tuple(f"{r}-0-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
     "none": ("0",),
+    "critical-band": ("0",) + tuple(f"b{k}-{sd}" for k in range(7)
+                                   for sd in ("0.02", "0.04", "0.08", "0.16")),
 }
 
 
