@@ -88,9 +88,16 @@ def band_noise(shape: tuple[int, int, int], *, band: int, noise_sd: float,
     n, h, w = shape
     if noise_sd == 0:
         return np.zeros(shape)
+    mask = octave_mask(h, w, band_centre(band))
+    if not mask.any():
+        side = math.ceil(band_centre(band)) + 1  # the diagonal must reach fc / sqrt 2
+        raise ValueError(
+            f"band {band} ({band_centre(band):g} c/img) holds no frequency of a {h}x{w} "
+            f"image; critical-band masking needs images of at least {side} px (the "
+            "design uses 224)")
     white = rng.standard_normal(shape)
     spectrum = np.fft.rfft2(white, axes=(1, 2))
-    spectrum *= octave_mask(h, w, band_centre(band))
+    spectrum *= mask
     noise = np.fft.irfft2(spectrum, s=(h, w), axes=(1, 2))
     sd = noise.std(axis=(1, 2), keepdims=True)
     return noise * (noise_sd / sd)

@@ -88,3 +88,8 @@ def test_design_is_band_by_level_with_a_shared_control():
         assert design.level_of(code) == parse_band_code(code)[1]
     bands = {parse_band_code(c)[0] for c in design.conditions[1:]}
     assert bands == set(BANDS)
+
+
+def test_band_beyond_a_small_image_is_refused():
+    with pytest.raises(ValueError, match="holds no frequency of a 32x32 image"):
+        band_noise((1, 32, 32), band=6, noise_sd=0.1, rng=np.random.default_rng(0))

@@ -50,7 +50,7 @@ def test_unknown_condition_lists_valid_codes():
 def test_every_manipulation_keeps_convention(name, rng):
     """Shape, dtype (float32 stays float32), range [0, 1]; grey outputs have equal channels."""
     m = get_manipulation(name)
-    size = 224 if name == "power-equalisation" else 32
+    size = 224 if name in ("power-equalisation", "critical-band") else 32
     image = rng.random((size, size, 3)).astype(np.float32)
     for condition in m.conditions[:: max(1, len(m.conditions) // 3)] + m.conditions[-1:]:
         out = m(image, condition, np.random.default_rng(0))
