@@ -108,9 +108,13 @@ def _condition_grids(table: pd.DataFrame):
 
 
 def _weights(n_images: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """``(n_boot + 1, n_images)`` resampling counts; row 0 is the data (all ones)."""
-    draws = rng.multinomial(n_images, np.full(n_images, 1.0 / n_images), size=n_boot)
-    return np.vstack([np.ones((1, n_images)), draws]).astype(float)
+    """``(n_boot + 1, n_images)`` resampling counts (how often each image is drawn when
+    drawing ``n_images`` with replacement); row 0 is the data (all ones)."""
+    picks = rng.integers(0, n_images, size=(n_boot, n_images))
+    counts = np.zeros((n_boot + 1, n_images))
+    counts[0] = 1.0
+    np.add.at(counts, (np.repeat(np.arange(1, n_boot + 1), n_images), picks.ravel()), 1.0)
+    return counts
 
 
 def _pair_replicates(grid: np.ndarray, pairs: list[tuple[int, int]], weights: np.ndarray
@@ -148,15 +152,16 @@ def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, se
         weights = _weights(grid.shape[0], n_boot, rng)
         _, _, observed, kappa = _pair_replicates(grid, pairs, weights)
         seen = ~np.isnan(grid)
+        k_low, k_high = percentile_interval(kappa[1:])
+        o_low, o_high = percentile_interval(observed[1:])
         for p, (a, b) in enumerate(pairs):
             n = int((seen[:, a] & seen[:, b]).sum())
             if n == 0:
                 continue
             kind = _kind(types[names[a]], types[names[b]])
-            k_low, k_high = percentile_interval(kappa[1:, p])
-            o_low, o_high = percentile_interval(observed[1:, p])
             cond_rows.append((experiment, condition, names[a], names[b], kind, n,
-                              kappa[0, p], k_low, k_high, observed[0, p], o_low, o_high))
+                              kappa[0, p], k_low[p], k_high[p], observed[0, p], o_low[p],
+                              o_high[p]))
             replicate_store.append((kappa[:, p], observed[:, p]))
     columns = ["experiment", "condition", "observer_1", "observer_2", "pair", "n_trials",
                "error_consistency", "error_consistency_low", "error_consistency_high",
