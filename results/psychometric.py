@@ -232,12 +232,16 @@ def fit_units(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def band_of(experiment: str, condition: str) -> str:
-    """The band (``"0"`` .. ``"6"``) of a critical-band condition, ``""`` for the shared
-    control and for other experiments."""
-    if experiment != "critical-band" or condition == "0":
+    """The noise band (``"0"`` .. ``"6"``) of a condition, from the design's parameters
+    (``band``, ``noise_sd``); ``""`` for a noise-free condition (the critical-band control,
+    shared by every band) and for experiments without bands."""
+    design = design_for(experiment)
+    if design is None or condition not in design.conditions:
         return ""
-    from stimuli.manipulations.bandpass import parse_band_code
-    return str(parse_band_code(condition)[0])
+    parameters = design.parameters_of(condition)
+    if "band" not in parameters or not parameters.get("noise_sd", 0) > 0:
+        return ""
+    return str(parameters["band"])
 
 
 def psychometric_data(table: pd.DataFrame) -> pd.DataFrame:
@@ -257,7 +261,7 @@ def psychometric_data(table: pd.DataFrame) -> pd.DataFrame:
         counts["level"] = counts["condition"].map(design.level_of)
         counts["x"] = axis.to_fit(counts["level"].to_numpy())
         counts["band"] = [band_of(experiment, c) for c in counts["condition"]]
-        if experiment == "critical-band":
+        if counts["band"].ne("").any():  # a banded design: the control joins every band
             control = counts[counts["band"] == ""]
             bands = sorted(set(counts["band"]) - {""})
             counts = pd.concat([counts[counts["band"] != ""]]

@@ -5,11 +5,11 @@ one octave of spatial frequency centred at ``1.75 * 2**k`` cycles per image (``k
 1.75, 3.5, 7, 14, 28, 56, 112 c/img) with a standard deviation (over the image's pixels)
 of exactly the noise level. The result is clipped to [0, 1] like every manipulation.
 
-Condition codes (two factors, band x noise SD):
-
-* ``0``: no noise (the control condition, shared by every band);
-* ``b<k>-<sd>``: band ``k`` (0..6) with noise SD ``sd`` (``0.02``, ``0.04``, ``0.08``,
-  ``0.16``), e.g. ``b3-0.08`` = 14 c/img noise of SD 0.08.
+Parameters (keyword-only numbers): ``band`` (0..6), ``noise_sd`` (0: no noise, the band
+is then irrelevant) and ``contrast`` (0.2). The design ``critical-band`` maps its condition
+codes to them (two factors, band x noise SD): ``0`` is the noise-free control, shared by
+every band; ``b<k>-<sd>`` is band ``k`` with noise SD ``sd`` (``0.02``, ``0.04``, ``0.08``,
+``0.16``), e.g. ``b3-0.08`` = 14 c/img noise of SD 0.08.
 
 The octave is ``[fc / sqrt(2), fc * sqrt(2))`` in radial frequency ``sqrt(fx² + fy²)``
 (cycles per image, from the FFT grid of the image), an ideal (brick-wall) isotropic
@@ -33,6 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from stimuli.errors import LabInputError
 from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 
@@ -55,7 +56,9 @@ def band_centre(band: int) -> float:
 
 def parse_band_code(code: str) -> tuple[int | None, float]:
     """``(band, noise SD)`` of a condition code: ``b3-0.08`` -> ``(3, 0.08)``; the control
-    ``0`` -> ``(None, 0.0)``. Raises :class:`ValueError` for any other code."""
+    ``0`` -> ``(None, 0.0)``. Raises :class:`ValueError` for any other code. (The design
+    file is where codes map to parameters; this reads the naming scheme, for tests and
+    for checking a design.)"""
     if code == CONTROL_CODE:
         return None, 0.0
     match = _CODE.match(code)
@@ -82,18 +85,18 @@ def band_noise(shape: tuple[int, int, int], *, band: int, noise_sd: float,
     """Octave-band Gaussian noise ``(N, H, W)`` (float64), each image's SD exactly
     ``noise_sd`` and mean 0 (the DC term is outside every band)."""
     if band not in BANDS:
-        raise ValueError(f"band must be one of {BANDS}, got {band}")
-    if noise_sd < 0:
-        raise ValueError(f"noise_sd must be >= 0, got {noise_sd}")
+        raise LabInputError(f"critical-band band {band!r}: must be one of 0-6")
+    if not noise_sd >= 0:
+        raise LabInputError(f"critical-band noise_sd {noise_sd!r}: must be 0 or more")
     n, h, w = shape
     if noise_sd == 0:
         return np.zeros(shape)
     mask = octave_mask(h, w, band_centre(band))
     if not mask.any():
         side = math.ceil(band_centre(band)) + 1  # the diagonal must reach fc / sqrt 2
-        raise ValueError(
-            f"band {band} ({band_centre(band):g} c/img) holds no frequency of a {h}x{w} "
-            f"image; critical-band masking needs images of at least {side} px (the "
+        raise LabInputError(
+            f"critical-band band {band} ({band_centre(band):g} c/img) holds no frequency "
+            f"of a {h}x{w} image; it needs images of at least {side} px (the "
             "design uses 224)")
     white = rng.standard_normal(shape)
     spectrum = np.fft.rfft2(white, axes=(1, 2))
@@ -103,21 +106,25 @@ def band_noise(shape: tuple[int, int, int], *, band: int, noise_sd: float,
     return noise * (noise_sd / sd)
 
 
-def critical_band(grey: np.ndarray, *, band: int | None, noise_sd: float,
+def critical_band(grey: np.ndarray, *, band: int, noise_sd: float,
                   rng: np.random.Generator, contrast: float = IMAGE_CONTRAST) -> np.ndarray:
     """Grey batch ``(N, H, W)`` at ``contrast`` about each image's mean, plus octave-band
-    noise of SD ``noise_sd`` in band ``band`` (``None`` or SD 0: no noise). Not clipped."""
+    noise of SD ``noise_sd`` in band ``band`` (SD 0: no noise). Not clipped."""
     mean = grey.mean(axis=(1, 2), keepdims=True)
     out = (grey - mean) * grey.dtype.type(contrast) + mean
-    if band is not None and noise_sd > 0:
+    if noise_sd > 0:
         out += band_noise(grey.shape, band=band, noise_sd=noise_sd, rng=rng).astype(
             grey.dtype, copy=False)
     return out
 
 
-@register("critical-band", CRITICAL_BAND_CODES)
-def critical_band_masking(batch: np.ndarray, condition: str,
-                          rng: np.random.Generator) -> np.ndarray:
-    """Grey, contrast 0.2 about the mean, plus one-octave noise: ``b<k>-<sd>`` or ``0``."""
-    band, sd = parse_band_code(condition)
-    return critical_band(to_grey(batch), band=band, noise_sd=sd, rng=rng)
+@register("critical-band")
+def critical_band_masking(batch: np.ndarray, rng: np.random.Generator, *, band: int,
+                          noise_sd: float, contrast: float = IMAGE_CONTRAST) -> np.ndarray:
+    """Grey at contrast 0.2 about its mean, plus one-octave noise (band, SD noise_sd)."""
+    if band not in BANDS:
+        raise LabInputError(f"critical-band band {band!r}: must be one of 0-6")
+    if not noise_sd >= 0:
+        raise LabInputError(f"critical-band noise_sd {noise_sd!r}: must be 0 or more")
+    return critical_band(to_grey(batch), band=band, noise_sd=noise_sd, rng=rng,
+                         contrast=contrast)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from stimuli.design import load_experiment
+from stimuli.errors import LabInputError
 from stimuli.manipulations import get_manipulation
 from stimuli.manipulations.bandpass import (
     BANDS,
@@ -58,16 +59,17 @@ def test_manipulated_image_is_contrast_02_about_its_mean_plus_the_noise():
     rng = np.random.default_rng(3)
     image = np.repeat(rng.uniform(0.35, 0.65, (224, 224, 1)), 3, axis=-1)
     grey = image[..., 0]
-    manipulation = get_manipulation("critical-band")
-    control = manipulation(image, "0", np.random.default_rng(0))[..., 0]
+    design = load_experiment("critical-band")
+    control = design.manipulate(image, "0", np.random.default_rng(0))[..., 0]
     np.testing.assert_allclose(control, grey.mean() + 0.2 * (grey - grey.mean()), atol=1e-12)
-    noisy = manipulation(image, "b2-0.04", np.random.default_rng(5))[..., 0]
+    noisy = design.manipulate(image, "b2-0.04", np.random.default_rng(5))[..., 0]
     added = noisy - control  # contrast 0.2 of [0.35, 0.65] plus SD 0.04 noise: no clipping
     assert added.std() == pytest.approx(0.04, rel=1e-9)
     expected = band_noise((1, 224, 224), band=2, noise_sd=0.04, rng=np.random.default_rng(5))
     np.testing.assert_allclose(added, expected[0], atol=1e-12)
-    assert np.allclose(noisy[..., None], manipulation(image, "b2-0.04",
-                                                      np.random.default_rng(5)))  # seeded
+    again = get_manipulation("critical-band")(image, np.random.default_rng(5), band=2,
+                                              noise_sd=0.04)
+    assert np.array_equal(noisy, again[..., 0])  # seeded; the code is these parameters
 
 
 def test_codes_parse_to_band_and_level():
@@ -85,11 +87,20 @@ def test_design_is_band_by_level_with_a_shared_control():
     assert design.conditions == CRITICAL_BAND_CODES
     assert design.image_size == 224 and design.conditions[0] == "0"
     for code in design.conditions:
-        assert design.level_of(code) == parse_band_code(code)[1]
+        band, sd = parse_band_code(code)
+        assert design.level_of(code) == sd
+        assert design.parameters_of(code)["noise_sd"] == sd
+        if band is not None:
+            assert design.parameters_of(code)["band"] == band
     bands = {parse_band_code(c)[0] for c in design.conditions[1:]}
     assert bands == set(BANDS)
 
 
-def test_band_beyond_a_small_image_is_refused():
-    with pytest.raises(ValueError, match="holds no frequency of a 32x32 image"):
+def test_band_beyond_a_small_image_and_bad_parameters_are_refused_in_one_line():
+    with pytest.raises(LabInputError, match="holds no frequency of a 32x32 image"):
         band_noise((1, 32, 32), band=6, noise_sd=0.1, rng=np.random.default_rng(0))
+    image = np.full((224, 224, 3), 0.5)
+    with pytest.raises(LabInputError, match="band 7: must be one of 0-6"):
+        get_manipulation("critical-band")(image, band=7, noise_sd=0.02)
+    with pytest.raises(LabInputError, match="noise_sd -0.1: must be 0 or more"):
+        get_manipulation("critical-band")(image, band=3, noise_sd=-0.1)
