@@ -31,17 +31,21 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from results.benchmark import ood_trials
-from results.channels import EXPERIMENT as CRITICAL_BAND
-from results.channels import channel_tables
+from results.channels import banded_experiments, channel_tables
 from results.readers import HUMAN
 from results.shape_bias import shape_bias
 from results.tables import design_for
 
 BIAS_COLUMNS = ("shape_bias", "low_pass_half_sigma", "high_pass_half_sigma",
                 "channel_centre_cpi", "channel_bandwidth_octaves")
-#: Experiments that measure a bias, not robustness to a distortion.
-NOT_DISTORTIONS = frozenset({"cue-conflict", CRITICAL_BAND, "edge", "silhouette", "sketch",
-                             "stylized"})
+
+
+def distortions(trials: pd.DataFrame) -> list[str]:
+    """Experiments that measure robustness to a distortion: more than one condition in
+    the data and not a banded (critical-band) design, which measures a bias."""
+    banded = set(banded_experiments(trials["experiment"]))
+    counts = trials.groupby("experiment")["condition"].nunique()
+    return [e for e, n in counts.items() if n > 1 and e not in banded]
 
 
 def half_accuracy_level(levels: np.ndarray, accuracy: np.ndarray) -> float:
@@ -103,7 +107,7 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
         overall = bias[(bias["category"] == "all") & (bias["observer"] == bias["group"])]
         out["shape_bias"] = overall.set_index("observer")["shape_bias"]
     out = out.join(spectral_bias(table))
-    if CRITICAL_BAND in set(table["experiment"]):
+    if banded_experiments(table["experiment"]):
         dnn = table[table["observer_type"] != HUMAN]
         channels, _ = channel_tables(dnn, method=channel_method, n_boot=n_boot)
         if len(channels):
@@ -112,7 +116,7 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
             out["channel_bandwidth_octaves"] = c["bandwidth_octaves"]
     trials = ood_trials(table)
     trials = trials[(trials["observer_type"] != HUMAN)
-                    & ~trials["experiment"].isin(NOT_DISTORTIONS)]
+                    & trials["experiment"].isin(distortions(table))]
     if len(trials):
         per = trials.groupby(["observer", "experiment"])["correct"].mean().unstack()
         for experiment in per.columns:

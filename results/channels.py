@@ -56,7 +56,19 @@ from stimuli.manipulations.bandpass import band_centre
 
 log = logging.getLogger(__name__)
 
-EXPERIMENT = "critical-band"
+EXPERIMENT = "critical-band"  #: the bundled design; any design with banded conditions works
+
+
+def banded_experiments(names) -> list[str]:
+    """The experiments among ``names`` whose design gives conditions a noise ``band``
+    (critical-band masking), sorted."""
+    out = []
+    for name in sorted(set(names)):
+        design = design_for(name)
+        if design is not None and any("band" in design.parameters_of(c)
+                                      for c in design.conditions):
+            out.append(name)
+    return out
 FWHM_PER_SIGMA = 2.0 * math.sqrt(math.log(4.0))  #: bandwidth (octaves) = this x sigma
 THRESHOLD_FLOOR = 0.01  #: half the smallest tested noise SD
 METHODS = ("psignifit", "stepped")
@@ -242,12 +254,13 @@ def image_degrees_of(trial_file: str | Path) -> float | None:
     return math.degrees(2.0 * math.atan(size_cm / (2.0 * distance)))
 
 
-def _geometry(table: pd.DataFrame, group: str, observer: str) -> tuple[float, str]:
+def _geometry(table: pd.DataFrame, experiment: str, group: str, observer: str
+              ) -> tuple[float, str]:
     """Image size in degrees of a human observer's sessions (sidecar, else the design's
     nominal size); NaN for networks."""
     if group != HUMANS:
         return math.nan, "n/a"
-    rows = table[(table["experiment"] == EXPERIMENT) & (table["observer_type"] == "human")]
+    rows = table[(table["experiment"] == experiment) & (table["observer_type"] == "human")]
     mine = rows[(rows["observer"] == observer) | (
         rows["source_format"] + ":" + rows["observer"] == observer)]
     found = {d for f in mine["file"].astype(str).unique()
@@ -257,7 +270,7 @@ def _geometry(table: pd.DataFrame, group: str, observer: str) -> tuple[float, st
     if len(found) > 1:
         log.warning("%s: sessions with different viewing geometry; using their mean", observer)
         return float(np.mean(sorted(found))), "session (mean)"
-    design = design_for(EXPERIMENT)
+    design = design_for(experiment)
     return (design.image_degrees, "design") if design else (math.nan, "n/a")
 
 
@@ -271,7 +284,7 @@ def channel_tables(table: pd.DataFrame, *, method: str = "psignifit",
     made (from :func:`results.psychometric.fit_all` with the same criterion)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    trials = table[table["experiment"] == EXPERIMENT]
+    trials = table[table["experiment"].isin(banded_experiments(table["experiment"]))]
     if trials.empty:
         return (pd.DataFrame(columns=list(CHANNEL_COLUMNS)),
                 pd.DataFrame(columns=list(BAND_COLUMNS)))
@@ -280,13 +293,14 @@ def channel_tables(table: pd.DataFrame, *, method: str = "psignifit",
         fits = fit_all(trials, criterion=criterion)
     rng = np.random.default_rng(seed)
     channels, band_rows = [], []
-    for (group, observer), cell in data.groupby(["group", "observer"], sort=False):
+    for (experiment, group, observer), cell in data.groupby(
+            ["experiment", "group", "observer"], sort=False):
         bands = sorted(int(b) for b in cell["band"].unique())
         if len(bands) < 4:
             log.info("%s: only %d bands; no channel fit", observer, len(bands))
             continue
         if method == "psignifit":
-            keyed = [fits.get((EXPERIMENT, str(b), group, observer)) for b in bands]
+            keyed = [fits.get((experiment, str(b), group, observer)) for b in bands]
             if any(f is None for f in keyed):
                 continue
             thresholds = np.array([f.threshold for f in keyed])
@@ -302,7 +316,7 @@ def channel_tables(table: pd.DataFrame, *, method: str = "psignifit",
         cens = censored_of(thresholds, top, inclusive=inclusive)
         channel = fit_channel(np.asarray(bands, float), sens, cens)
         intervals = _bootstrap(bands, draws, top, inclusive)
-        degrees, geometry = _geometry(table, group, observer)
+        degrees, geometry = _geometry(table, experiment, group, observer)
         cpd = channel.centre_cpi / degrees if degrees == degrees else math.nan
         low, high = intervals["centre_cpi"]
         channels.append((

@@ -174,13 +174,13 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
         per_group = consistency_intervals(table)[2]
         paths += ceiling_figure(per_group, noise_ceilings(table, per_group), args.out)
     if kind in ("psychometric", "channels", "all"):
-        from results.channels import EXPERIMENT, channel_tables
+        from results.channels import banded_experiments, channel_tables
         from results.figures_psychometric import channel_figure, psychometric_figures
         from results.psychometric import fit_all
         fits = fit_all(table)
         if kind != "channels":
             paths += psychometric_figures(fits, args.out)
-        if EXPERIMENT in set(table["experiment"]):
+        if banded_experiments(table["experiment"]):
             paths += channel_figure(*channel_tables(table, fits=fits), args.out)
     return paths
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from results.channels import FWHM_PER_SIGMA, Channel
 from results.plot_style import colour_of, display_name, marker_of, new_figure, save, style
-from results.psychometric import PSYCHOMETRIC_AXES, PsychometricFit
+from results.psychometric import PsychometricFit, fit_axis
 from results.tables import HUMANS
 from stimuli.manipulations.bandpass import band_centre
 
@@ -33,7 +33,8 @@ def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Pat
     for (experiment, band), cells in sorted(panels.items()):
         by_experiment.setdefault(experiment, []).append((band, cells))
     for experiment, bands in by_experiment.items():
-        axis = PSYCHOMETRIC_AXES[experiment]
+        first = bands[0][1][0][2]
+        axis = first.axis or fit_axis(experiment)
         rows = [(band, cells) for band, cells in bands]
         n_obs = max(len(cells) for _, cells in rows)
         ncols = min(n_obs, 6)

@@ -12,15 +12,17 @@ point, weighted by its posterior mass (2.5 and 97.5 percentiles). The **width** 
 psignifit's (the distance between the 5 % and 95 % points of the unscaled sigmoid, in
 fit units) with psignifit's 95 % credible interval.
 
-Which experiments are parametric and on which axis they are fitted is
-:data:`PSYCHOMETRIC_AXES` (contrast on log10 of the contrast in percent; high-pass on 1/sigma so the
-unfiltered control sits at 0; everything else on the design's levels). Thresholds are
+Which experiments are parametric and on which axis they are fitted is part of each
+design (``psychometric_axis``, ``psychometric_rising``: contrast on log10 of the contrast
+in percent; high-pass on 1/sigma so the unfiltered control sits at 0; the others on the
+design's levels). Thresholds are
 reported in the design's level units (``threshold``) and on the fit axis
 (``threshold_fit``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import warnings
@@ -66,20 +68,23 @@ def _inverse_reciprocal(x: np.ndarray) -> np.ndarray:
         return np.where(x == 0, np.inf, 1.0 / x)
 
 
-_LINEAR_DOWN = FitAxis(_identity, _identity, True, "level")
-#: Parametric experiments: how their design levels are fitted.
-PSYCHOMETRIC_AXES: dict[str, FitAxis] = {
-    "contrast": FitAxis(np.log10, lambda x: 10.0 ** np.asarray(x), False,
-                         "log10 contrast (%)"),
-    "uniform-noise": FitAxis(_identity, _identity, True, "noise width"),
-    "low-pass": FitAxis(_identity, _identity, True, "filter sigma (px)"),
-    "high-pass": FitAxis(_reciprocal, _inverse_reciprocal, True, "1 / filter sigma (1/px)"),
-    "phase-scrambling": FitAxis(_identity, _identity, True, "phase noise width (deg)"),
-    "eidolonI": FitAxis(_identity, _identity, True, "log2 reach"),
-    "eidolonII": FitAxis(_identity, _identity, True, "log2 reach"),
-    "eidolonIII": FitAxis(_identity, _identity, True, "log2 reach"),
-    "critical-band": FitAxis(_identity, _identity, True, "noise SD"),
+_TRANSFORMS: dict[str, tuple[Callable, Callable, str]] = {
+    "linear": (_identity, _identity, "{}"),
+    "log10": (np.log10, lambda x: 10.0 ** np.asarray(x, dtype=float), "log10 {}"),
+    "reciprocal": (_reciprocal, _inverse_reciprocal, "1 / {}"),
 }
+
+
+def fit_axis(experiment: str, conditions=()) -> FitAxis | None:
+    """The fit axis of ``experiment`` from its design (``psychometric_axis``,
+    ``psychometric_rising``), or ``None`` when it is not parametric or has no design."""
+    design = design_for(experiment, conditions)
+    if design is None or not design.psychometric_axis:
+        return None
+    to_fit, to_level, label = _TRANSFORMS[design.psychometric_axis]
+    return FitAxis(to_fit, to_level, not design.psychometric_rising,
+                   label.format(design.level_label))
+
 
 THRESHOLD_COLUMNS: tuple[str, ...] = (
     "experiment", "band", "group", "observer", "criterion", "threshold", "threshold_low",
@@ -107,6 +112,7 @@ class PsychometricFit:
     #: posterior quantiles of the threshold at ``(i + 0.5) / N_QUANTILES``: draw a uniform
     #: index to sample the posterior (infinite where the criterion is never reached)
     threshold_quantiles: np.ndarray = field(repr=False)
+    axis: FitAxis | None = field(default=None, repr=False)  #: set by :func:`fit_all`
 
     def proportion_correct(self, x: np.ndarray) -> np.ndarray:
         """The fitted function (MAP parameters) at fit-axis values ``x``."""
@@ -249,12 +255,12 @@ def psychometric_data(table: pd.DataFrame) -> pd.DataFrame:
     columns ``experiment, band, group, observer, condition, level, x, n_correct,
     n_trials``. A critical-band observer's control trials are counted in every band."""
     rows = []
-    work = fit_units(table[table["experiment"].isin(PSYCHOMETRIC_AXES)])
+    work = fit_units(table)
     for experiment, trials in work.groupby("experiment", sort=True):
         design = design_for(experiment, trials["condition"].unique())
-        if design is None:
+        axis = fit_axis(experiment, trials["condition"].unique())
+        if design is None or axis is None:
             continue
-        axis = PSYCHOMETRIC_AXES[experiment]
         counts = trials.groupby(["group", "fit_observer", "condition"], sort=False)[
             "correct"].agg(n_correct="sum", n_trials="size").reset_index()
         counts = counts[counts["condition"].isin(design.conditions)]
@@ -285,10 +291,11 @@ def fit_all(table: pd.DataFrame, *, criterion: float = DEFAULT_CRITERION
         if cell["x"].nunique() < 3:
             log.info("%s: fewer than 3 levels; no psychometric fit", "/".join(key))
             continue
-        axis = PSYCHOMETRIC_AXES[key[0]]
-        fits[key] = fit_psychometric(cell["x"].to_numpy(), cell["n_correct"].to_numpy(),
-                                     cell["n_trials"].to_numpy(), decreasing=axis.decreasing,
-                                     criterion=criterion)
+        axis = fit_axis(key[0], cell["condition"].unique())
+        fit = fit_psychometric(cell["x"].to_numpy(), cell["n_correct"].to_numpy(),
+                               cell["n_trials"].to_numpy(), decreasing=axis.decreasing,
+                               criterion=criterion)
+        fits[key] = dataclasses.replace(fit, axis=axis)
     return fits
 
 
@@ -296,7 +303,7 @@ def threshold_table(fits: dict[tuple[str, str, str, str], PsychometricFit]) -> p
     """One row per fit (columns :data:`THRESHOLD_COLUMNS`), humans first."""
     rows = []
     for (experiment, band, group, observer), fit in fits.items():
-        axis = PSYCHOMETRIC_AXES[experiment]
+        axis = fit.axis or fit_axis(experiment)
         ends = axis.to_level(np.array([fit.threshold, *fit.threshold_ci]))
         low, high = sorted(ends[1:])
         rows.append((experiment, band, group, observer, fit.criterion, float(ends[0]),

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from results.channels import EXPERIMENT, channel_tables
+from results.channels import banded_experiments, channel_tables
 from results.figures_psychometric import channel_figure, psychometric_figures
-from results.psychometric import DEFAULT_CRITERION, PSYCHOMETRIC_AXES, fit_all, threshold_table
+from results.psychometric import DEFAULT_CRITERION, fit_all, fit_axis, threshold_table
 
 
 def thresholds_sections(table: pd.DataFrame, out: Path, fig_dir: Path, *,
@@ -19,7 +19,7 @@ def thresholds_sections(table: pd.DataFrame, out: Path, fig_dir: Path, *,
     from results.report import _csv, _image_html, _table_html
 
     parts = ['<h2 id="thresholds">Psychometric thresholds</h2>']
-    if not set(table["experiment"]) & set(PSYCHOMETRIC_AXES):
+    if not any(fit_axis(e) for e in set(table["experiment"])):
         parts.append('<p class="note">No parametric experiment in the input.</p>')
         return "\n".join(parts)
     fits = fit_all(table, criterion=criterion)
@@ -35,7 +35,7 @@ def thresholds_sections(table: pd.DataFrame, out: Path, fig_dir: Path, *,
         parts.append(f"<details><summary>{html.escape(path.stem)}</summary>"
                      f"{_image_html(path, path.stem)}</details>")
     parts.append(_table_html(thresholds.drop(columns=["criterion"]), "thresholds"))
-    if EXPERIMENT in set(table["experiment"]):
+    if banded_experiments(table["experiment"]):
         channels, bands = channel_tables(table, criterion=criterion, fits=fits)
         _csv(channels, out, "channels.csv")
         _csv(bands, out, "channel_bands.csv")

@@ -54,7 +54,7 @@ def test_threshold_table_per_observer_and_network_in_level_units():
     assert list(table["group"]) == ["humans", "net"]
     for (_, row), true in zip(table.iterrows(), (6.0, 20.0), strict=True):
         assert row["threshold_low"] < true < row["threshold_high"]  # contrast units
-        assert row["fit_axis"] == "log10 contrast (%)"
+        assert row["fit_axis"] == "log10 contrast in percent"
 
 
 def test_channel_recovered_within_its_intervals():
