@@ -49,8 +49,8 @@ DEFAULT_BOOT = 1000
 
 
 def percentile_interval(replicates: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """2.5 and 97.5 percentiles over ``axis``, ignoring NaN."""
-    with np.errstate(all="ignore"):
+    """2.5 and 97.5 percentiles over ``axis``, ignoring NaN (NaN where all are)."""
+    with np.errstate(all="ignore"), _quiet():
         low, high = np.nanpercentile(replicates, [2.5, 97.5], axis=axis)
     return low, high
 
