@@ -3,7 +3,11 @@ end screen), walking the plan made by :mod:`experiment.session`."""
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ from psychopy import logging as psychopy_logging
 from experiment.calibration import describe_provenance
 from experiment.display import DisplayInfo, FrameClock, calibration_record, open_window
 from experiment.frames import FramePlan
+from experiment.hooks import STALL_FRAMES, forced_drops
 from experiment.preflight import check_display
 from experiment.prompts import Prompter
 from experiment.screens import Screens
@@ -27,8 +32,15 @@ from experiment.session import (
     run_record,
 )
 from experiment.simulated import SimulatedObserver
-from experiment.trial import ResponseCollector, TrialResult, run_trial
-from experiment.trial_list import PlannedTrial, blocks_of, remaining_schedule, write_trial_list
+from experiment.trial import Pacing, ResponseCollector, TrialResult, run_iti, run_trial
+from experiment.trial_list import (
+    PlannedTrial,
+    ScheduledTrial,
+    blocks_of,
+    remaining_schedule,
+    write_trial_list,
+)
+from results.accounting import effective_rows
 from results.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord
 from results.trial_file import TrialFile, read_rows, write_json_atomic
 from stimuli.masks import make_mask
@@ -45,6 +57,9 @@ class Booth:
         self.n_files = n_files
         self.design = plan.design
         self.simulator: SimulatedObserver | None = None
+        self.beeper: _Beeper | None = None
+        self.pacing = Pacing()
+        self.drops = forced_drops()
 
     # -- set-up ----------------------------------------------------------------------
     def run(self) -> SessionOutcome:
@@ -87,6 +102,7 @@ class Booth:
                 self.simulator.wait()
             if hasattr(self, "trial_file"):
                 self.trial_file.close()
+                self._record_preparation()
             self.win.close()
 
     def _open_data(self, run: dict[str, Any]) -> tuple[TrialFile, list[dict[str, str]]]:
@@ -104,10 +120,20 @@ class Booth:
         sidecar = new_sidecar(self.config, self.plan, run)
         return TrialFile.create(paths.trials, HUMAN_FILE_COLUMNS, sidecar=sidecar), []
 
+    def _record_preparation(self) -> None:
+        """This run's preparation times into its entry of the sidecar."""
+        path = self.plan.paths.sidecar
+        try:
+            sidecar = json.loads(path.read_text(encoding="utf-8"))
+            run = sidecar["resumed"][-1] if self.config.resume else sidecar
+            run["preparation"] = self.pacing.summary(self.frames)
+            write_json_atomic(path, sidecar)
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as err:
+            log.warning("%s: preparation times not recorded (%s)", path, err)
+
     def _summary(self, info: DisplayInfo, image_px: int) -> str:
         f = self.frames
-        done = {int(r["trial"]) for r in self.rows}
-        todo = len(self.plan.trials) - len(done)
+        todo = len(self.plan.trials) - len(effective_rows(self.rows))
         return (
             f"pre-flight passed: {self.design.name}, observer {self.config.observer}, "
             f"session {self.config.session}; {self.n_files} stimulus files verified "
@@ -120,13 +146,22 @@ class Booth:
         )
 
     # -- trials ----------------------------------------------------------------------
-    def _trial(self, t: PlannedTrial, *, practice: bool = False,
-               beeper: _Beeper | None = None) -> TrialResult:
-        """Prepare image and mask, then run the trial (simulated click at onset)."""
+    def _prepare(self, t: PlannedTrial) -> None:
+        """Decode the image and make the mask of ``t`` (before its fixation starts)."""
         self.screens.prepare_image(Path(self.config.stimuli) / t.image)
         self.screens.prepare_mask(make_mask(self.design.mask_batch,
                                             np.random.default_rng(t.mask_seed)))
+
+    def trial(self, t: PlannedTrial, *, practice: bool = False,
+              attempt: int = 1) -> TrialResult:
+        """Run trial ``t`` (practice: with feedback; simulated click at response onset),
+        prepared during the ITI before it or, after a prompt, now. The ITI after it is
+        :meth:`iti`."""
+        self._ensure_prepared(t)
+        beeper = self.beeper if practice else None
         sim = self.simulator
+        stall = (STALL_FRAMES * self.frames.period_s
+                 if not practice and (t.trial, attempt) in self.drops else 0.0)
         result = run_trial(
             self.clock, self.screens, self.frames, self.collector,
             click_to_continue=self.config.click_to_continue,
@@ -134,10 +169,40 @@ class Booth:
                                else lambda: sim.respond(t.simulated_response)),
             feedback_for=t.category if practice else None,
             on_feedback=beeper.beep if beeper is not None else None,
+            iti_onset=self.pacing.iti_onset, stall_s=stall,
         )
         if sim is not None:
             sim.wait()
+        result.preparation_ms = self.pacing.last_ms
         return result
+
+    def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
+        """The ITI after a trial; ``work`` saves its record and returns the next trial
+        (then prepared here, timed), or None."""
+        def during_iti() -> None:
+            started = time.perf_counter()
+            upcoming = work()
+            if upcoming is not None:
+                self._prepare(upcoming)
+            self.pacing.prepared(upcoming, time.perf_counter() - started, in_iti=True)
+        self.pacing.iti_onset = run_iti(self.clock, self.screens, self.frames, during_iti)
+
+    def _ensure_prepared(self, t: PlannedTrial) -> None:
+        """Prepare ``t`` unless the last ITI did (first trial, or after a prompt)."""
+        if self.pacing.next_trial != t:
+            started = time.perf_counter()
+            self._prepare(t)
+            self.pacing.prepared(t, time.perf_counter() - started, in_iti=False)
+
+    def wait(self, text: str, *, max_s: float | None = None) -> None:
+        """A text screen between trials (the ITI before the next trial is then n/a)."""
+        self.prompter.wait(text, max_s=max_s)
+        self.pacing.iti_onset = None
+
+    def confirm_quit(self) -> bool:
+        """Escape was pressed: True to quit (the next trial has no ITI before it)."""
+        self.pacing.iti_onset = None
+        return self.prompter.confirm_quit()
 
     def _practice(self) -> bool:
         """Practice trials with feedback, not saved; False if the experimenter quit."""
@@ -145,20 +210,27 @@ class Booth:
             return True
         # A simulated observer hears nothing: leave the sound device alone (on a headless
         # machine PortAudio would only print errors).
-        beeper = _Beeper() if self.config.simulate_observer is None else None
-        for t in self.plan.practice:
-            result = self._trial(t, practice=True, beeper=beeper)
+        self.beeper = _Beeper() if self.config.simulate_observer is None else None
+        practice = self.plan.practice
+        for i, t in enumerate(practice):
+            result = self.trial(t, practice=True)
+            upcoming = practice[i + 1] if i + 1 < len(practice) else None
+            self.iti(lambda upcoming=upcoming: upcoming)
             log.info("practice %d: %s -> %s", t.trial, t.category, result.response)
-            if result.escape and self.prompter.confirm_quit():
+            if result.escape and self.confirm_quit():
                 return False
-        self.prompter.wait("Practice done. The experiment starts now.\n\n"
-                           "Click or press space to continue.")
+        self.pacing.reset()  # practice and main trials share numbers: prepare afresh
+        self.wait("Practice done. The experiment starts now.\n\n"
+                  "Click or press space to continue.")
         return True
 
-    def _save(self, t: PlannedTrial, result: TrialResult, rerun: bool) -> None:
-        record = human_record(self.config, self.design.name, t, result)
+    def _save(self, item: ScheduledTrial, result: TrialResult) -> None:
+        t = item.planned
+        record = human_record(self.config, self.design.name, t, result,
+                              attempt=item.attempt)
         self.trial_file.write(record)
         self.rows.append({"trial": str(t.trial), "block": str(t.block),
+                          "attempt": str(item.attempt),
                           "flagged": "1" if result.flagged else "0",
                           "correct": "1" if record.correct else "0"})
         if result.flagged:
@@ -166,50 +238,68 @@ class Booth:
                         "frames)%s", t.trial, result.dropped_frames,
                         result.image_frames_shown, result.image_frames_planned,
                         result.mask_frames_shown, result.mask_frames_planned,
-                        "" if rerun or not self.config.rerun_flagged
+                        "" if item.rerun or not self.config.rerun_flagged
                         else "; re-run at the end of the block")
 
+    def _next(self, block: int) -> ScheduledTrial | None:
+        """The next trial of ``block`` by the recorded rows (re-runs only if enabled)."""
+        schedule = remaining_schedule(self.plan.trials, self.rows, block)
+        if not schedule or (schedule[0].rerun and not self.config.rerun_flagged):
+            return None
+        return schedule[0]
+
+    def _save_and_find_next(self, item: ScheduledTrial, result: TrialResult, block: int,
+                            upcoming: list[ScheduledTrial | None]) -> PlannedTrial | None:
+        """The ITI's work after a main trial: save it, then find the next (appended to
+        ``upcoming``) and return it to be prepared."""
+        self._save(item, result)
+        upcoming.append(self._next(block))
+        return upcoming[0].planned if upcoming[0] is not None else None
+
     def _blocks(self) -> SessionOutcome:
-        trials, paths = self.plan.trials, self.plan.paths
-        blocks = blocks_of(trials)
+        paths = self.plan.paths
+        blocks = blocks_of(self.plan.trials)
         trials_run = 0
         for block in blocks:
             ran_here = False
-            while schedule := remaining_schedule(trials, self.rows, block):
-                if any(s.rerun for s in schedule) and not self.config.rerun_flagged:
-                    break
-                for item in schedule:
-                    result = self._trial(item.planned)
-                    self._save(item.planned, result, item.rerun)
-                    trials_run += 1
-                    ran_here = True
-                    if result.escape and self.prompter.confirm_quit():
-                        log.info("stopped by the experimenter after trial %d; resume with "
-                                 "--resume", item.planned.trial)
-                        return SessionOutcome(paths, trials_run, completed=False)
+            item = self._next(block)
+            while item is not None:
+                result = self.trial(item.planned, attempt=item.attempt)
+                upcoming: list[ScheduledTrial | None] = []
+                self.iti(functools.partial(self._save_and_find_next, item, result, block,
+                                            upcoming))
+                trials_run += 1
+                ran_here = True
+                if result.escape and self.confirm_quit():
+                    log.info("stopped by the experimenter after trial %d; resume with "
+                             "--resume", item.planned.trial)
+                    return SessionOutcome(paths, trials_run, completed=False)
+                item = upcoming[0]
             if ran_here and block != blocks[-1]:
                 percent = block_percent(self.rows, block)
                 log.info("block %d done: %.0f%% correct", block, percent)
-                self.prompter.wait(f"Block {block} of {len(blocks)} done: {percent:.0f}% "
-                                   "correct.\n\nTake a break. Click or press space to go on.")
+                self.wait(f"Block {block} of {len(blocks)} done: {percent:.0f}% "
+                          "correct.\n\nTake a break. Click or press space to go on.")
         log.info("session complete: %d trials run in this run", trials_run)
-        self.prompter.wait("The session is complete. Thank you!\n\nClick or press space.",
-                           max_s=10.0)
+        self.wait("The session is complete. Thank you!\n\nClick or press space.",
+                  max_s=10.0)
         return SessionOutcome(paths, trials_run, completed=True)
 
 
 def human_record(config: SessionConfig, experiment: str, t: PlannedTrial,
-                 result: TrialResult) -> HumanTrialRecord:
+                 result: TrialResult, *, attempt: int = 1) -> HumanTrialRecord:
     return HumanTrialRecord(
         experiment=experiment, observer=config.observer, session=config.session,
         trial=t.trial, block=t.block, image=t.image, sha256=t.sha256,
         category=t.category, condition=t.condition, response=result.response,
-        correct=result.response == t.category, rt=result.rt,
+        correct=result.response == t.category, rt=result.rt, attempt=attempt,
         image_frames_planned=result.image_frames_planned,
         image_frames_shown=result.image_frames_shown,
         mask_frames_planned=result.mask_frames_planned,
         mask_frames_shown=result.mask_frames_shown,
         image_duration_ms=result.image_duration_ms,
+        mask_duration_ms=result.mask_duration_ms, soa_ms=result.soa_ms,
+        preceding_iti_ms=result.preceding_iti_ms, preparation_ms=result.preparation_ms,
         max_frame_interval_ms=result.max_frame_interval_ms,
         dropped_frames=result.dropped_frames, flagged=result.flagged,
     )

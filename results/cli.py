@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
            "experiment and condition")
     common("shape-bias", "shape bias per observer and class on cue-conflict trials")
     common("benchmark", "model-vs-human benchmark metrics and OOD accuracy")
-    common("quality", "data quality per human observer (na rate, RTs, dropped frames)")
+    common("quality", "data quality per human observer (na rate, RTs, dropped frames, "
+           "superseded records set aside)")
     intervals = common("intervals", "95%% bootstrap intervals of accuracy, error and "
                        "observed consistency, shape bias and the benchmark metrics, and the "
                        "human noise ceilings")
