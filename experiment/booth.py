@@ -47,6 +47,9 @@ from stimuli.masks import make_mask
 
 log = logging.getLogger(__name__)
 
+#: A simulated click is planned at least this long before the response screen ends.
+LATEST_CLICK_MARGIN_S = 0.1
+
 
 class Booth:
     """Runs one planned session in a window; :meth:`run` returns the outcome."""
@@ -162,17 +165,21 @@ class Booth:
         sim = self.simulator
         stall = (STALL_FRAMES * self.frames.period_s
                  if not practice and (t.trial, attempt) in self.drops else 0.0)
+        # a planned click later than the response screen lasts would be lost: clip it
+        latest = max(0.0, self.frames.response * self.frames.period_s - LATEST_CLICK_MARGIN_S)
         result = run_trial(
             self.clock, self.screens, self.frames, self.collector,
             click_to_continue=self.config.click_to_continue,
             on_response_onset=(None if sim is None
-                               else lambda: sim.respond(t.simulated_response)),
+                               else lambda: sim.respond(t.simulated_response,
+                                                        t.simulated_rt, latest)),
             feedback_for=t.category if practice else None,
             on_feedback=beeper.beep if beeper is not None else None,
             iti_onset=self.pacing.iti_onset, stall_s=stall,
         )
         if sim is not None:
             sim.wait()
+            sim.observed(result.rt)
         result.preparation_ms = self.pacing.last_ms
         return result
 

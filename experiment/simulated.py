@@ -2,13 +2,16 @@
 
 At response onset it moves the pointer to the planned icon's screen position and presses
 the left button for about 80 ms (``mousedown``/``mouseup``; PsychoPy sees these as a real
-observer's clicks). The planned answers are seeded and stored in the trial list.
+observer's clicks). The planned answers and click times come from a policy
+(:mod:`experiment.policies`), are seeded and stored in the trial list.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import shutil
+import statistics
 import subprocess
 
 from psychopy import visual
@@ -22,6 +25,9 @@ log = logging.getLogger(__name__)
 #: Delay before the press and how long the button is held (seconds).
 CLICK_DELAY_S = 0.12
 HOLD_S = 0.08
+#: The delivery lag subtracted from planned click times is the median of this many last
+#: clicks' lags (recorded response time minus requested delay).
+LAG_WINDOW = 10
 
 
 def require_xdotool() -> str:
@@ -41,6 +47,19 @@ class SimulatedObserver:
         self.win = win
         self.cells = {c.category: c for c in cells}
         self._proc: subprocess.Popen[bytes] | None = None
+        self._requested: float | None = None
+        self._lags: list[float] = []
+
+    @property
+    def lag_s(self) -> float:
+        """Estimated delivery lag: starting xdotool, moving, the next frame's poll."""
+        return statistics.median(self._lags[-LAG_WINDOW:]) if self._lags else 0.0
+
+    def observed(self, rt: float) -> None:
+        """The recorded response time of the last click (NaN: none); updates the lag."""
+        if self._requested is not None and not math.isnan(rt):
+            self._lags.append(rt - self._requested)
+        self._requested = None
 
     def screen_position(self, x: float, y: float) -> tuple[int, int]:
         """Window pixel (centre origin, y up) -> X screen pixel."""
@@ -58,12 +77,24 @@ class SimulatedObserver:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
 
-    def respond(self, answer: str) -> None:
-        """Click the icon of ``answer`` (nothing for ``na`` or an empty plan)."""
+    def respond(self, answer: str, rt_s: float | None = None,
+                latest_s: float | None = None) -> None:
+        """Click the icon of ``answer`` (nothing for ``na`` or an empty plan) after
+        ``rt_s`` seconds (default :data:`CLICK_DELAY_S`), at most ``latest_s``.
+
+        The click arrives later than requested by its delivery (starting xdotool, moving
+        the pointer, the next frame's poll: tens of ms, more on a busy machine); a planned
+        ``rt_s`` is shortened by the lag measured on the previous clicks
+        (:meth:`observed`), so recorded times follow the planned ones."""
+        self._requested = None
         if answer in ("", NO_RESPONSE):
             return
+        delay = CLICK_DELAY_S if rt_s is None else max(0.0, rt_s - self.lag_s)
+        if latest_s is not None:
+            delay = min(delay, latest_s)
         cell = self.cells[answer]
-        self.click_at(cell.x, cell.y)
+        self._requested = max(0.0, delay)
+        self.click_at(cell.x, cell.y, delay_s=self._requested)
 
     def wait(self, timeout_s: float = 5.0) -> None:
         """Let a running click finish (so it never spills into the next screen)."""
