@@ -118,9 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",
-                                         "rt", "psychometric", "channels", "ceiling",
-                                         "biases", "all"),
-                      default="all")
+                                         "rt", "figure4", "psychometric", "channels",
+                                         "ceiling", "biases", "all"), default="all",
+                      help="figure4: accuracy of trained networks on each distortion")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -200,6 +200,10 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
         paths += figures.shape_bias_figure(shape_bias(table), args.out)
     if kind in ("rt", "all"):
         paths += figures.rt_figure(table, args.out)
+    if kind in ("figure4", "all"):
+        from results.training_matrix import figure4
+
+        paths += figure4(table, args.out)
     if kind in ("biases", "all") and (table["observer_type"] != "human").any():
         from results.biases import bias_correlations, bias_table
         from results.figures_psychometric import bias_figure

@@ -58,6 +58,8 @@ ORIGINAL_COLUMNS: tuple[str, ...] = (
 ORIGINAL_DNN_COLUMNS: tuple[str, ...] = (
     "entropy_1000", "prob_correct_16", "rank_correct_16", "entropy_16", "highest_prob_16",
 )
+#: The ``rule`` of a network scored with its own 16-way head (``python -m models train``).
+HEAD_16_RULE = "16-way"
 #: Decision rules of the 2018 network files: ``sum`` reads the ``*_sums`` columns (the
 #: paper's rule; it reproduces the published accuracies), ``other`` the unsuffixed ones.
 ORIGINAL_RULES: tuple[str, ...] = ("sum", "other")
@@ -388,7 +390,8 @@ def _lab_group(sources: list[_Source], rule: str) -> pd.DataFrame:
     out = frame[keep]
     if observer_type != DNN:
         return out.assign(rule="")
-    return out[out["rule"] == rule]
+    # a network with a trained 16-way head has one decision only: kept under every rule
+    return out[(out["rule"] == rule) | (out["rule"] == HEAD_16_RULE)]
 
 
 def _original_group(sources: list[_Source], rule: str,
