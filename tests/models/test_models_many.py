@@ -35,7 +35,8 @@ def test_network_list_scores_each_and_skips_offline_weights(small_set, tmp_path)
     assert not any(line.startswith("Traceback") for line in done.stderr.splitlines())
     written = sorted(p.name for p in (out / "cue-conflict").glob("*.tsv"))
     assert written == ["efficientnet_lite0_sum_ses-1.tsv", "resnet18_sum_ses-1.tsv"]
-    assert "2 images/s" not in done.stdout and "1 skipped" in done.stdout.splitlines()[-1]
+    assert done.stdout.splitlines()[-1].startswith("3 network(s) x 1 set(s): 16 images")
+    assert done.stdout.splitlines()[-1].endswith("1 skipped")
 
     from results.biases import bias_table
     from results.readers import read_trials
