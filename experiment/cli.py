@@ -223,6 +223,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    _check_counts(args.practice, args.seed)
     needed = ("experiment", "stimuli", "observer", "session", "data")
     given = [n for n in needed if getattr(args, n) is not None]
     if not given:
@@ -256,6 +257,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     state = "complete" if outcome.completed else "stopped (continue with --resume)"
     print(f"session {state}: {outcome.trials_run} trials run; data in {outcome.paths.trials}")
     return 0
+
+
+def _check_counts(practice: int, seed: int | None) -> None:
+    """Refuse a negative --practice or --seed in one line, before anything is written."""
+    if practice < 0:
+        raise LabInputError(f"--practice {practice}: must be 0 (none) or more practice "
+                            "trials, e.g. --practice 10")
+    if seed is not None and seed < 0:
+        raise LabInputError(f"--seed {seed}: must be a whole number, 0 or more, e.g. --seed 1 "
+                            "(or leave it out for a random, recorded seed)")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

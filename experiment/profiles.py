@@ -78,18 +78,86 @@ def load_profile(name_or_path: str, directory: Path = PROFILES_DIR) -> DisplayPr
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        data["resolution"] = tuple(int(v) for v in data["resolution"])
-        profile = DisplayProfile(**data)
-    except (OSError, ValueError, TypeError, KeyError) as err:
+    except (OSError, ValueError) as err:
         raise LabInputError(f"{path}: not a valid display profile ({err}); fix the JSON") from err
+    profile = DisplayProfile(**_typed_fields(data, path))
     _check(profile, path)
     return profile
 
 
+#: JSON type of each profile field: "number", "int", "str", "object", or "resolution";
+#: a trailing "?" allows null.
+_FIELD_TYPES = {
+    "name": "str", "width_cm": "number", "resolution": "resolution", "refresh_hz": "number",
+    "description": "str", "distance_cm": "number?", "gamma": "number?",
+    "psychopy_monitor": "str?", "screen": "int", "virtual_rate_hz": "number",
+    "calibration": "object?",
+}
+_REQUIRED_FIELDS = ("name", "width_cm", "resolution", "refresh_hz")
+#: Numeric entries of a stored calibration (lists: every item a number).
+_CALIBRATION_NUMBERS = ("gamma", "min_cd_m2", "max_cd_m2", "rms_cd_m2")
+_CALIBRATION_LISTS = ("levels", "luminance_cd_m2")
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _typed_fields(data: object, path: Path) -> dict[str, Any]:
+    """The profile's fields, each of its JSON type; one line naming the field otherwise."""
+    if not isinstance(data, dict):
+        raise LabInputError(f"{path}: a display profile is a JSON object with "
+                            f"{', '.join(_REQUIRED_FIELDS)}; fix the JSON")
+    unknown = sorted(set(data) - set(_FIELD_TYPES))
+    if unknown:
+        raise LabInputError(f"{path}: unknown field {unknown[0]!r}; known: "
+                            f"{', '.join(_FIELD_TYPES)}; remove it")
+    missing = [k for k in _REQUIRED_FIELDS if k not in data]
+    if missing:
+        raise LabInputError(f"{path}: missing {', '.join(missing)}; add them "
+                            "(see experiment/profiles/lab.json)")
+    out = dict(data)
+    for key, kind in _FIELD_TYPES.items():
+        if key not in data or (kind.endswith("?") and data[key] is None):
+            continue
+        value, base = data[key], kind.rstrip("?")
+        ok = {"number": _is_number(value),
+              "int": isinstance(value, int) and not isinstance(value, bool),
+              "str": isinstance(value, str),
+              "object": isinstance(value, dict),
+              "resolution": isinstance(value, list) and len(value) == 2 and all(
+                  isinstance(v, int) and not isinstance(v, bool) for v in value)}[base]
+        if not ok:
+            wanted = {"number": "a number", "int": "a whole number", "str": "a string",
+                      "object": "an object", "resolution": "[width, height] in whole px"}[base]
+            null = " or null" if kind.endswith("?") else ""
+            raise LabInputError(f"{path}: {key} must be {wanted}{null}, not "
+                                f"{json.dumps(value)}; fix the JSON")
+    out["resolution"] = tuple(data["resolution"])
+    cal = data.get("calibration")
+    if isinstance(cal, dict):
+        for key in _CALIBRATION_NUMBERS:
+            if key in cal and not _is_number(cal[key]):
+                raise LabInputError(f"{path}: calibration {key} must be a number, not "
+                                    f"{json.dumps(cal[key])}; run 'run_experiment.py "
+                                    "calibrate' again or set calibration to null")
+        for key in _CALIBRATION_LISTS:
+            if key in cal and not (isinstance(cal[key], list)
+                                   and all(_is_number(v) for v in cal[key])):
+                raise LabInputError(f"{path}: calibration {key} must be a list of numbers; "
+                                    "run 'run_experiment.py calibrate' again or set "
+                                    "calibration to null")
+    return out
+
+
 def _check(profile: DisplayProfile, where: Path | str) -> None:
-    if profile.width_cm <= 0 or min(profile.resolution) <= 0 or profile.refresh_hz <= 0:
-        raise LabInputError(f"{where}: width, resolution and refresh rate must be positive")
-    if profile.gamma is not None and profile.gamma <= 0:
+    if not (profile.width_cm > 0 and min(profile.resolution) > 0 and profile.refresh_hz > 0
+            and profile.virtual_rate_hz > 0):
+        raise LabInputError(f"{where}: width, resolution and refresh rates must be positive")
+    if profile.distance_cm is not None and not profile.distance_cm > 0:
+        raise LabInputError(f"{where}: distance_cm must be positive or null")
+    if profile.gamma is not None and not profile.gamma > 0:
         raise LabInputError(f"{where}: gamma must be positive or null")
     cal = profile.calibration
     if cal is not None:

@@ -29,7 +29,9 @@ every --stimuli set, one after the other; a network whose weights cannot be had 
 offline) is skipped with one line.
 
 writes OUT/<experiment>/<model>_<rule>_ses-<session>.tsv and a .json sidecar beside it;
-an existing file is never overwritten (use a new --session or --out).
+an existing file is never overwritten (use a new --session or --out). Until the run is
+complete the rows are in <...>.tsv.partial; after a crash, a full disk or Ctrl-C, the same
+command with --resume continues at the first unscored file.
 """
 
 
@@ -78,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="torch seed for --weights none [0]")
     s.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar")
+    s.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run of the same options (its .partial "
+                        "file) at the first unscored file")
     _train_parser(sub)
     sub.add_parser("list", help="list the registered networks",
                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
@@ -203,6 +208,7 @@ def _options(args: argparse.Namespace, model: str, weights: str, stimuli: Path):
         rule=args.rule, session=args.session, device=args.device,
         batch_size=args.batch_size, workers=args.workers, precision=args.precision,
         resize=args.resize, fuse=args.fuse, seed=args.seed, progress=args.progress,
+        resume=args.resume,
     )
 
 
@@ -269,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         if leader:
-            print("interrupted: every finished batch is on disk" if args.command == "score"
+            print("interrupted: every finished batch is on disk; continue with the same "
+                  "command and --resume" if args.command == "score"
                   else "interrupted: continue from the last checkpoint with --resume",
                   file=sys.stderr)
         return 130

@@ -54,17 +54,17 @@ def read_image(path: str | Path) -> torch.Tensor:
     return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()
 
 
-def shard_positions(n: int, rank: int, world: int) -> list[int]:
-    """Manifest positions for ``rank`` of ``world``: every ``world``-th, starting at ``rank``,
-    padded so each rank has the same count. Positions ``>= n`` are padding (they load
-    image ``pos % n`` and are dropped when results are gathered).
+def shard_positions(n: int, rank: int, world: int, start: int = 0) -> list[int]:
+    """Manifest positions ``start..n-1`` for ``rank`` of ``world``: every ``world``-th,
+    starting at ``start + rank``, padded so each rank has the same count. Positions ``>= n``
+    are padding (they load image ``pos % n`` and are dropped when results are gathered).
 
     With equal batch sizes, step ``k`` of all ranks together covers the contiguous block
     of positions ``[k*B*world, (k+1)*B*world)``, so results can be written in manifest order
     as they arrive.
     """
-    per_rank = -(-n // world)
-    return list(range(rank, per_rank * world, world))
+    per_rank = -(-(n - start) // world)
+    return list(range(start + rank, start + per_rank * world, world))
 
 
 class StimulusDataset(Dataset):

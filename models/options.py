@@ -31,6 +31,7 @@ class ScoreOptions:
     fuse: bool = True  #: fold batch norms into convolutions (models.acceleration)
     seed: int = 0  #: torch seed for random weights
     progress: bool = True
+    resume: bool = False  #: continue an interrupted run (models.runs)
 
     def check(self) -> ScoreOptions:
         """Return self, or raise a one-line :class:`LabInputError` naming the bad value."""
@@ -51,4 +52,6 @@ class ScoreOptions:
             raise LabInputError(f"--batch-size {self.batch_size}: use a positive number")
         if self.workers is not None and self.workers < 0:
             raise LabInputError(f"--workers {self.workers}: use 0 or more")
+        if self.seed < 0:
+            raise LabInputError(f"--seed {self.seed}: use a whole number, 0 or more")
         return self

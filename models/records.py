@@ -30,16 +30,6 @@ def output_path(out_dir: str | Path, experiment: str, model: str, rule: str,
     return Path(out_dir) / experiment / f"{model_part}_{rule}_ses-{session}.tsv"
 
 
-def refuse_existing(paths: Sequence[Path]) -> None:
-    """One-line :class:`LabInputError` if any output already exists."""
-    for path in paths:
-        if path.exists():
-            raise LabInputError(
-                f"{path}: already exists and is never overwritten; score into a new "
-                "--session number or another --out folder"
-            )
-
-
 def correct_indices(entries: Sequence[ManifestEntry]) -> np.ndarray:
     """Column (in :data:`CATEGORIES`) of each entry's correct class."""
     try:

@@ -2,14 +2,21 @@
 
 The run, in order (every step before the first row is written can refuse with one line):
 
-1. read the manifest; refuse outputs that exist already;
-2. check every file's sha256 against the manifest (sharded over ranks);
+1. read the manifest; refuse an unwritable ``--out`` and outputs that exist already
+   (with ``--resume``: check the interrupted run's files instead, see :mod:`models.runs`);
+2. check every file's sha256 against the manifest and that it decodes (sharded over ranks);
 3. build the network with its weights; fold batch norms into convolutions, move it to
    the device, ``channels_last`` (:mod:`models.acceleration`);
-4. create the trial file(s) with their JSON sidecar;
+4. create the trial file(s) under a ``.partial`` name with their JSON sidecar
+   (``"complete": false``), or reopen them to resume;
 5. stream batches (DataLoader workers decode, the device normalises), ``inference_mode``,
    bf16/fp16 autocast on CUDA, one batch kept in flight on CUDA while the previous one is
-   decided and written; rank 0 gathers each step and appends its rows in manifest order.
+   decided and written; rank 0 gathers each step and appends its rows in manifest order;
+6. mark the sidecar complete and publish each TSV under its final name.
+
+A run that stops half-way (a full disk, Ctrl-C, ``kill -9``) leaves its finished batches
+in the ``.partial`` file: ``python -m models score <same options> --resume`` continues at
+the first unscored file.
 """
 
 from __future__ import annotations
@@ -37,12 +44,22 @@ from models.distributed import Team, join
 from models.heads import checkpoint_card
 from models.loading import StimulusDataset, make_loader, normalise, shard_positions
 from models.options import ScoreOptions
-from models.records import correct_indices, make_records, output_path, refuse_existing
+from models.records import correct_indices, make_records, output_path
 from models.registry import ModelSpec, Preprocessing, get_spec
+from models.runs import (
+    RESUME_KEYS,
+    ResumeState,
+    check_out_folder,
+    partial_path,
+    publish,
+    refuse_existing,
+    resume_hint,
+    resume_state,
+)
 from models.weights import build_model
 from results.provenance import provenance
-from results.schema import DNN_FILE_COLUMNS
-from results.trial_file import TrialFile
+from results.schema import DNN_FILE_COLUMNS, column_descriptions
+from results.trial_file import TrialFile, sidecar_path, write_json_atomic
 from stimuli.errors import LabInputError
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
 
@@ -127,11 +144,13 @@ def _sidecar(
         device += f" ({torch.cuda.get_device_name(team.device)})"
     return {
         "kind": "dnn-trials",
+        "complete": False,
         "experiment": experiment,
         "observer": spec.name,
         "model": spec.name,
         "model_source": spec.source,
         "weights": weights,
+        "weights_option": opts.weights,
         "rule": rule,
         "rule_description": RULE_TEXT[rule] + (
             "" if rule == HEAD_16_RULE else "; the 16 scores are divided by their total"),
@@ -166,19 +185,25 @@ class _Writer:
     """Rank 0: turns gathered decisions into rows, in manifest order, per experiment."""
 
     def __init__(self, entries: list[ManifestEntry], files: dict[str, TrialFile],
-                 model: str, session: int, rule: str) -> None:
+                 model: str, session: int, rule: str, resume: ResumeState,
+                 paths: dict[str, Path], sidecars: dict[str, dict[str, Any]]) -> None:
         self.entries = entries
         self.files = files
         self.model = model
         self.session = session
         self.rule = rule
-        self.next_position = 0
+        self.done = dict(resume.done)  #: experiment -> rows on disk
+        self.next_position = resume.start
+        self.paths = paths
+        self.sidecars = sidecars
         counters: Counter = Counter()
         self.trial_of = []
         for e in entries:
             counters[e.experiment] += 1
             self.trial_of.append(counters[e.experiment])
-        self.result = ScoreResult(paths=[f.path for f in files.values()])
+        self.result = ScoreResult(paths=list(paths.values()))
+        self.result.totals.update(resume.done)
+        self.result.correct.update(resume.correct)
 
     def add(self, rows: np.ndarray) -> int:
         """``rows``: [position, entropy_1000, p_16...] per image; returns images written."""
@@ -194,16 +219,42 @@ class _Writer:
         entries = [self.entries[p] for p in positions]
         records = make_records(entries, [self.trial_of[p] for p in positions], decisions,
                                model=self.model, session=self.session)
+        # resumed: rows that one experiment's file holds already are not written again
+        records = [r for r in records if r.trial > self.done[r.experiment]]
         start = 0
         for i in range(1, len(records) + 1):  # contiguous runs of one experiment
             if i == len(records) or records[i].experiment != records[start].experiment:
-                self.files[records[start].experiment].write_many(records[start:i])
+                experiment = records[start].experiment
+                try:
+                    self.files[experiment].write_many(records[start:i])
+                except OSError as err:
+                    raise LabInputError(
+                        f"{self.files[experiment].path}: writing failed ({err.strerror or err}); "
+                        f"the {self.done[experiment]} trials before are kept; free space, "
+                        f"then {resume_hint()}") from err
+                self.done[experiment] += i - start
                 start = i
         for record in records:
             self.result.totals[record.experiment] += 1
             self.result.correct[record.experiment] += int(record.correct)
-        self.result.n_images += len(records)
-        return len(records)
+        self.result.n_images += len(positions)
+        return len(positions)
+
+    def publish(self) -> None:
+        """Every file complete: close, mark the sidecars complete, publish the TSVs."""
+        for experiment, f in self.files.items():
+            f.close()
+            expected = sum(1 for e in self.entries if e.experiment == experiment)
+            if self.done[experiment] != expected:
+                raise RuntimeError(f"{f.path}: {self.done[experiment]} of {expected} rows")
+            try:
+                publish(self.paths[experiment], self.sidecars[experiment], expected)
+            except OSError as err:
+                raise LabInputError(
+                    f"{self.paths[experiment]}: publishing the finished run failed "
+                    f"({err.strerror or err}); its trials are in "
+                    f"{partial_path(self.paths[experiment])}; free space, then "
+                    f"{resume_hint()}") from err
 
 
 def _launch(model: nn.Module, batch: torch.Tensor, pre: Preprocessing, device: torch.device,
@@ -258,10 +309,27 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     experiments = list(dict.fromkeys(e.experiment for e in entries))
     paths = {x: output_path(opts.out, x, spec.name, rule, opts.session)
              for x in experiments}
-    team.agree(lambda: refuse_existing(list(paths.values())), leader_only=True)
+    counts = Counter(e.experiment for e in entries)
+    team.agree(lambda: check_out_folder(opts.out), leader_only=True)
+    if opts.resume:
+        identity = {x: {"kind": "dnn-trials", "experiment": x, "model": spec.name,
+                        "weights_option": opts.weights, "rule": opts.rule,
+                        "session": opts.session, "preprocessing": pre.as_dict(),
+                        "seed": opts.seed, "n_images": counts[x],
+                        "manifest_sha256": sha256_file(opts.stimuli / MANIFEST_NAME)}
+                    for x in experiments}
+        assert set(RESUME_KEYS) == set(identity[experiments[0]])
+        resume = team.agree(lambda: resume_state(paths, entries, identity))
+        assert resume is not None
+    else:
+        team.agree(lambda: refuse_existing(list(paths.values())), leader_only=True)
+        resume = ResumeState(done=dict.fromkeys(experiments, 0),
+                             correct=dict.fromkeys(experiments, 0))
+    if resume.start >= len(entries):  # every row written; only publishing was left
+        log.info("all %d trials were scored already", len(entries))
 
     def verify() -> None:
-        mine = entries[team.rank::team.world]
+        mine = entries[resume.start:][team.rank::team.world]
         checked = verify_files(opts.stimuli, mine)
         bar = tqdm(checked, total=len(mine), unit="file", desc="sha256",
                    disable=not (opts.progress and team.leader), leave=False)
@@ -284,19 +352,45 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     workers = auto_workers(team.device, team.world) if opts.workers is None else opts.workers
 
     def create() -> _Writer:
-        counts = Counter(e.experiment for e in entries)
-        files = {}
-        for x in experiments:
-            sidecar = _sidecar(opts, spec, pre, weights_text, team, experiment=x,
-                               n_images=counts[x], batch_size=batch_size, workers=workers,
-                               dtype=dtype, optimisations=optimisations, rule=rule)
-            files[x] = TrialFile.create(paths[x], DNN_FILE_COLUMNS, sidecar=sidecar)
-        return _Writer(entries, files, spec.name, opts.session, rule)
+        files: dict[str, TrialFile] = {}
+        sidecars: dict[str, dict[str, Any]] = {}
+        created: list[Path] = []
+        try:
+            for x in experiments:
+                sidecar = _sidecar(opts, spec, pre, weights_text, team, experiment=x,
+                                   n_images=counts[x], batch_size=batch_size,
+                                   workers=workers, dtype=dtype, optimisations=optimisations,
+                                   rule=rule)
+                partial = partial_path(paths[x])
+                if x in resume.sidecars:
+                    sidecars[x] = dict(resume.sidecars[x])
+                    sidecars[x].setdefault("resumed", []).append(sidecar["started"])
+                    write_json_atomic(sidecar_path(paths[x]), sidecars[x])
+                    files[x] = TrialFile.resume(partial, DNN_FILE_COLUMNS)
+                else:
+                    sidecar["columns"] = column_descriptions(DNN_FILE_COLUMNS)
+                    sidecars[x] = sidecar
+                    created += [partial, sidecar_path(paths[x])]
+                    files[x] = TrialFile.create(partial, DNN_FILE_COLUMNS)
+                    write_json_atomic(sidecar_path(paths[x]), sidecar)
+        except OSError as err:
+            for f in files.values():
+                f.close()
+            for path in created:  # nothing half-written stays behind
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise LabInputError(f"--out {opts.out}: cannot write the trial files "
+                                f"({err.strerror or err}); choose another --out or free "
+                                "space") from err
+        return _Writer(entries, files, spec.name, opts.session, rule, resume,
+                       paths, sidecars)
 
     writer = team.agree(create, leader_only=True)
     try:
-        return _infer(opts, team, entries, model, pre, dtype, batch_size, workers, writer,
-                      classes)
+        result = _infer(opts, team, entries, model, pre, dtype, batch_size, workers, writer,
+                        classes, resume.start)
+        team.agree(lambda: writer.publish(), leader_only=True)
+        return result
     finally:
         if writer is not None:
             for f in writer.files.values():
@@ -305,12 +399,12 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
 
 def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: nn.Module,
            pre: Preprocessing, dtype: torch.dtype | None, batch_size: int, workers: int,
-           writer: _Writer | None, classes: int = 1000) -> ScoreResult:
+           writer: _Writer | None, classes: int = 1000, start: int = 0) -> ScoreResult:
     dataset = StimulusDataset(opts.stimuli, [e.file for e in entries], pre,
-                              shard_positions(len(entries), team.rank, team.world))
+                              shard_positions(len(entries), team.rank, team.world, start))
     loader = make_loader(dataset, batch_size=batch_size, workers=workers,
                          pin_memory=team.device.type == "cuda")
-    bar = tqdm(total=len(entries), unit="img", desc=f"{opts.model} ({opts.rule})",
+    bar = tqdm(total=len(entries), initial=start, unit="img", desc=f"{opts.model} ({opts.rule})",
                disable=not (opts.progress and team.leader), smoothing=0.1)
 
     def finish(positions: torch.Tensor, host: torch.Tensor, event: Any) -> None:

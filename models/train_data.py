@@ -36,7 +36,7 @@ from models.distortion_plan import CLEAN, DistortionPlan, Level, draw_for
 from stimuli.categories import CATEGORIES, parse_wnid_mapping, read_imagenet_wnids
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
 from stimuli.errors import LabInputError
-from stimuli.images import _DECODE_ERRORS, is_greyscale_mode, is_image_file
+from stimuli.images import DECODE_ERRORS, is_greyscale_mode, is_image_file
 
 log = logging.getLogger(__name__)
 WNID = re.compile(r"^n\d{8}$")
@@ -123,7 +123,7 @@ def scan_folder(root: str | Path, *, head: int, skip_greyscale: bool,
             try:
                 with Image.open(path) as im:
                     mode = im.mode
-            except _DECODE_ERRORS as err:
+            except DECODE_ERRORS as err:
                 raise LabInputError(f"{path}: not a readable image ({type(err).__name__}); "
                                     "remove or replace it") from None
             if skip_greyscale and is_greyscale_mode(mode):
@@ -163,7 +163,7 @@ def decode(path: Path) -> torch.Tensor:
     try:
         with Image.open(path) as im:
             pixels = np.array(im.convert("RGB"))
-    except _DECODE_ERRORS as err:
+    except DECODE_ERRORS as err:
         raise LabInputError(f"{path}: cannot be decoded as an image ({type(err).__name__}); "
                             "remove or replace it") from None
     return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()

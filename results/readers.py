@@ -44,6 +44,7 @@ import pandas as pd
 
 from results.accounting import SUPERSEDED_COLUMN, effective_table
 from results.schema import BASE_COLUMNS, DNN_COLUMNS, HUMAN_COLUMNS
+from results.trial_file import sidecar_path
 from stimuli.categories import CATEGORIES, NO_RESPONSE
 from stimuli.design import bundled_designs
 from stimuli.errors import LabInputError
@@ -90,6 +91,28 @@ class TrialFileKind:
 
     source_format: str  #: ``lab``, ``geirhos2018`` or ``model-vs-human``
     observer_type: str  #: ``human`` or ``dnn``
+
+
+# -- completeness of network runs ----------------------------------------------------------
+def incomplete_run(path: Path, rows: int) -> str | None:
+    """Why the network trial file ``path`` is not a complete scoring run, from its JSON
+    sidecar (``kind`` ``dnn-trials``), or ``None``: the sidecar says ``"complete": false``
+    (a run that stopped; ``models score`` writes under a ``.partial`` name until complete,
+    so this is a file copied or renamed by hand), or the file holds fewer rows than its
+    ``n_images`` (files of versions without the marker)."""
+    side = sidecar_path(path)
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("kind") != "dnn-trials":
+        return None
+    expected = meta.get("n_images")
+    expected = expected if isinstance(expected, int) and not isinstance(expected, bool) else None
+    if meta.get("complete") is False or (expected is not None and rows < expected):
+        total = f" of {expected}" if expected is not None else ""
+        return f"an incomplete scoring run ({rows}{total} trials)"
+    return None
 
 
 # -- format detection ----------------------------------------------------------------------
@@ -477,8 +500,16 @@ def read_trials(
         iterator = tqdm(files, desc="reading trial files", unit="file")
     groups: dict[tuple[str, str, str], list[_Source]] = {}
     seen: dict[str, Path] = {}
+    incomplete: list[str] = []
     for path, kind, data in iterator:
         source = _load(path, kind, data)
+        reason = (incomplete_run(path, source.rows)
+                  if (kind.source_format, kind.observer_type) == ("lab", DNN) else None)
+        if reason is not None:
+            incomplete.append(f"{path}: {reason}")
+            log.warning("%s: %s; left out (never read as complete); score the set again "
+                        "into a new --session", path, reason)
+            continue
         if source.digest in seen:
             log.info("%s: same content as %s; read once", path, seen[source.digest])
             continue
@@ -499,6 +530,9 @@ def read_trials(
                                     by_original)
         frames.append(frame.assign(source_format=source_format, observer_type=observer_type))
     frames = [f for f in frames if len(f)]
+    if not groups and incomplete:
+        raise LabInputError(f"{incomplete[0]}; nothing complete to read; finish the run "
+                            "(python -m models score ... --resume) or score the set again")
     if not groups:
         raise LabInputError(
             f"no trials yet in {', '.join(str(p) for p in paths)}: the trial files hold only "

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from stimuli.manifest import (
     MANIFEST_NAME,
     ManifestEntry,
     read_manifest,
+    sha256_file,
     write_manifest,
 )
 from stimuli.manipulations import get_manipulation
@@ -211,9 +213,12 @@ def render_stimulus(
 
 
 def _render(source_path: str, manipulation: str, parameters: dict[str, Any], size: int,
-            seed: int) -> np.ndarray:
+            seed: int, *, grey: bool = False) -> np.ndarray:
+    """One stimulus; with ``grey`` a grey stimulus comes as one channel ``(H, W)``."""
     image = load_rgb(source_path, size)
-    return get_manipulation(manipulation)(image, np.random.default_rng(seed), **parameters)
+    m = get_manipulation(manipulation)
+    rng = np.random.default_rng(seed)
+    return m.render(image, rng, **parameters) if grey else m(image, rng, **parameters)
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,7 @@ class _Task:
 def _render_task(task: _Task) -> str:
     """Worker: render one stimulus, write it, return the sha256 of the bytes written."""
     image = _render(task.source_path, task.manipulation, task.parameters, task.size,
-                    task.seed)
+                    task.seed, grey=True)  # png_bytes writes (H, W) and equal RGB alike
     data = png_bytes(image)
     Path(task.out_path).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
@@ -272,15 +277,18 @@ def _run_tasks(tasks: list[_Task], workers: int, progress: bool, desc: str) -> I
         bar.close()
 
 
-def _check_replaceable(out: Path, force: bool) -> None:
-    """Refuse an existing non-empty ``out`` unless --force and it is only a stimulus set."""
-    if not out.exists():
-        return
-    if not out.is_dir():
+def _check_replaceable(out: Path, force: bool) -> str | None:
+    """Refuse an existing non-empty ``out`` unless --force and it is only a stimulus set.
+
+    Returns what may be replaced: ``None`` (nothing there, or an empty folder) or the
+    sha256 of the previous set's manifest (with --force)."""
+    if not out.exists() and not out.is_symlink():
+        return None
+    if not out.is_dir() or out.is_symlink():
         raise LabInputError(f"{out}: exists and is not a folder; choose another --out")
     contents = sorted(out.rglob("*"))
     if not contents:
-        return
+        return None
     if not force:
         raise LabInputError(
             f"{out}: folder exists and is not empty; choose another --out, or use --force "
@@ -292,12 +300,23 @@ def _check_replaceable(out: Path, force: bool) -> None:
             "previous stimulus set; choose another --out"
         )
     listed = {entry.file for entry in read_manifest(out)} | {MANIFEST_NAME}
-    foreign = [p for p in contents if p.relative_to(out).as_posix() not in listed]
+    foreign = [p for p in contents if p.relative_to(out).as_posix() not in listed
+               and not (p.is_dir() and any(f.startswith(p.relative_to(out).as_posix() + "/")
+                                           for f in listed))]
     if foreign:
         raise LabInputError(
             f"{out}: holds {foreign[0].relative_to(out)} (not part of the stimulus set, "
             "maybe trial data); refusing to replace it; choose another --out"
         )
+    return sha256_file(out / MANIFEST_NAME)
+
+
+def check_seed(seed: int, option: str = "--seed") -> int:
+    """A seed for ``numpy.random.SeedSequence``: a whole number, 0 or more."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise LabInputError(f"{option} {seed!r}: must be a whole number, 0 or more "
+                            f"(e.g. {option} 1)")
+    return seed
 
 
 def build_set(
@@ -312,26 +331,36 @@ def build_set(
     workers: int | None = None,
     progress: bool = True,
 ) -> list[ManifestEntry]:
-    """Build the set and return its manifest entries (see the module docstring)."""
+    """Build the set and return its manifest entries (see the module docstring).
+
+    Every input is checked before a file is written. The set is written into a hidden
+    folder beside ``out_dir`` and renamed into place only when complete; if ``out_dir``
+    appeared meanwhile (another build), or changed while building with ``force``, the new
+    set is discarded and nothing is replaced.
+    """
     design = load_experiment(experiment)
     manipulation = get_manipulation(design.manipulation)
+    check_seed(seed)
     if not SET_NAME.match(set_name):
         raise LabInputError(f"--set {set_name!r}: use letters, digits and '-' only (e.g. s01)")
+    if workers is not None and workers < 1:
+        raise LabInputError(f"--workers {workers}: must be at least 1")
     if per_condition is None:
         per_condition = default_per_condition(design)
     if per_condition is not None:
         check_per_condition(per_condition)
     out = Path(out_dir).absolute()
-    _check_replaceable(out, force)
+    replaceable = _check_replaceable(out, force)
     source = Path(source_dir)
     plan = plan_set(design, scan_sources(source, design), per_condition, seed)
     workers = (os.cpu_count() or 1) if workers is None else workers
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    except OSError as err:
+        raise LabInputError(f"{out}: cannot create the set there ({err.strerror or err}); "
+                            "choose another --out") from err
     try:
         names = [stimulus_name(design, set_name, item) for item in plan]
         tasks = [
@@ -351,7 +380,11 @@ def build_set(
             for item, name, digest in zip(plan, names, digests, strict=True)
         ]
         write_manifest(tmp / MANIFEST_NAME, entries)
-        _replace(tmp, out)
+        _place(tmp, out, replaceable, force)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise LabInputError(f"{out}: writing the set failed ({err.strerror or err}); nothing "
+                            "was replaced; free space or choose another --out") from err
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -359,12 +392,36 @@ def build_set(
     return entries
 
 
-def _replace(tmp: Path, out: Path) -> None:
-    """Move the finished set into place; an old set (already checked) is removed after."""
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-    tmp.rename(out)
-    if old is not None:
-        shutil.rmtree(old)
+def _place(tmp: Path, out: Path, replaceable: str | None, force: bool) -> None:
+    """Move the finished set into place atomically.
+
+    Nothing was there (or an empty folder): one ``rename``, which the kernel refuses if a
+    non-empty folder or a file has appeared at ``out`` meanwhile. A previous set (--force):
+    checked again, then renamed away, the new one renamed in, the old one removed."""
+    appeared = LabInputError(
+        f"{out}: appeared while this set was built (another build?); nothing was replaced "
+        "and this build was discarded; choose another --out"
+        + ("" if force else ", or use --force to replace it")
+    )
+    if replaceable is not None and (out.exists() or out.is_symlink()):
+        if _check_replaceable(out, force) != replaceable:
+            raise LabInputError(
+                f"{out}: the previous set changed while this set was built (another "
+                "build?); nothing was replaced and this build was discarded; run again"
+            )
+    else:
+        try:
+            os.rename(tmp, out)  # atomic; refused if a non-empty folder or a file is there
+        except OSError as err:
+            if out.exists() or out.is_symlink():
+                raise appeared from err
+            raise
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    out.rename(old)  # onto the empty folder just made
+    try:
+        os.rename(tmp, out)
+    except OSError:
+        os.rename(old, out)  # put the previous set back
+        raise appeared from None
+    shutil.rmtree(old)

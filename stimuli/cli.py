@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from stimuli.categories import check_mapping_file
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
 from stimuli.design import designs_using, list_experiments, load_experiment
 from stimuli.errors import LabInputError
-from stimuli.images import fit_square, load_rgb, write_png
+from stimuli.images import fit_square, load_rgb, png_bytes
 from stimuli.manipulations import get_manipulation, list_manipulations
 
 EPILOG = """examples:
@@ -128,15 +130,28 @@ def resolve_condition(name: str, condition: str) -> tuple[str, dict[str, Any], s
 
 
 def _apply(args: argparse.Namespace) -> None:
+    from stimuli.builder import check_seed
+
     manipulation, params, what = resolve_condition(args.manipulation, args.condition)
+    check_seed(args.seed)
+    if args.size is not None and args.size <= 0:
+        raise LabInputError(f"--size {args.size}: must be a positive number of px")
+    if args.output.is_dir():
+        raise LabInputError(f"{args.output}: is a folder; give the output file name (.png)")
     image = load_rgb(args.input)
     if args.size is not None:
-        if args.size <= 0:
-            raise LabInputError(f"--size {args.size}: must be a positive number of px")
         image = fit_square(image, args.size)
     out = get_manipulation(manipulation)(image, np.random.default_rng(args.seed), **params)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    write_png(out, args.output)
+    tmp = args.output.with_name(f".{args.output.name}.writing")
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(png_bytes(out))
+        os.replace(tmp, args.output)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise LabInputError(f"{args.output}: cannot write ({err.strerror or err}); choose "
+                            "another output") from err
     print(f"wrote {args.output} ({what}, seed {args.seed})")
 
 

@@ -88,6 +88,7 @@ def high_pass(batch: np.ndarray, rng: np.random.Generator, *, sigma: float) -> n
     grey = to_grey(batch)
     if math.isinf(sigma):
         return grey
-    detail = grey - blur(grey, sigma)
+    detail = blur(grey, sigma)
+    np.subtract(grey, detail, out=detail)  # grey - G(grey), without a new array
     detail += (BACKGROUND_GREY - detail.mean(axis=(1, 2), keepdims=True)).astype(grey.dtype)
     return detail

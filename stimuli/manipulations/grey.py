@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from stimuli.errors import LabInputError
-from stimuli.manipulations.registry import register
+from stimuli.manipulations.registry import grey_to_rgb, register
 
 #: scikit-image ``rgb2gray`` weights, applied to the gamma-encoded values (SPEC §1).
 GREY_WEIGHTS = (0.2125, 0.7154, 0.0721)
@@ -26,8 +26,11 @@ def to_rgb(grey: np.ndarray) -> np.ndarray:
 
 
 def adjust_contrast(grey: np.ndarray, c: float) -> np.ndarray:
-    """``c * x + (1 - c) / 2``: scales about 0.5 (not about the image mean)."""
-    return grey * grey.dtype.type(c) + grey.dtype.type((1.0 - c) / 2.0)
+    """``c * x + (1 - c) / 2``: scales about 0.5 (not about the image mean). Works in
+    place on ``grey`` (a fresh grey image of the caller's) and returns it."""
+    grey *= grey.dtype.type(c)
+    grey += grey.dtype.type((1.0 - c) / 2.0)
+    return grey
 
 
 def _check_non_negative(name: str, value: float) -> None:
@@ -79,11 +82,12 @@ def salt_and_pepper(batch: np.ndarray, rng: np.random.Generator, *, probability:
     return grey
 
 
-@register("rotation")
+@register("rotation", clips_itself=True)
 def rotation(batch: np.ndarray, rng: np.random.Generator, *, degrees: int) -> np.ndarray:
     """Grey, rotated counter-clockwise by ``degrees`` (a multiple of 90; 90 or 270 swap
     H and W)."""
     if degrees % 90:
         raise LabInputError(f"rotation degrees {degrees!r}: must be a multiple of 90")
-    grey = to_grey(batch)
-    return np.ascontiguousarray(np.rot90(grey, k=degrees // 90, axes=(1, 2)))
+    # Clipped and expanded before rotating, then returned as a rotated view: every copy
+    # reads and writes memory in order (copying through a transposed view does not).
+    return np.rot90(grey_to_rgb(to_grey(batch)), k=degrees // 90, axes=(1, 2))

@@ -81,6 +81,9 @@ class Manipulation:
     parameters: tuple[Parameter, ...] = ()
     description: str = ""
     grey_output: bool = True  #: outputs 3 identical channels
+    #: the function returns the final batch, RGB and in [0, 1] (see :func:`grey_to_rgb`),
+    #: e.g. as a view of it; the registry neither clips nor expands it
+    clips_itself: bool = False
 
     def check_parameters(self, values: Mapping[str, object], where: str = "") -> dict[str, Any]:
         """``values`` checked against the signature: no unknown or missing name, every
@@ -119,17 +122,43 @@ class Manipulation:
         >>> get_manipulation("contrast")(img, contrast=0.5)[0, 0, 0]
         np.float64(0.35)
         """
+        out = self.render(image, rng, **parameters)
+        if out.ndim == np.ndim(image) - 1:  # grey: 3 identical channels
+            out = out[..., None]
+            out = np.concatenate((out, out, out), axis=-1)  # faster than repeat or stack
+        return out
+
+    def render(
+        self, image: np.ndarray, rng: np.random.Generator | None = None, **parameters: Any
+    ) -> np.ndarray:
+        """As :meth:`__call__`, but a grey result is returned as one channel, ``(H, W)``
+        or ``(N, H, W)`` (clipped): the stimulus-set builder writes it as a greyscale PNG
+        without making and rounding three equal channels."""
         values = self.check_parameters(parameters)
         batch = _as_batch(image)
         if rng is None:
             rng = np.random.default_rng()
         out = np.asarray(self.func(batch, rng, **values), dtype=batch.dtype)
-        if not out.flags.writeable or out is batch:
-            out = out.copy()
-        np.clip(out, 0.0, 1.0, out=out)
-        if out.ndim == 3:  # a grey batch: 3 identical channels
-            out = np.repeat(out[..., None], 3, axis=-1)
+        owned = out.flags.writeable and not np.may_share_memory(out, batch)
+        if self.clips_itself:
+            pass
+        elif owned:
+            np.clip(out, 0.0, 1.0, out=out)  # in memory order, also through a view
+        else:
+            out = np.clip(out, 0.0, 1.0)  # a new array: the caller's image is never changed
         return out[0] if np.ndim(image) == 3 else out
+
+
+def grey_to_rgb(grey: np.ndarray, *, owned: bool = True) -> np.ndarray:
+    """A grey batch ``(N, H, W)`` clipped to [0, 1] as 3 identical channels
+    ``(N, H, W, 3)``. ``owned``: ``grey`` may be clipped in place (it is a fresh array of
+    the caller's, or a view of one)."""
+    if owned and grey.flags.writeable:
+        np.clip(grey, 0.0, 1.0, out=grey)  # in memory order, also through a view
+    else:
+        grey = np.clip(grey, 0.0, 1.0)
+    grey = grey[..., None]
+    return np.concatenate((grey, grey, grey), axis=-1)  # faster than repeat or stack
 
 
 def _as_batch(image: np.ndarray) -> np.ndarray:
@@ -170,7 +199,7 @@ def signature_parameters(func: ManipulationFunc) -> tuple[Parameter, ...]:
 _REGISTRY: dict[str, Manipulation] = {}
 
 
-def register(name: str, *, grey_output: bool = True
+def register(name: str, *, grey_output: bool = True, clips_itself: bool = False
              ) -> Callable[[ManipulationFunc], ManipulationFunc]:
     """Decorator: register ``func(batch, rng, *, parameters)`` under ``name``."""
 
@@ -181,6 +210,7 @@ def register(name: str, *, grey_output: bool = True
         _REGISTRY[name] = Manipulation(
             name=name, func=func, parameters=signature_parameters(func),
             description=doc[0] if doc else "", grey_output=grey_output,
+            clips_itself=clips_itself,
         )
         return func
 

@@ -75,8 +75,8 @@ def test_build_writes_set_and_manifest(built):
                                                          entry.category)
         assert stem == Path(entry.source).stem and entry.source.startswith(category + "/")
         assert (entry.width, entry.height, entry.texture) == (256, 256, "")
-    with Image.open(out / manifest[0].file) as im:
-        assert im.mode == "RGB" and im.size == (256, 256)  # 40x30 sources resized
+    with Image.open(out / manifest[0].file) as im:  # grey stimuli: greyscale PNG
+        assert im.mode == "L" and im.size == (256, 256)  # 40x30 sources resized
 
 
 def test_same_seed_same_bytes_with_any_number_of_workers(built, tmp_path):

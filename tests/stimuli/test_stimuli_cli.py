@@ -54,8 +54,9 @@ def test_apply_writes_rounded_png(tmp_path, capsys):
     Image.fromarray(np.full((10, 12, 3), 200, dtype=np.uint8)).save(src)
     out = tmp_path / "sub" / "out.png"
     assert main(["apply", "contrast", "c50", str(src), str(out)]) == 0
-    with Image.open(out) as im:
-        pixels = np.asarray(im)
+    with Image.open(out) as im:  # a grey stimulus: a greyscale PNG, read as RGB
+        assert im.mode == "L"
+        pixels = np.asarray(im.convert("RGB"))
     # grey of 200/255 is 200/255; 0.5 * 200/255 + 0.25 = 163.75/255 -> rounds to 164
     assert pixels.shape == (10, 12, 3) and np.all(pixels == 164)
     assert "wrote" in capsys.readouterr().out

@@ -3,8 +3,9 @@
 ``data/stimulus_digests.json`` holds the sha256 of the 8-bit stimuli each design's
 conditions produced (on the bundled example image, seed 7, float64 and float32) and of
 three small built sets, as recorded when condition codes moved from the manipulations into
-the design files. Any change of stimulus values (for speed, say) fails here. A deliberate
-change of a manipulation's output must update the digests in the same commit and say why.
+the design files (set digests: decoded pixels, so they hold whatever the PNG encoding). Any
+change of stimulus values (for speed, say) fails here. A deliberate change of a
+manipulation's output must update the digests in the same commit and say why.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from stimuli_helpers import DEMO_SOURCE, REPO, make_source
 
 from stimuli.builder import build_set
@@ -54,20 +56,28 @@ def test_manipulations_without_an_experiment_are_unchanged():
         assert digest(out) == expected, key
 
 
-def set_digest(entries, with_texture: bool = False) -> str:
-    text = "".join(e.file + e.sha256 + (e.texture if with_texture else "") for e in entries)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def set_digest(out: Path, entries, with_texture: bool = False) -> str:
+    """File names (and textures) and the decoded RGB pixels of every file, in order: the
+    stimuli as observers and networks see them, whatever the PNG encoding."""
+    digest = hashlib.sha256()
+    for e in entries:
+        digest.update((e.file + (e.texture if with_texture else "")).encode())
+        with Image.open(out / e.file) as im:
+            digest.update(np.asarray(im.convert("RGB")).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def test_built_sets_are_unchanged(tmp_path):
     source = make_source(tmp_path / "src", per_class=2, size=(40, 30))
-    for experiment in ("uniform-noise", "low-pass"):
-        entries = build_set(experiment, source, tmp_path / experiment, seed=11,
-                            per_condition=16, workers=1, progress=False)
-        assert set_digest(entries) == DIGESTS["sets"][experiment], experiment
-    entries = build_set("cue-conflict", DEMO_SOURCE, tmp_path / "cc", seed=3,
-                        per_condition=48, workers=1, progress=False)
-    assert set_digest(entries, with_texture=True) == DIGESTS["sets"]["cue-conflict"]
+    for experiment in ("uniform-noise", "low-pass", "rotation"):
+        out = tmp_path / experiment
+        entries = build_set(experiment, source, out, seed=11, per_condition=16, workers=1,
+                            progress=False)
+        assert set_digest(out, entries) == DIGESTS["sets"][experiment], experiment
+    out = tmp_path / "cc"
+    entries = build_set("cue-conflict", DEMO_SOURCE, out, seed=3, per_condition=48,
+                        workers=1, progress=False)
+    assert set_digest(out, entries, with_texture=True) == DIGESTS["sets"]["cue-conflict"]
 
 
 def test_sharp_eidolon_is_the_earlier_eidolon():

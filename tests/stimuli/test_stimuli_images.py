@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -52,3 +54,22 @@ def test_load_with_size_equals_fit_square_of_the_full_image(tmp_path, rng):
     write_png(rng.random((37, 61, 3)), path)
     np.testing.assert_array_equal(load_rgb(path, 24), fit_square(load_rgb(path), 24))
     np.testing.assert_array_equal(load_rgb(path, 37), load_rgb(path)[:, 12:49])
+
+
+def test_grey_images_are_written_as_greyscale_png_with_the_same_pixels(rng):
+    grey = rng.random((7, 9))
+    grey[0, 0] = 100 / 255
+    image = np.repeat(grey[..., None], 3, axis=-1)
+    data = png_bytes(image)
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.mode == "L"
+        back = np.asarray(im.convert("RGB"))
+    assert np.array_equal(back, to_uint8(image))
+    # channels that differ only before rounding are grey too; any other difference is RGB
+    nearly = image.copy()
+    nearly[0, 0, 1] += 0.1 / 255
+    assert png_bytes(nearly) == data
+    colour = image.copy()
+    colour[0, 0, 1] = min(1.0, colour[0, 0, 1] + 2 / 255)
+    with Image.open(io.BytesIO(png_bytes(colour))) as im:
+        assert im.mode == "RGB"
