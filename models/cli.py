@@ -20,6 +20,13 @@ examples:
       --out out/dnn --device cuda --batch-size 512
   python -m models score --model resnet18 --weights none --stimuli SET --out OUT
   torchrun --nproc_per_node 4 -m models score --model vgg19 --stimuli SET --out OUT
+  python -m models score --models networks.txt --stimuli sets/cue-conflict \
+      sets/critical-band sets/low-pass --out out/dnn
+
+--models FILE: one network a line, "<name> [<weights>]" (weights DEFAULT, none or a
+state_dict path; default DEFAULT), '#' starts a comment; every network is scored on
+every --stimuli set, one after the other; a network whose weights cannot be had (e.g.
+offline) is skipped with one line.
 
 writes OUT/<experiment>/<model>_<rule>_ses-<session>.tsv and a .json sidecar beside it;
 an existing file is never overwritten (use a new --session or --out). Until the run is
@@ -44,12 +51,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Score a network on the files of a stimulus set (checked against its "
                     "manifest), writing one trial record per image.",
     )
-    s.add_argument("--model", required=True, help="registered name (see 'list')")
+    which = s.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", help="registered name (see 'list')")
+    which.add_argument("--models", type=Path, metavar="FILE",
+                       help="a file of networks, one '<name> [<weights>]' a line")
     s.add_argument("--weights", default="DEFAULT",
                    help="DEFAULT (pretrained; torchvision downloads and caches), none "
                         "(random, seeded) or PATH of a saved state_dict [DEFAULT]")
-    s.add_argument("--stimuli", required=True, type=Path,
-                   help="stimulus set folder (with manifest.csv)")
+    s.add_argument("--stimuli", required=True, type=Path, nargs="+",
+                   help="stimulus set folder (with manifest.csv); several with --models")
     s.add_argument("--out", required=True, type=Path, help="results folder")
     s.add_argument("--rule", choices=RULES, default="sum",
                    help="1000 -> 16 decision rule: sum (2018 paper), mean (model-vs-human), "
@@ -163,6 +173,81 @@ def _one_line(err: LabInputError) -> str:
     return lines[-1].split("LabInputError: ", 1)[-1]
 
 
+def read_network_list(path: Path) -> list[tuple[str, str]]:
+    """``(name, weights)`` per line of a network list; one-line error naming the line."""
+    from models.registry import get_spec
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise LabInputError(f"{path}: cannot read the network list ({err.strerror})") from err
+    networks = []
+    for number, line in enumerate(lines, start=1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if len(fields) > 2:
+            raise LabInputError(f"{path}:{number}: expected '<name> [<weights>]', got "
+                                f"{line.strip()!r}")
+        try:
+            get_spec(fields[0])
+        except LabInputError as err:
+            raise LabInputError(f"{path}:{number}: {err}") from None
+        networks.append((fields[0], fields[1] if len(fields) == 2 else "DEFAULT"))
+    if not networks:
+        raise LabInputError(f"{path}: no networks listed; write one '<name> [<weights>]' "
+                            "a line")
+    return networks
+
+
+def _options(args: argparse.Namespace, model: str, weights: str, stimuli: Path):
+    from models.options import ScoreOptions
+
+    return ScoreOptions(
+        model=model, stimuli=stimuli, out=args.out, weights=weights,
+        rule=args.rule, session=args.session, device=args.device,
+        batch_size=args.batch_size, workers=args.workers, precision=args.precision,
+        resize=args.resize, fuse=args.fuse, seed=args.seed, progress=args.progress,
+        resume=args.resume,
+    )
+
+
+def _report(result) -> None:
+    for path in result.paths:
+        experiment = path.parent.name
+        total = result.totals[experiment]
+        acc = result.correct[experiment] / total if total else float("nan")
+        print(f"wrote {path} ({total} trials, accuracy {acc:.1%}, "
+              f"{result.images_per_second:.1f} images/s)")
+
+
+def _score_many(args: argparse.Namespace) -> int:
+    """The single-network path, once per listed network and stimulus set; a network that
+    cannot be scored (weights unavailable offline, output present) is skipped with one
+    line and the next one runs."""
+    import time
+
+    from models.scoring import score
+
+    networks = read_network_list(args.models)
+    start, skipped, images = time.perf_counter(), 0, 0
+    for name, weights in networks:
+        for stimuli in args.stimuli:
+            try:
+                result = score(_options(args, name, weights, stimuli))
+            except LabInputError as err:
+                print(f"skipped {name} on {stimuli}: {_one_line(err)}", file=sys.stderr)
+                skipped += 1
+                continue
+            images += result.n_images
+            _report(result)
+    seconds = time.perf_counter() - start
+    print(f"{len(networks)} network(s) x {len(args.stimuli)} set(s): {images} images in "
+          f"{seconds:.1f} s ({images / seconds if seconds else float('nan'):.1f} images/s "
+          f"overall), {skipped} skipped")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -176,17 +261,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "train":
             return _train(args)
-        from models.options import ScoreOptions
         from models.scoring import score
 
-        opts = ScoreOptions(
-            model=args.model, stimuli=args.stimuli, out=args.out, weights=args.weights,
-            rule=args.rule, session=args.session, device=args.device,
-            batch_size=args.batch_size, workers=args.workers, precision=args.precision,
-            resize=args.resize, fuse=args.fuse, seed=args.seed, progress=args.progress,
-            resume=args.resume,
-        )
-        result = score(opts)
+        if args.models is not None:
+            return _score_many(args)
+        if len(args.stimuli) > 1:
+            raise LabInputError("several --stimuli sets need --models FILE; score one set "
+                                "per --model run")
+        result = score(_options(args, args.model, args.weights, args.stimuli[0]))
     except LabInputError as err:
         if leader:
             print(f"error: {_one_line(err)}", file=sys.stderr)
@@ -198,10 +280,5 @@ def main(argv: list[str] | None = None) -> int:
                   else "interrupted: continue from the last checkpoint with --resume",
                   file=sys.stderr)
         return 130
-    for path in result.paths:
-        experiment = path.parent.name
-        total = result.totals[experiment]
-        acc = result.correct[experiment] / total if total else float("nan")
-        print(f"wrote {path} ({total} trials, accuracy {acc:.1%}, "
-              f"{result.images_per_second:.1f} images/s)")
+    _report(result)
     return 0

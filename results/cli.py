@@ -34,6 +34,15 @@ EXAMPLES: dict[str, str] = {
             "python -m results plot data/ out/dnn --out figures --kind confusion \\\n"
             "    --experiment uniform-noise --condition 0.35",
     "report": "python -m results report data/ out/dnn --out report/",
+    "intervals": "python -m results intervals data/ out/dnn --what benchmark --boot 1000\n"
+                 "python -m results intervals data/ out/dnn --what ceilings",
+    "thresholds": "python -m results thresholds data/ out/dnn --criterion 0.5 "
+                  "--csv > thresholds.csv\n"
+                  "python -m results thresholds geirhos2018-humans   # the 2018 humans",
+    "channels": "python -m results channels data/ out/dnn --method psignifit --boot 1000\n"
+                "python -m results channels data/ out/dnn --bands   # per-band thresholds",
+    "biases": "python -m results biases out/dnn\n"
+              "python -m results biases out/dnn --correlations --boot 2000",
 }
 
 
@@ -81,6 +90,45 @@ def _parser() -> argparse.ArgumentParser:
     common("benchmark", "model-vs-human benchmark metrics and OOD accuracy")
     common("quality", "data quality per human observer (na rate, RTs, dropped frames, "
            "superseded records set aside)")
+    intervals = common("intervals", "95%% bootstrap intervals of accuracy, error and "
+                       "observed consistency, shape bias and the benchmark metrics, and the "
+                       "human noise ceilings")
+    intervals.add_argument("--what", choices=("accuracy", "consistency", "pairs",
+                                              "shape-bias", "benchmark", "ceilings"),
+                           default="benchmark",
+                           help="which table: accuracy per condition, consistency per "
+                                "pair and condition, pairs (mean over conditions), "
+                                "shape-bias, benchmark (default), ceilings")
+    intervals.add_argument("--boot", type=int, default=1000,
+                           help="bootstrap replicates [1000]")
+    intervals.add_argument("--seed", type=int, default=0, help="bootstrap seed [0]")
+    biases = common("biases", "per network: shape bias, spectral bias, critical-band "
+                    "channel, accuracy per distortion and mean OOD accuracy; with "
+                    "--correlations, Spearman correlations across networks with 95%% "
+                    "bootstrap intervals")
+    biases.add_argument("--correlations", action="store_true",
+                        help="print the bias-robustness rank correlations instead")
+    biases.add_argument("--channel-method", choices=("psignifit", "stepped"),
+                        default="psignifit", help="per-band thresholds [psignifit]")
+    biases.add_argument("--boot", type=int, default=2000,
+                        help="bootstrap replicates for the correlations [2000]")
+    thresholds = common("thresholds", "psignifit 4 psychometric fits (16-AFC) of every "
+                        "parametric experiment per observer and network: threshold at the "
+                        "criterion and width, with 95%% credible intervals")
+    thresholds.add_argument("--criterion", type=float, default=0.5,
+                            help="proportion correct at threshold [0.5]")
+    channels = common("channels", "critical-band masking: per-band noise thresholds and "
+                      "the spatial-frequency channel (centre, bandwidth, peak sensitivity) "
+                      "with 95%% bootstrap intervals")
+    channels.add_argument("--criterion", type=float, default=0.5,
+                          help="proportion correct at threshold [0.5]")
+    channels.add_argument("--method", choices=("psignifit", "stepped"), default="psignifit",
+                          help="per-band threshold: psignifit fit (default) or Subramanian "
+                               "et al.'s highest level still above the criterion")
+    channels.add_argument("--boot", type=int, default=1000,
+                          help="bootstrap replicates for the intervals [1000]")
+    channels.add_argument("--bands", action="store_true",
+                          help="print the per-band thresholds instead of the channels")
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", action="append", metavar="KIND",
@@ -143,6 +191,13 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
     data = FigureInput(table, experiment=args.experiment, condition=args.condition)
     drawn = draw_figures(args.kind, data, args.out)
     return [path for _, panels in drawn for panel in panels for path in panel.paths]
+
+
+def _check_criterion(criterion: float) -> float:
+    if not 1 / 16 < criterion < 1:
+        raise LabInputError(f"--criterion {criterion}: must lie between the guess rate "
+                            "1/16 and 1 (e.g. 0.5)")
+    return criterion
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -208,6 +263,49 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "quality":
         from results.quality import quality_table
         _print(quality_table(table), args.csv)
+    elif args.command == "intervals":
+        from results import uncertainty as u
+        if args.boot < 10:
+            raise LabInputError(f"--boot {args.boot}: use at least 10 (1000 recommended)")
+        opts = {"n_boot": args.boot, "seed": args.seed}
+        if args.what == "accuracy":
+            frame = u.accuracy_intervals(table, **opts)
+        elif args.what in ("consistency", "pairs"):
+            per_condition, per_pair, _ = u.consistency_intervals(table, **opts)
+            frame = per_condition if args.what == "consistency" else per_pair
+        elif args.what == "shape-bias":
+            frame = u.shape_bias_intervals(table, **opts)
+        elif args.what == "benchmark":
+            frame = u.benchmark_intervals(table, **opts)
+        else:
+            frame = u.noise_ceilings(table, **opts)
+        _print(frame, args.csv)
+    elif args.command == "biases":
+        from results.biases import bias_correlations, bias_table
+        frame = bias_table(table, channel_method=args.channel_method)
+        if frame.empty:
+            raise LabInputError("no network trials in the input; give scored networks")
+        if args.correlations:
+            frame = bias_correlations(frame, n_boot=max(args.boot, 10))
+        _print(frame, args.csv)
+    elif args.command == "thresholds":
+        from results.psychometric import fit_all, threshold_table
+        frame = threshold_table(fit_all(table, criterion=_check_criterion(args.criterion)))
+        if frame.empty:
+            raise LabInputError("no parametric experiment (contrast, uniform-noise, low-pass, "
+                                "high-pass, phase-scrambling, eidolon, critical-band) with "
+                                "3 or more levels in the input")
+        _print(frame, args.csv)
+    elif args.command == "channels":
+        from results.channels import channel_tables
+        if args.boot < 10:
+            raise LabInputError(f"--boot {args.boot}: use at least 10 (1000 recommended)")
+        channels, bands = channel_tables(table, method=args.method, n_boot=args.boot,
+                                         criterion=_check_criterion(args.criterion))
+        if channels.empty:
+            raise LabInputError("no critical-band trials with 4 or more bands in the input; "
+                                "give critical-band data")
+        _print(bands if args.bands else channels, args.csv)
     elif args.command == "plot":
         for path in _plot(args, table):
             print(path)

@@ -29,7 +29,7 @@ import pandas as pd
 from stimuli.errors import LabInputError
 
 #: Modules whose import registers figures (the built-in ones, then any added later).
-FIGURE_MODULES: list[str] = ["results.figures"]
+FIGURE_MODULES: list[str] = ["results.figures", "results.figures_psychometric"]
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ class ReportContext:
         return label_observers(frame, self.table)
 
 
-SectionBuilder = Callable[[ReportContext], Section]
+SectionBuilder = Callable[[ReportContext], Section | None]
 
 
 def write_report(table: pd.DataFrame, out_dir: str | Path, *,
@@ -116,9 +116,12 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     fig_dir.mkdir(parents=True, exist_ok=True)
     ctx = ReportContext(FigureInput(table), out, rule)
     sections: dict[str, Section] = {}
-    for build in SECTION_BUILDERS:
+    from results.report_thresholds import BUILDERS as uncertainty_builders
+
+    for build in [*SECTION_BUILDERS, *uncertainty_builders]:
         section = build(ctx)
-        sections[section.anchor] = section
+        if section is not None:  # a builder with nothing to show in this input
+            sections[section.anchor] = section
     for kind in figure_kinds():
         panels = kind.draw(ctx.data, fig_dir)
         section = sections.get(kind.section)

@@ -70,6 +70,12 @@ class ExperimentDesign:
     #: without ``--per-condition`` the build takes every usable source image once per
     #: condition, rather than the balanced draw of the original design
     whole_image_set: bool = False
+    #: psychometric fits (results/psychometric.py): the axis the levels are fitted on,
+    #: "linear", "log10" or "reciprocal" (1/level; an infinite level is 0); "" = the
+    #: experiment is not parametric (no fit)
+    psychometric_axis: str = ""
+    #: accuracy rises with the level (contrast); false: it falls (noise, blur, ...)
+    psychometric_rising: bool = False
 
     @property
     def conditions(self) -> tuple[str, ...]:
@@ -110,6 +116,9 @@ class ExperimentDesign:
         return get_manipulation(self.manipulation)(image, rng, **self.parameters_of(condition))
 
 
+#: Axes a design may ask its psychometric fits to use ("" = no fit).
+PSYCHOMETRIC_AXES = ("", "linear", "log10", "reciprocal")
+
 #: TOML keys and the Python type each must have (the dataclass fields but the conditions).
 _SCALARS: dict[str, type] = {
     "name": str, "manipulation": str, "code": str, "original_experiment": str,
@@ -117,6 +126,7 @@ _SCALARS: dict[str, type] = {
     "block_size": int, "sessions": int, "observers": int, "background_grey": float,
     "fixation_frame_px": int, "viewing_distance_cm": float, "image_degrees": float,
     "figure_panel": int, "texture_in_file_name": bool, "whole_image_set": bool,
+    "psychometric_axis": str, "psychometric_rising": bool,
 }
 _OPTIONAL = {f.name for f in fields(ExperimentDesign) if f.default is not MISSING}
 _POSITIVE = ("image_size", "trials_per_observer", "block_size", "sessions", "observers",
@@ -190,6 +200,9 @@ def load_design_file(path: str | Path) -> ExperimentDesign:
         )
     if design.mask_batch not in (1, 2):
         raise LabInputError(f"{path}: mask_batch must be 1 or 2")
+    if design.psychometric_axis not in PSYCHOMETRIC_AXES:
+        raise LabInputError(f"{path}: psychometric_axis must be one of "
+                            f"{', '.join(repr(a) for a in PSYCHOMETRIC_AXES)}")
     _check_parameters(path, design)
     return design
 

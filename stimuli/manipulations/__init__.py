@@ -5,7 +5,14 @@
 True
 """
 
-from stimuli.manipulations import eidolon, filters, grey, opponent, spectral  # noqa: F401
+from stimuli.manipulations import (  # noqa: F401
+    bandpass,
+    eidolon,
+    filters,
+    grey,
+    opponent,
+    spectral,
+)
 from stimuli.manipulations.registry import (
     Manipulation,
     apply_manipulation,

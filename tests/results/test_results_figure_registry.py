@@ -23,7 +23,9 @@ from stimuli.errors import LabInputError
 
 def test_built_in_figures_are_registered_in_report_order():
     names = list_figures()
-    assert names[:6] == ["figure3", "consistency", "shape-bias", "confusion", "figure4", "rt"]
+    assert names[:10] == ["figure3", "consistency", "shape-bias", "ceiling", "psychometric",
+                          "channels", "biases", "confusion", "figure4", "rt"]
+    assert get_figure("channels").section == "channels"
     assert get_figure("confusion").section == "confusion"
     assert get_figure("rt").collapsed
 
@@ -52,7 +54,8 @@ def test_plot_help_lists_the_registered_kinds(capsys):
     with pytest.raises(SystemExit):
         main(["plot", "--help"])
     out = capsys.readouterr().out
-    assert "figure3, consistency, shape-bias, confusion, figure4, rt" in " ".join(out.split())
+    assert ("figure3, consistency, shape-bias, ceiling, psychometric, channels, biases, "
+            "confusion, figure4, rt") in " ".join(out.split())
 
 
 @pytest.fixture

@@ -33,9 +33,9 @@ SPEC_TABLE = {
 }
 
 
-def test_all_thirteen_experiments_load():
-    assert len(list_experiments()) == 13
-    assert set(SPEC_TABLE) | {"cue-conflict"} == set(list_experiments())
+def test_all_fourteen_experiments_load():
+    assert len(list_experiments()) == 14
+    assert set(SPEC_TABLE) | {"cue-conflict", "critical-band"} == set(list_experiments())
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_TABLE))
@@ -182,3 +182,19 @@ def test_bundled_data_is_read_only_and_shaped():
     assert np.all(np.diff(curve) > 0)
     with pytest.raises(ValueError):
         curve[0] = 1.0
+
+
+def test_psychometric_axis_is_part_of_the_design(tmp_path):
+    assert load_experiment("contrast").psychometric_axis == "log10"
+    assert load_experiment("contrast").psychometric_rising
+    assert load_experiment("high-pass").psychometric_axis == "reciprocal"
+    assert load_experiment("rotation").psychometric_axis == ""  # not parametric
+    text = (Path(__file__).resolve().parents[2] / "stimuli" / "experiments" /
+            "low-pass.toml").read_text().replace('psychometric_axis = "linear"',
+                                                 'psychometric_axis = "log2"')
+    bad = tmp_path / "low-pass.toml"
+    bad.write_text(text)
+    from stimuli.design import load_design_file
+    with pytest.raises(LabInputError, match="psychometric_axis must be one of") as err:
+        load_design_file(bad)
+    assert "\n" not in str(err.value)

@@ -28,6 +28,8 @@ EXPECTED = {
     "eidolon": {"reach": (float, None), "coherence": (float, None), "grain": (float, 10.0)},
     "eidolon-sharp": {"reach": (float, None), "coherence": (float, None),
                       "grain": (float, 10.0)},
+    "critical-band": {"band": (int, None), "noise_sd": (float, None),
+                      "contrast": (float, 0.2)},
     "none": {},
 }
 #: one setting per manipulation for the convention test
@@ -39,6 +41,7 @@ SAMPLE = {
     "opponent-colour": {"flip": True}, "salt-and-pepper": {"probability": 0.2},
     "eidolon": {"reach": 8.0, "coherence": 0.3},
     "eidolon-sharp": {"reach": 8.0, "coherence": 0.3}, "none": {},
+    "critical-band": {"band": 4, "noise_sd": 0.08},
 }
 
 
@@ -93,7 +96,7 @@ def test_a_manipulation_must_declare_keyword_only_typed_parameters():
 def test_every_manipulation_keeps_convention(name, rng):
     """Shape, dtype (float32 stays float32), range [0, 1]; grey outputs have equal channels."""
     m = get_manipulation(name)
-    size = 224 if name == "power-equalisation" else 32
+    size = 224 if name in ("power-equalisation", "critical-band") else 32
     image = rng.random((size, size, 3)).astype(np.float32)
     out = m(image, np.random.default_rng(0), **SAMPLE[name])
     assert out.shape == image.shape and out.dtype == np.float32

@@ -1,0 +1,325 @@
+"""Psychometric functions fitted with psignifit 4 (Schütt, Harmeling, Macke & Wichmann
+2016), the Wichmann lab's Bayesian toolbox: 16-AFC, so the guess rate is fixed at 1/16;
+lapse rate and overdispersion are estimated; Gaussian (``norm``) sigmoid; psignifit's
+default priors and grids.
+
+The **threshold** is the stimulus level at which the fitted function reaches the
+*criterion* proportion correct (default 0.5, i.e. 50 % correct; configurable), with the
+guess and lapse rates included (psignifit's own ``threshold`` parameter is the level at
+the midpoint of the *unscaled* sigmoid: about 53 % correct here). Its 95 % credible
+interval is computed from psignifit's posterior grid: the criterion level of every grid
+point, weighted by its posterior mass (2.5 and 97.5 percentiles). The **width** is
+psignifit's (the distance between the 5 % and 95 % points of the unscaled sigmoid, in
+fit units) with psignifit's 95 % credible interval.
+
+Which experiments are parametric and on which axis they are fitted is part of each
+design (``psychometric_axis``, ``psychometric_rising``: contrast on log10 of the contrast
+in percent; high-pass on 1/sigma so the unfiltered control sits at 0; the others on the
+design's levels). Thresholds are
+reported in the design's level units (``threshold``) and on the fit axis
+(``threshold_fit``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from results.readers import HUMAN
+from results.tables import HUMANS, design_for, group_order
+
+log = logging.getLogger(__name__)
+
+N_CHOICES = 16  #: 16-AFC: guess rate 1/16
+DEFAULT_CRITERION = 0.5
+N_QUANTILES = 1000  #: posterior quantiles of the threshold kept for resampling
+
+
+@dataclass(frozen=True)
+class FitAxis:
+    """How one experiment's levels become the fit's stimulus axis."""
+
+    to_fit: Callable[[np.ndarray], np.ndarray]
+    to_level: Callable[[np.ndarray], np.ndarray]
+    decreasing: bool  #: accuracy falls as the fit value grows
+    label: str
+
+
+def _identity(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def _reciprocal(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isinf(x), 0.0, 1.0 / x)
+
+
+def _inverse_reciprocal(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.where(x == 0, np.inf, 1.0 / x)
+
+
+_TRANSFORMS: dict[str, tuple[Callable, Callable, str]] = {
+    "linear": (_identity, _identity, "{}"),
+    "log10": (np.log10, lambda x: 10.0 ** np.asarray(x, dtype=float), "log10 {}"),
+    "reciprocal": (_reciprocal, _inverse_reciprocal, "1 / {}"),
+}
+
+
+def fit_axis(experiment: str, conditions=()) -> FitAxis | None:
+    """The fit axis of ``experiment`` from its design (``psychometric_axis``,
+    ``psychometric_rising``), or ``None`` when it is not parametric or has no design."""
+    design = design_for(experiment, conditions)
+    if design is None or not design.psychometric_axis:
+        return None
+    to_fit, to_level, label = _TRANSFORMS[design.psychometric_axis]
+    return FitAxis(to_fit, to_level, not design.psychometric_rising,
+                   label.format(design.level_label))
+
+
+THRESHOLD_COLUMNS: tuple[str, ...] = (
+    "experiment", "band", "group", "observer", "criterion", "threshold", "threshold_low",
+    "threshold_high", "threshold_fit", "threshold_fit_low", "threshold_fit_high", "width",
+    "width_low", "width_high", "lapse", "fit_axis", "n_trials", "n_levels",
+)
+
+
+@dataclass(frozen=True)
+class PsychometricFit:
+    """One psignifit fit, summarised (all values on the fit axis)."""
+
+    criterion: float
+    threshold: float  #: level where the function reaches ``criterion`` (MAP parameters)
+    threshold_ci: tuple[float, float]  #: 95 % credible interval (posterior grid)
+    width: float
+    width_ci: tuple[float, float]
+    lapse: float
+    decreasing: bool
+    levels: np.ndarray
+    n_correct: np.ndarray
+    n_trials: np.ndarray
+    params: dict[str, float] = field(repr=False)  #: psignifit MAP parameters (on the
+    #: fitted, increasing axis: ``-x`` for a decreasing experiment)
+    #: posterior quantiles of the threshold at ``(i + 0.5) / N_QUANTILES``: draw a uniform
+    #: index to sample the posterior (infinite where the criterion is never reached)
+    threshold_quantiles: np.ndarray = field(repr=False)
+    axis: FitAxis | None = field(default=None, repr=False)  #: set by :func:`fit_all`
+
+    def proportion_correct(self, x: np.ndarray) -> np.ndarray:
+        """The fitted function (MAP parameters) at fit-axis values ``x``."""
+        x = np.asarray(x, dtype=float)
+        return _sigmoid()(-x if self.decreasing else x, self.params["threshold"],
+                          self.params["width"], self.params["gamma"], self.params["lambda"])
+
+
+def _sigmoid():
+    """psignifit's Gaussian sigmoid (``norm``: threshold at the unscaled midpoint, width
+    from 5 % to 95 %) with its normal cdf/ppf/pdf evaluated through ``scipy.special``
+    instead of ``scipy.stats.norm``: the same functions, without the per-call overhead of
+    scipy.stats that made one fit take seconds."""
+    from psignifit import sigmoids
+    from scipy.special import ndtr, ndtri
+
+    class FastGaussian(sigmoids.Gaussian):
+        def _ppf(self, x, loc=0, scale=1):
+            return loc + scale * ndtri(x)
+
+        def _cdf(self, x, loc=0, scale=1):
+            return ndtr((np.asarray(x) - loc) / scale)
+
+        def _pdf(self, x, loc=0, scale=1):
+            z = (np.asarray(x) - loc) / scale
+            return np.exp(-0.5 * z * z) / (math.sqrt(2.0 * math.pi) * scale)
+
+    return FastGaussian(PC=0.5, alpha=0.05)
+
+
+def criterion_level(criterion: float, threshold: np.ndarray, width: np.ndarray,
+                    gamma: np.ndarray | float, lapse: np.ndarray) -> np.ndarray:
+    """Stimulus level where the increasing ``gamma + (1 - gamma - lapse) * F`` equals
+    ``criterion`` (vectorised over parameter arrays): ``-inf`` where the function is
+    always above it, ``+inf`` where it never reaches it."""
+    threshold, width, lapse = np.broadcast_arrays(np.asarray(threshold, float),
+                                                  np.asarray(width, float),
+                                                  np.asarray(lapse, float))
+    q = (criterion - gamma) / (1.0 - gamma - lapse)
+    out = np.empty(threshold.shape)
+    low, high = q <= 0, q >= 1
+    ok = ~(low | high)
+    out[ok] = _sigmoid().inverse(q[ok], threshold[ok], width[ok])
+    out[low] = -np.inf
+    out[high] = np.inf
+    return out
+
+
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs: np.ndarray
+                        ) -> np.ndarray:
+    order = np.argsort(values, kind="stable")
+    cdf = np.cumsum(weights[order])
+    cdf /= cdf[-1]
+    index = np.searchsorted(cdf, probs, side="left").clip(0, len(order) - 1)
+    return values[order][index]
+
+
+def fit_psychometric(levels: np.ndarray, n_correct: np.ndarray, n_trials: np.ndarray, *,
+                     decreasing: bool, criterion: float = DEFAULT_CRITERION,
+                     n_choices: int = N_CHOICES) -> PsychometricFit:
+    """Fit one psychometric function with psignifit 4 (``nAFC``, guess rate ``1/n_choices``).
+
+    A decreasing function (accuracy falls as the level grows) is fitted as an increasing
+    one on the negated axis: psignifit 4.3's ``neg_`` sigmoids flip the whole scaled
+    function, which would put the guess rate at the top and the lapse at the bottom.
+
+    >>> import numpy as np
+    >>> fit = fit_psychometric(np.array([0, .02, .04, .08, .16]), np.array([60, 58, 40, 8, 4]),
+    ...                        np.full(5, 64), decreasing=True)
+    >>> 0.04 < fit.threshold < 0.08
+    True
+    """
+    import psignifit
+
+    gamma = 1.0 / n_choices
+    if not gamma < criterion < 1.0:
+        raise ValueError(f"criterion must lie between the guess rate {gamma:g} and 1, "
+                         f"got {criterion}")
+    levels = np.asarray(levels, dtype=float)
+    sign = -1.0 if decreasing else 1.0
+    data = np.column_stack([sign * levels, np.asarray(n_correct, float),
+                            np.asarray(n_trials, float)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = psignifit.psignifit(data, experiment_type=f"{n_choices}AFC",
+                                     sigmoid=_sigmoid(), verbose=False, debug=True)
+    params = dict(result.parameter_estimate_MAP)
+    grid = result.parameter_values
+    names = sorted(grid)
+    mesh = dict(zip(names, np.meshgrid(*(grid[n] for n in names), indexing="ij"),
+                    strict=True))
+    posterior = np.asarray(result.debug["posteriors"], dtype=float)
+    keep = posterior > posterior.max() * 1e-9
+    values = sign * criterion_level(criterion, mesh["threshold"][keep], mesh["width"][keep],
+                                    gamma, mesh["lambda"][keep])
+    weights = posterior[keep]
+    probs = np.concatenate([[0.025, 0.975], (np.arange(N_QUANTILES) + 0.5) / N_QUANTILES])
+    low, high, *rest = _weighted_quantiles(values, weights, probs)
+    quantiles = np.asarray(rest)
+    estimate = sign * float(criterion_level(criterion, params["threshold"], params["width"],
+                                            gamma, params["lambda"]))
+    width_ci = result.confidence_intervals["width"]["0.95"]
+    return PsychometricFit(
+        criterion=criterion, threshold=estimate, threshold_ci=(float(low), float(high)),
+        width=float(params["width"]), width_ci=(float(width_ci[0]), float(width_ci[1])),
+        lapse=float(params["lambda"]), decreasing=decreasing, levels=levels,
+        n_correct=np.asarray(n_correct), n_trials=np.asarray(n_trials), params=params,
+        threshold_quantiles=quantiles)
+
+
+# -- over a record table ---------------------------------------------------------------------
+def fit_units(table: pd.DataFrame) -> pd.DataFrame:
+    """``group`` (``humans`` or the model) and ``observer`` per trial: each human (prefixed
+    by the data set when several are read together) and each network (all its sessions)."""
+    human = (table["observer_type"] == HUMAN).to_numpy()
+    several = table.loc[human, "source_format"].nunique() > 1
+    observer = table["observer"].astype(object).to_numpy().copy()
+    if several:
+        observer[human] = (table.loc[human, "source_format"] + ":"
+                           + table.loc[human, "observer"]).to_numpy()
+    group = np.where(human, HUMANS, table["observer"].to_numpy(dtype=object))
+    return table.assign(group=group, fit_observer=observer)
+
+
+def band_of(experiment: str, condition: str) -> str:
+    """The noise band (``"0"`` .. ``"6"``) of a condition, from the design's parameters
+    (``band``, ``noise_sd``); ``""`` for a noise-free condition (the critical-band control,
+    shared by every band) and for experiments without bands."""
+    design = design_for(experiment)
+    if design is None or condition not in design.conditions:
+        return ""
+    parameters = design.parameters_of(condition)
+    if "band" not in parameters or not parameters.get("noise_sd", 0) > 0:
+        return ""
+    return str(parameters["band"])
+
+
+def psychometric_data(table: pd.DataFrame) -> pd.DataFrame:
+    """Counts per experiment, band, observer and level for every parametric experiment:
+    columns ``experiment, band, group, observer, condition, level, x, n_correct,
+    n_trials``. A critical-band observer's control trials are counted in every band."""
+    rows = []
+    work = fit_units(table)
+    for experiment, trials in work.groupby("experiment", sort=True):
+        design = design_for(experiment, trials["condition"].unique())
+        axis = fit_axis(experiment, trials["condition"].unique())
+        if design is None or axis is None:
+            continue
+        counts = trials.groupby(["group", "fit_observer", "condition"], sort=False)[
+            "correct"].agg(n_correct="sum", n_trials="size").reset_index()
+        counts = counts[counts["condition"].isin(design.conditions)]
+        counts["level"] = counts["condition"].map(design.level_of)
+        counts["x"] = axis.to_fit(counts["level"].to_numpy())
+        counts["band"] = [band_of(experiment, c) for c in counts["condition"]]
+        if counts["band"].ne("").any():  # a banded design: the control joins every band
+            control = counts[counts["band"] == ""]
+            bands = sorted(set(counts["band"]) - {""})
+            counts = pd.concat([counts[counts["band"] != ""]]
+                               + [control.assign(band=b) for b in bands], ignore_index=True)
+        rows.append(counts.assign(experiment=experiment))
+    if not rows:
+        return pd.DataFrame(columns=["experiment", "band", "group", "observer", "condition",
+                                     "level", "x", "n_correct", "n_trials"])
+    out = pd.concat(rows, ignore_index=True).rename(columns={"fit_observer": "observer"})
+    return out[["experiment", "band", "group", "observer", "condition", "level", "x",
+                "n_correct", "n_trials"]]
+
+
+def fit_all(table: pd.DataFrame, *, criterion: float = DEFAULT_CRITERION
+            ) -> dict[tuple[str, str, str, str], PsychometricFit]:
+    """A fit per (experiment, band, group, observer) with at least 3 levels."""
+    data = psychometric_data(table)
+    fits = {}
+    for key, cell in data.groupby(["experiment", "band", "group", "observer"], sort=True):
+        cell = cell.sort_values("x")
+        if cell["x"].nunique() < 3:
+            log.info("%s: fewer than 3 levels; no psychometric fit", "/".join(key))
+            continue
+        axis = fit_axis(key[0], cell["condition"].unique())
+        fit = fit_psychometric(cell["x"].to_numpy(), cell["n_correct"].to_numpy(),
+                               cell["n_trials"].to_numpy(), decreasing=axis.decreasing,
+                               criterion=criterion)
+        fits[key] = dataclasses.replace(fit, axis=axis)
+    return fits
+
+
+def threshold_table(fits: dict[tuple[str, str, str, str], PsychometricFit]) -> pd.DataFrame:
+    """One row per fit (columns :data:`THRESHOLD_COLUMNS`), humans first."""
+    rows = []
+    for (experiment, band, group, observer), fit in fits.items():
+        axis = fit.axis or fit_axis(experiment)
+        ends = axis.to_level(np.array([fit.threshold, *fit.threshold_ci]))
+        low, high = sorted(ends[1:])
+        rows.append((experiment, band, group, observer, fit.criterion, float(ends[0]),
+                     float(low), float(high), fit.threshold, *fit.threshold_ci, fit.width,
+                     *fit.width_ci, fit.lapse, axis.label, int(fit.n_trials.sum()),
+                     len(fit.levels)))
+    frame = pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS))
+    if frame.empty:
+        return frame
+    order = {g: i for i, g in enumerate(group_order(frame["group"]))}
+    frame["_g"] = frame["group"].map(order)
+    frame["_b"] = pd.to_numeric(frame["band"], errors="coerce").fillna(-1)
+    frame["_h"] = frame["observer"] != HUMANS
+    frame = frame.sort_values(["experiment", "_b", "_g", "observer"], kind="stable")
+    return frame.drop(columns=["_g", "_b", "_h"]).reset_index(drop=True)
+
+
+def is_finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))

@@ -1,0 +1,108 @@
+"""psignifit thresholds and the critical-band channel recover known observers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic_observers import channel_observer, psi, records
+
+from results.channels import channel_tables, fit_channel, stepped_thresholds
+from results.psychometric import criterion_level, fit_all, fit_psychometric, threshold_table
+
+
+@pytest.mark.parametrize("true_threshold,criterion", [(0.05, 0.5), (0.09, 0.75)])
+def test_psignifit_threshold_recovered_within_its_interval(true_threshold, criterion):
+    rng = np.random.default_rng(11)
+    levels = np.array([0.0, 0.02, 0.04, 0.08, 0.16])
+    p = psi(levels, threshold=true_threshold, spread=0.35 * true_threshold, lapse=0.02,
+            criterion=criterion)
+    n = np.full(5, 80)
+    fit = fit_psychometric(levels, rng.binomial(n, p), n, decreasing=True,
+                           criterion=criterion)
+    low, high = fit.threshold_ci
+    assert low < true_threshold < high
+    assert low < fit.threshold < high
+    assert high - low < 0.05  # informative, not the whole range
+    # the fitted curve passes through the criterion at the threshold
+    assert fit.proportion_correct(np.array([fit.threshold]))[0] == pytest.approx(criterion)
+    true_width = 0.35 * true_threshold * 2 * 1.6448536  # 5 % to 95 % of the Gaussian
+    assert fit.width_ci[0] < true_width < fit.width_ci[1]
+
+
+def test_criterion_level_is_the_inverse_of_the_scaled_function():
+    from scipy.stats import norm
+    x = criterion_level(0.5, np.array([0.1]), np.array([0.2]), 1 / 16, np.array([0.05]))
+    scale = 0.2 / (2 * norm.ppf(0.95))  # psignifit's width: 5 % to 95 %
+    value = 1 / 16 + (1 - 1 / 16 - 0.05) * norm.cdf((x[0] - 0.1) / scale)
+    assert value == pytest.approx(0.5)
+    # lapse so high that the criterion is never reached
+    assert criterion_level(0.5, np.array([0.1]), np.array([0.2]), 1 / 16,
+                           np.array([0.6]))[0] == np.inf
+
+
+def test_threshold_table_per_observer_and_network_in_level_units():
+    rng = np.random.default_rng(5)
+    conditions = ["c100", "c50", "c30", "c15", "c10", "c05", "c03", "c01"]
+    contrast = np.array([100, 50, 30, 15, 10, 5, 3, 1])  # the design's levels: percent
+    frames = []
+    for name, threshold, human in (("sub-01", 6.0, True), ("net", 20.0, False)):
+        p = psi(np.log10(contrast), threshold=np.log10(threshold), spread=0.3, lapse=0.02,
+                decreasing=False)
+        frames.append(records("contrast", name, conditions, p, 60, rng, human=human))
+    table = threshold_table(fit_all(pd.concat(frames, ignore_index=True)))
+    assert list(table["group"]) == ["humans", "net"]
+    for (_, row), true in zip(table.iterrows(), (6.0, 20.0), strict=True):
+        assert row["threshold_low"] < true < row["threshold_high"]  # contrast units
+        assert row["fit_axis"] == "log10 contrast in percent"
+
+
+def test_channel_recovered_within_its_intervals():
+    """A network-like channel (centre 20 c/img, 3 octaves, peak sensitivity 50):
+    psignifit per band, then the Gaussian; every parameter inside its 95 % interval."""
+    rng = np.random.default_rng(0)
+    table = channel_observer("net", rng, centre_cpi=20, bandwidth=3.0, peak=50,
+                             n_per_condition=100, human=False)
+    channels, bands = channel_tables(table, n_boot=400)
+    row = channels.iloc[0]
+    for column, true in (("centre_cpi", 20.0), ("bandwidth", 3.0), ("peak", 50.0)):
+        value = row["bandwidth_octaves" if column == "bandwidth" else
+                    "peak_sensitivity" if column == "peak" else column]
+        low = row[f"{column}_low" if column != "centre_cpi" else "centre_cpi_low"]
+        high = row[f"{column}_high" if column != "centre_cpi" else "centre_cpi_high"]
+        assert low <= true <= high, (column, low, true, high)
+        assert low <= value <= high
+    assert row["n_measured_bands"] >= 5 and np.isnan(row["centre_cpd"])  # a network
+    assert len(bands) == 7 and bands["censored"].iloc[0]  # 1.75 c/img: beyond the range
+    # Subramanian et al.'s stepped thresholds on the same data land in the same place
+    stepped, _ = channel_tables(table, method="stepped", n_boot=200)
+    assert abs(np.log2(stepped["centre_cpi"].iloc[0] / 20.0)) < 0.3
+
+
+def test_human_geometry_gives_cycles_per_degree():
+    rng = np.random.default_rng(1)
+    table = channel_observer("sub-01", rng, centre_cpi=20, bandwidth=3.0, peak=50,
+                             n_per_condition=40)
+    channels, _ = channel_tables(table, method="stepped", n_boot=50)
+    row = channels.iloc[0]
+    assert row["geometry"] == "design" and row["image_degrees"] == 3.0
+    assert row["centre_cpd"] == pytest.approx(row["centre_cpi"] / 3.0)
+
+
+def test_stepped_threshold_is_the_highest_level_above_criterion():
+    levels = np.array([0, .02, .04, .08, .16])
+    assert stepped_thresholds(levels, np.array([.9, .8, .6, .3, .1])) == 0.04
+    assert stepped_thresholds(levels, np.array([.9, .3, .6, .3, .1])) == 0.04  # not first drop
+    assert stepped_thresholds(levels, np.array([.9, .8, .7, .6, .55])) == 0.16
+    assert np.isnan(stepped_thresholds(levels, np.array([.4, .3, .2, .1, .1])))
+
+
+def test_channel_fit_exact_on_noise_free_gaussian_and_respects_censoring():
+    k = np.arange(7.0)
+    s = 30 * np.exp(-0.5 * ((k - 4.2) / 0.7) ** 2)
+    c = fit_channel(k, s)
+    assert (c.mu, c.sigma, c.peak_sensitivity) == pytest.approx((4.2, 0.7, 30), rel=1e-6)
+    # bands below 1/0.16 reported as censored at 6.25 do not widen the channel
+    censored = s < 6.25
+    c2 = fit_channel(k, np.where(censored, 6.25, s), censored)
+    assert c2.sigma == pytest.approx(0.7, rel=0.05)
