@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiment.lock import SessionLock
 from stimuli.errors import LabInputError
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -90,34 +91,44 @@ def session_paths(data_dir: str | Path, observer: str, session: int,
     return SessionPaths(subject_dir, beh, stem)
 
 
-def claim_label(paths: SessionPaths, observer: str) -> None:
-    """Record ``observer`` as the owner of its ``sub-<label>`` folder, or refuse if a
-    different ID already owns it (``subject_01`` vs ``subject-01``)."""
+def label_owner(paths: SessionPaths) -> str | None:
+    """The observer ID that owns ``sub-<label>`` (None if unclaimed); reads only."""
     path = paths.observer_file
-    if path.is_file():
-        try:
-            owner = json.loads(path.read_text(encoding="utf-8"))["observer"]
-        except (OSError, ValueError, KeyError) as err:
-            raise LabInputError(f"{path}: unreadable ({err}); restore it from a backup") from err
-        if owner != observer:
-            raise LabInputError(
-                f"observer ID {observer!r} maps to {path.parent.name}, which belongs to "
-                f"{owner!r}: choose an ID that differs in letters or digits"
-            )
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file():
+        return None
     try:
-        with open(path, "x", encoding="utf-8") as fh:
-            json.dump({"observer": observer}, fh)
-            fh.write("\n")
-    except FileExistsError:  # claimed concurrently: check again
-        claim_label(paths, observer)
+        return str(json.loads(path.read_text(encoding="utf-8"))["observer"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise LabInputError(f"{path}: unreadable ({err}); restore it from a backup") from err
+
+
+def check_label(paths: SessionPaths, observer: str) -> None:
+    """Refuse (writing nothing) if a different ID owns ``observer``'s ``sub-<label>``
+    folder (``subject_01`` vs ``subject-01``)."""
+    owner = label_owner(paths)
+    if owner is not None and owner != observer:
+        raise LabInputError(
+            f"observer ID {observer!r} maps to {paths.subject_dir.name}, which belongs to "
+            f"{owner!r}: choose an ID that differs in letters or digits"
+        )
+
+
+def claim_label(paths: SessionPaths, observer: str) -> None:
+    """Record ``observer`` as the owner of its ``sub-<label>`` folder (atomically), or
+    refuse if a different ID already owns it."""
+    check_label(paths, observer)
+    if paths.observer_file.is_file():
+        return
+    paths.subject_dir.mkdir(parents=True, exist_ok=True)
+    if not _create(paths.observer_file, json.dumps({"observer": observer}) + "\n"):
+        check_label(paths, observer)  # claimed concurrently: check again
 
 
 # -- dataset-level files -------------------------------------------------------------------
 BIDS_VERSION = "1.10.0"
 #: Our own files inside the subject folders, which BIDS does not define.
-BIDS_IGNORE = ("*_trials.tsv", "*_log.txt", "*.torn", f"sub-*/{OBSERVER_FILE}")
+BIDS_IGNORE = ("*_trials.tsv", "*_log.txt", "*.torn", "*.lock", ".participants.lock",
+               f"sub-*/{OBSERVER_FILE}")
 
 _README = """\
 # Behavioural data: object recognition under image degradations
@@ -135,15 +146,41 @@ beside the data and listed in `.bidsignore`.
 
 
 def _create(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` unless it exists (never overwrite); True if written."""
+    """Write ``text`` to ``path`` unless it exists (never overwrite); True if written.
+
+    The text goes to a temporary file first and is linked into place complete, so a crash
+    never leaves half a file behind."""
+    if path.exists():
+        return False
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
     try:
-        with open(path, "x", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        os.link(tmp, path)
     except FileExistsError:
         return False
+    finally:
+        tmp.unlink(missing_ok=True)
     return True
+
+
+def _add_participant(participants: Path, label: str, observer: str) -> None:
+    """Add ``label``'s row unless listed: the file is rewritten whole and replaced
+    atomically (a torn row left by an older version is dropped)."""
+    text = participants.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if text and not text.endswith("\n"):
+        lines = lines[:-1]  # a torn last row
+    if label in {line.split("\t", 1)[0] for line in lines[1:]}:
+        return
+    tmp = participants.with_name(f".{participants.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write("\n".join([*lines, f"{label}\t{observer}"]) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, participants)
 
 
 def ensure_dataset_files(data_dir: str | Path, observer: str, software: str) -> None:
@@ -171,14 +208,8 @@ def ensure_dataset_files(data_dir: str | Path, observer: str, software: str) -> 
     }, indent=2) + "\n")
     participants = root / "participants.tsv"
     _create(participants, "participant_id\tobserver\n")
-    label = f"sub-{subject_label(observer)}"
-    listed = {line.split("\t", 1)[0]
-              for line in participants.read_text(encoding="utf-8").splitlines()[1:]}
-    if label not in listed:
-        with open(participants, "a", encoding="utf-8") as fh:
-            fh.write(f"{label}\t{observer}\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+    with SessionLock(root / ".participants.lock", wait_s=10):  # one writer at a time
+        _add_participant(participants, f"sub-{subject_label(observer)}", observer)
 
 
 def bids_column_entries(descriptions: dict[str, str]) -> dict[str, dict[str, str]]:

@@ -1,5 +1,7 @@
-"""The booth: the window part of a session (pre-flight screen, practice, blocks, breaks,
-end screen), walking the plan made by :mod:`experiment.session`."""
+"""The booth: the window part of a session. It opens the window, runs the display
+pre-flight and is the :class:`experiment.runner.Presenter` of a real window (trials and
+text screens) while :class:`~experiment.runner.SessionRunner` walks the plan made by
+:mod:`experiment.session` (practice, blocks, re-runs, breaks, end screen)."""
 
 from __future__ import annotations
 
@@ -14,24 +16,25 @@ from psychopy import logging as psychopy_logging
 from experiment.calibration import describe_provenance
 from experiment.display import DisplayInfo, FrameClock, calibration_record, open_window
 from experiment.frames import FramePlan
+from experiment.launch import OpenData
+from experiment.observers import HumanObserver, Observer, WindowSink
 from experiment.preflight import check_display
 from experiment.prompts import Prompter
+from experiment.runner import SessionRunner, human_record
 from experiment.screens import Screens
 from experiment.session import (
     SessionConfig,
     SessionOutcome,
     SessionPlan,
-    block_percent,
     image_px_for,
-    new_sidecar,
     run_record,
 )
 from experiment.simulated import SimulatedObserver
 from experiment.trial import ResponseCollector, TrialResult, run_trial
-from experiment.trial_list import PlannedTrial, blocks_of, remaining_schedule, write_trial_list
-from results.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord
-from results.trial_file import TrialFile, read_rows, write_json_atomic
+from experiment.trial_list import PlannedTrial
 from stimuli.masks import make_mask
+
+__all__ = ["Booth", "human_record"]
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +42,15 @@ log = logging.getLogger(__name__)
 class Booth:
     """Runs one planned session in a window; :meth:`run` returns the outcome."""
 
-    def __init__(self, config: SessionConfig, plan: SessionPlan, n_files: int) -> None:
+    def __init__(self, config: SessionConfig, plan: SessionPlan, n_files: int,
+                 open_data: OpenData) -> None:
         self.config = config
         self.plan = plan
         self.n_files = n_files
+        self.open_data = open_data
         self.design = plan.design
-        self.simulator: SimulatedObserver | None = None
+        self.observer: Observer = HumanObserver()
+        self.beeper: _Beeper | None = None
 
     # -- set-up ----------------------------------------------------------------------
     def run(self) -> SessionOutcome:
@@ -65,44 +71,29 @@ class Booth:
                                       self.frames, self.config)
             display["calibration"] = calibration_record(profile)
             log.info(describe_provenance(display["calibration"]))
-            self.trial_file, self.rows = self._open_data(run_record(display))
             self.screens = Screens(self.win, image_px=image_px, frame_px=frame_px,
                                    background=self.design.background_grey)
             self.clock = FrameClock(self.win, pace_hz=info.rate_hz if info.virtual else None)
             mouse = event.Mouse(win=self.win, visible=True)
             self.collector = ResponseCollector(mouse, self.screens)
             if self.config.simulate_observer is not None:
-                self.simulator = SimulatedObserver(self.win, self.screens.cells)
-            self.prompter = Prompter(self.clock, self.screens, mouse, self.simulator)
+                self.observer = SimulatedObserver(self.win, self.screens.cells,
+                                                  self.config.policy)
+            else:  # a simulated observer hears nothing: leave the sound device alone
+                self.beeper = _Beeper()
+            display["presentation"] = "window"
+            display["observer_delivery"] = self.observer.kind
+            self.trial_file, self.rows = self.open_data(run_record(display))
+            self.prompter = Prompter(self.clock, self.screens, mouse, self.observer)
             summary = self._summary(info, image_px)
             log.info(summary)
-            self.prompter.wait("\n".join(["Pre-flight passed.", "", *summary.split("; "),
-                                          "", "Click or press space to start."]))
-            if not self._practice():
-                log.info("stopped by the experimenter during practice")
-                return SessionOutcome(self.plan.paths, 0, completed=False)
-            return self._blocks()
+            return SessionRunner(self.config, self.plan, self, self.trial_file,
+                                 self.rows).run(summary)
         finally:
-            if self.simulator is not None:
-                self.simulator.wait()
+            self.observer.settle()
             if hasattr(self, "trial_file"):
                 self.trial_file.close()
             self.win.close()
-
-    def _open_data(self, run: dict[str, Any]) -> tuple[TrialFile, list[dict[str, str]]]:
-        """New session: trial list, then the trial file with its sidecar. Resume: the
-        existing file (torn last line set aside) and its rows; the run is appended to
-        the sidecar's ``resumed`` list."""
-        paths = self.plan.paths
-        if self.config.resume:
-            sidecar = self.plan.sidecar
-            sidecar.setdefault("resumed", []).append(run)
-            write_json_atomic(paths.sidecar, sidecar)
-            trial_file = TrialFile.resume(paths.trials, HUMAN_FILE_COLUMNS)
-            return trial_file, read_rows(paths.trials)
-        write_trial_list(paths.trial_list, self.plan.trials)
-        sidecar = new_sidecar(self.config, self.plan, run)
-        return TrialFile.create(paths.trials, HUMAN_FILE_COLUMNS, sidecar=sidecar), []
 
     def _summary(self, info: DisplayInfo, image_px: int) -> str:
         f = self.frames
@@ -119,100 +110,30 @@ class Booth:
             f"{'not used' if info.gamma_loaded is None else info.gamma_loaded}"
         )
 
-    # -- trials ----------------------------------------------------------------------
-    def _trial(self, t: PlannedTrial, *, practice: bool = False,
-               beeper: _Beeper | None = None) -> TrialResult:
-        """Prepare image and mask, then run the trial (simulated click at onset)."""
+    # -- the Presenter of a real window ---------------------------------------------------
+    def trial(self, t: PlannedTrial, *, practice: bool = False,
+              attempt: int = 1) -> TrialResult:
+        """Prepare image and mask, then run the trial (the observer answers at onset)."""
         self.screens.prepare_image(Path(self.config.stimuli) / t.image)
         self.screens.prepare_mask(make_mask(self.design.mask_batch,
                                             np.random.default_rng(t.mask_seed)))
-        sim = self.simulator
+        observer = self.observer
+        beeper = self.beeper if practice else None
         result = run_trial(
             self.clock, self.screens, self.frames, self.collector,
             click_to_continue=self.config.click_to_continue,
-            on_response_onset=(None if sim is None
-                               else lambda: sim.respond(t.simulated_response)),
+            on_response_onset=lambda: observer.response_onset(t, WindowSink()),
             feedback_for=t.category if practice else None,
             on_feedback=beeper.beep if beeper is not None else None,
         )
-        if sim is not None:
-            sim.wait()
+        observer.settle()
         return result
 
-    def _practice(self) -> bool:
-        """Practice trials with feedback, not saved; False if the experimenter quit."""
-        if not self.plan.practice:
-            return True
-        # A simulated observer hears nothing: leave the sound device alone (on a headless
-        # machine PortAudio would only print errors).
-        beeper = _Beeper() if self.config.simulate_observer is None else None
-        for t in self.plan.practice:
-            result = self._trial(t, practice=True, beeper=beeper)
-            log.info("practice %d: %s -> %s", t.trial, t.category, result.response)
-            if result.escape and self.prompter.confirm_quit():
-                return False
-        self.prompter.wait("Practice done. The experiment starts now.\n\n"
-                           "Click or press space to continue.")
-        return True
+    def wait(self, text: str, *, max_s: float | None = None) -> None:
+        self.prompter.wait(text, max_s=max_s)
 
-    def _save(self, t: PlannedTrial, result: TrialResult, rerun: bool) -> None:
-        record = human_record(self.config, self.design.name, t, result)
-        self.trial_file.write(record)
-        self.rows.append({"trial": str(t.trial), "block": str(t.block),
-                          "flagged": "1" if result.flagged else "0",
-                          "correct": "1" if record.correct else "0"})
-        if result.flagged:
-            log.warning("trial %d flagged (%d dropped frames, image %d/%d, mask %d/%d "
-                        "frames)%s", t.trial, result.dropped_frames,
-                        result.image_frames_shown, result.image_frames_planned,
-                        result.mask_frames_shown, result.mask_frames_planned,
-                        "" if rerun or not self.config.rerun_flagged
-                        else "; re-run at the end of the block")
-
-    def _blocks(self) -> SessionOutcome:
-        trials, paths = self.plan.trials, self.plan.paths
-        blocks = blocks_of(trials)
-        trials_run = 0
-        for block in blocks:
-            ran_here = False
-            while schedule := remaining_schedule(trials, self.rows, block):
-                if any(s.rerun for s in schedule) and not self.config.rerun_flagged:
-                    break
-                for item in schedule:
-                    result = self._trial(item.planned)
-                    self._save(item.planned, result, item.rerun)
-                    trials_run += 1
-                    ran_here = True
-                    if result.escape and self.prompter.confirm_quit():
-                        log.info("stopped by the experimenter after trial %d; resume with "
-                                 "--resume", item.planned.trial)
-                        return SessionOutcome(paths, trials_run, completed=False)
-            if ran_here and block != blocks[-1]:
-                percent = block_percent(self.rows, block)
-                log.info("block %d done: %.0f%% correct", block, percent)
-                self.prompter.wait(f"Block {block} of {len(blocks)} done: {percent:.0f}% "
-                                   "correct.\n\nTake a break. Click or press space to go on.")
-        log.info("session complete: %d trials run in this run", trials_run)
-        self.prompter.wait("The session is complete. Thank you!\n\nClick or press space.",
-                           max_s=10.0)
-        return SessionOutcome(paths, trials_run, completed=True)
-
-
-def human_record(config: SessionConfig, experiment: str, t: PlannedTrial,
-                 result: TrialResult) -> HumanTrialRecord:
-    return HumanTrialRecord(
-        experiment=experiment, observer=config.observer, session=config.session,
-        trial=t.trial, block=t.block, image=t.image, sha256=t.sha256,
-        category=t.category, condition=t.condition, response=result.response,
-        correct=result.response == t.category, rt=result.rt,
-        image_frames_planned=result.image_frames_planned,
-        image_frames_shown=result.image_frames_shown,
-        mask_frames_planned=result.mask_frames_planned,
-        mask_frames_shown=result.mask_frames_shown,
-        image_duration_ms=result.image_duration_ms,
-        max_frame_interval_ms=result.max_frame_interval_ms,
-        dropped_frames=result.dropped_frames, flagged=result.flagged,
-    )
+    def confirm_quit(self) -> bool:
+        return self.prompter.confirm_quit()
 
 
 def _display_record(profile: dict[str, Any], distance: float, image_px: int,

@@ -60,4 +60,5 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
             resume=args.resume, seed=args.seed, click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
-            rerun_flagged=not args.no_rerun)
+            rerun_flagged=not args.no_rerun, no_window=args.no_window,
+            given=getattr(args, "given_flags", None))

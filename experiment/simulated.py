@@ -2,7 +2,10 @@
 
 At response onset it moves the pointer to the planned icon's screen position and presses
 the left button for about 80 ms (``mousedown``/``mouseup``; PsychoPy sees these as a real
-observer's clicks). The planned answers are seeded and stored in the trial list.
+observer's clicks). What it answers and when comes from an
+:class:`~experiment.observers.AnswerPolicy` (by default the seeded click planned in the
+trial list); this class only delivers it, as one of the
+:class:`~experiment.observers.Observer` kinds.
 """
 
 from __future__ import annotations
@@ -14,13 +17,20 @@ import subprocess
 from psychopy import visual
 
 from experiment.layout import IconCell
+from experiment.observers import (
+    CLICK_DELAY_S,
+    PROMPT_DELAY_S,
+    AnswerPolicy,
+    PlannedAnswers,
+    ResponseSink,
+)
+from experiment.trial_list import PlannedTrial
 from stimuli.categories import NO_RESPONSE
 from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
 
-#: Delay before the press and how long the button is held (seconds).
-CLICK_DELAY_S = 0.12
+#: How long the button is held (seconds).
 HOLD_S = 0.08
 
 
@@ -36,8 +46,12 @@ def require_xdotool() -> str:
 class SimulatedObserver:
     """Clicks through xdotool; one click process at a time."""
 
-    def __init__(self, win: visual.Window, cells: list[IconCell]) -> None:
+    kind = "xdotool"
+
+    def __init__(self, win: visual.Window, cells: list[IconCell],
+                 policy: AnswerPolicy | None = None) -> None:
         self.xdotool = require_xdotool()
+        self.policy = policy or PlannedAnswers()
         self.win = win
         self.cells = {c.category: c for c in cells}
         self._proc: subprocess.Popen[bytes] | None = None
@@ -58,12 +72,23 @@ class SimulatedObserver:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
 
-    def respond(self, answer: str) -> None:
+    def respond(self, answer: str, delay_s: float = CLICK_DELAY_S) -> None:
         """Click the icon of ``answer`` (nothing for ``na`` or an empty plan)."""
         if answer in ("", NO_RESPONSE):
             return
         cell = self.cells[answer]
-        self.click_at(cell.x, cell.y)
+        self.click_at(cell.x, cell.y, delay_s)
+
+    # -- the Observer protocol: the click reaches PsychoPy's mouse through X ----------
+    def response_onset(self, trial: PlannedTrial, sink: ResponseSink) -> None:
+        answer = self.policy.answer(trial)
+        self.respond(answer.category, answer.delay_s)
+
+    def prompt(self, sink: ResponseSink) -> None:
+        self.click_at(0, -300, delay_s=PROMPT_DELAY_S)
+
+    def settle(self) -> None:
+        self.wait()
 
     def wait(self, timeout_s: float = 5.0) -> None:
         """Let a running click finish (so it never spills into the next screen)."""

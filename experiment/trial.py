@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from psychopy import event
 
@@ -16,25 +15,10 @@ from experiment.display import FrameClock
 from experiment.frames import DROP_FACTOR, FramePlan, phase_timing
 from experiment.layout import hit_test
 from experiment.screens import Screens
+from experiment.trial_result import TrialResult
 from stimuli.categories import NO_RESPONSE
 
-
-@dataclass
-class TrialResult:
-    """What happened in one trial."""
-
-    response: str
-    rt: float  #: seconds from response onset; NaN without a response
-    image_frames_planned: int
-    image_frames_shown: int
-    mask_frames_planned: int
-    mask_frames_shown: int
-    image_duration_ms: float
-    max_frame_interval_ms: float
-    dropped_frames: int
-    flagged: bool
-    escape: bool = False
-    clicks: list[tuple[float, float, float]] = field(default_factory=list)  #: x, y, rt
+__all__ = ["ResponseCollector", "TrialResult", "run_trial"]
 
 
 class ResponseCollector:

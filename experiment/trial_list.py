@@ -1,7 +1,8 @@
 """The session's trial list: a pure function of manifest + design + seed (no PsychoPy).
 
-STYLE: "the design is data; running it is a loop". :func:`build_trial_list` shuffles the
-manifest entries with a recorded seed, cuts them into blocks and gives every trial its
+STYLE: "the design is data; running it is a loop". :func:`build_trial_list` orders the
+manifest entries with a recorded seed (balanced, each source image once:
+:mod:`experiment.planning`), cuts them into blocks and gives every trial its
 mask seed (and, for the simulated observer, its planned click). The list is saved beside
 the data before the first flip (:func:`write_trial_list`); resuming walks it on from the
 first trial without a record (:func:`remaining_schedule`).
@@ -10,12 +11,13 @@ first trial without a record (:func:`remaining_schedule`).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from experiment.planning import balanced_order, refuse_other_experiment, too_few_message
 from stimuli.categories import CATEGORIES, NO_RESPONSE
 from stimuli.design import ExperimentDesign
 from stimuli.errors import LabInputError
@@ -65,21 +67,22 @@ def build_trial_list(
     n_trials: int | None = None,
     block_size: int | None = None,
     simulate_accuracy: float | None = None,
+    exclude_sources: Collection[str] = (),
+    seen_in_sessions: Sequence[int] = (),
 ) -> list[PlannedTrial]:
-    """Shuffle ``entries`` with ``seed`` and plan the session.
+    """Plan the session: ``entries`` in a balanced random order (seeded), each source
+    image at most once and none of ``exclude_sources`` (those an observer saw in the
+    sessions ``seen_in_sessions``), see :func:`experiment.planning.balanced_order`.
 
-    ``n_trials`` keeps the first N of the shuffled order (default: every entry);
-    ``block_size`` defaults to the design's. With ``simulate_accuracy`` each trial gets the
-    simulated observer's planned click, drawn from its own seeded generator.
+    ``n_trials`` keeps the first N of that order, balanced over conditions and classes
+    (default: every entry); a set without enough unseen source images is refused with
+    the numbers. ``block_size`` defaults to the design's. With ``simulate_accuracy``
+    each trial gets the simulated observer's planned click, drawn from its own seeded
+    generator.
     """
     if not entries:
         raise LabInputError("the stimulus set has no images; rebuild it")
-    wrong = sorted({e.experiment for e in entries} - {design.name})
-    if wrong:
-        raise LabInputError(
-            f"the stimulus set is for {wrong[0]!r}, not {design.name!r}: pass --experiment "
-            f"{wrong[0]} or another --stimuli folder"
-        )
+    refuse_other_experiment(entries, design.name)
     block_size = design.block_size if block_size is None else block_size
     if block_size < 1:
         raise LabInputError(f"block size must be at least 1, not {block_size}")
@@ -93,12 +96,14 @@ def build_trial_list(
             f"--simulate-observer {simulate_accuracy}: accuracy must be between 0 and 1"
         )
     rng = np.random.default_rng(_child_seed(seed, 0))
-    order = rng.permutation(len(entries))
-    if n_trials is not None:
-        order = order[:n_trials]
+    order = balanced_order(entries, rng, exclude_sources)
+    needed = len(entries) if n_trials is None else n_trials
+    if len(order) < needed:
+        raise LabInputError(too_few_message(
+            needed, len(order), entries, exclude_sources, seen_in_sessions,
+            "the stimulus set" if n_trials is None else f"--trials {n_trials}"))
     trials = []
-    for position, index in enumerate(order, start=1):
-        entry = entries[int(index)]
+    for position, entry in enumerate(order[:needed], start=1):
         planned = ""
         if simulate_accuracy is not None:
             sim_rng = np.random.default_rng(_child_seed(seed, 2, position))
