@@ -139,8 +139,10 @@ def _remove_empty(folders: list[Path]) -> None:
     for p in folders:
         try:
             p.rmdir()
+        except FileNotFoundError:
+            continue  # never made (e.g. its name was refused)
         except OSError:
-            return
+            return  # not empty: something else lives there
 
 
 def launch(config: SessionConfig) -> SessionOutcome:

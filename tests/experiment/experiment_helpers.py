@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from experiment.trial_list import read_trial_list
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,3 +96,17 @@ def fork_cli(argv: list[str], env: dict[str, str] | None = None,
     if out is None:
         log.unlink(missing_ok=True)
     return rc, text
+
+
+def check_exactly_once(rows: list[dict[str, str]], plan_path: Path) -> None:
+    plan = {t.trial: t for t in read_trial_list(plan_path)}
+    by_trial: dict[int, list[dict[str, str]]] = {}
+    for row in rows:
+        by_trial.setdefault(int(row["trial"]), []).append(row)
+    assert sorted(by_trial) == sorted(plan), "a planned trial is missing or foreign"
+    for trial, records in by_trial.items():
+        flags = [r["flagged"] for r in records]
+        # once, or a flagged attempt followed by its one re-run
+        assert flags in (["0"], ["1", "0"]), f"trial {trial}: records {flags}"
+        assert all(r["image"] == plan[trial].image for r in records)
+        assert all(r["response"] == plan[trial].simulated_response for r in records)

@@ -17,13 +17,12 @@ import json
 import random
 from pathlib import Path
 
-from experiment_helpers import fork_cli, headless_args
+from experiment_helpers import check_exactly_once, fork_cli, headless_args
 
 from experiment.bids import session_paths
 from experiment.checkpoints import FLAG_ENV, KILL_ENV
 from experiment.creation import CREATED, HALF_CREATED, NONE, session_state
 from experiment.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
-from experiment.trial_list import read_trial_list
 from results.schema import HUMAN_FILE_COLUMNS
 from results.trial_file import read_rows
 
@@ -44,20 +43,6 @@ INSTANTS = {
 def complete_lines(path: Path) -> bytes:
     data = path.read_bytes() if path.exists() else b""
     return data[: data.rfind(b"\n") + 1]
-
-
-def check_exactly_once(rows: list[dict[str, str]], plan_path: Path) -> None:
-    plan = {t.trial: t for t in read_trial_list(plan_path)}
-    by_trial: dict[int, list[dict[str, str]]] = {}
-    for row in rows:
-        by_trial.setdefault(int(row["trial"]), []).append(row)
-    assert sorted(by_trial) == sorted(plan), "a planned trial is missing or foreign"
-    for trial, records in by_trial.items():
-        flags = [r["flagged"] for r in records]
-        # once, or a flagged attempt followed by its one re-run
-        assert flags in (["0"], ["1", "0"]), f"trial {trial}: records {flags}"
-        assert all(r["image"] == plan[trial].image for r in records)
-        assert all(r["response"] == plan[trial].simulated_response for r in records)
 
 
 def test_forty_random_kills_each_followed_by_resume(stimulus_set: Path,
