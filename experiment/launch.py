@@ -20,6 +20,7 @@ are removed. An OS error (disk full, read-only, ...) ends in one line naming the
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import signal
 from collections.abc import Callable
@@ -139,9 +140,9 @@ def _remove_empty(folders: list[Path]) -> None:
     for p in folders:
         try:
             p.rmdir()
-        except FileNotFoundError:
-            continue  # never made (e.g. its name was refused)
-        except OSError:
+        except OSError as err:
+            if err.errno in (errno.ENOENT, errno.ENAMETOOLONG, errno.ENOTDIR):
+                continue  # never made (e.g. its name was refused)
             return  # not empty: something else lives there
 
 
