@@ -176,6 +176,26 @@ def plan_set(
     ]
 
 
+def shown_as_is(design: ExperimentDesign) -> bool:
+    """One condition and no manipulation (cue-conflict): the set is its source images."""
+    return design.manipulation == "none" and len(design.conditions) == 1
+
+
+def plan_every_image(design: ExperimentDesign, sources: dict[str, list[SourceImage]],
+                     seed: int) -> list[PlannedStimulus]:
+    """Every usable source image once, in a shuffled order numbered from 1 (the default
+    of a design shown as is, e.g. cue-conflict: the set is the whole source folder)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    images = [img for category in CATEGORIES for img in sources.get(category, [])]
+    empty = [c for c in CATEGORIES if not sources.get(c)]
+    if empty:
+        raise LabInputError(f"class {empty[0]!r}: no usable source image; add images")
+    condition = design.conditions[0]
+    return [PlannedStimulus(number=i, condition=condition, source=images[int(j)],
+                            seed=image_seed(seed, i))
+            for i, j in enumerate(rng.permutation(len(images)), start=1)]
+
+
 def stimulus_name(design: ExperimentDesign, set_name: str, item: PlannedStimulus) -> str:
     """``NNNN_<code>_<set>_<condition>_<category>_<source-stem>.png`` as in the originals."""
     stem = Path(item.source.path).stem
@@ -295,13 +315,17 @@ def build_set(
         manipulation.check_condition(condition)
     if not SET_NAME.match(set_name):
         raise LabInputError(f"--set {set_name!r}: use letters, digits and '-' only (e.g. s01)")
-    per_condition = check_per_condition(
-        default_per_condition(design) if per_condition is None else per_condition
-    )
+    every_image = per_condition is None and shown_as_is(design)
+    if not every_image:
+        per_condition = check_per_condition(
+            default_per_condition(design) if per_condition is None else per_condition
+        )
     out = Path(out_dir).absolute()
     _check_replaceable(out, force)
     source = Path(source_dir)
-    plan = plan_set(design, scan_sources(source, design), per_condition, seed)
+    sources = scan_sources(source, design)
+    plan = (plan_every_image(design, sources, seed) if every_image
+            else plan_set(design, sources, int(per_condition or 0), seed))
     workers = (os.cpu_count() or 1) if workers is None else workers
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -133,3 +133,14 @@ def test_greyscale_sources_are_skipped_with_a_warning(source4, tmp_path, caplog)
     assert "cat/cat_grey.png" not in {s.path for s in sources["cat"]}
     assert len(sources["cat"]) == 4
     assert "greyscale" in caplog.text and "cat/cat_grey.png" in caplog.text
+
+
+def test_cue_conflict_without_per_condition_takes_every_image(demo_source, tmp_path):
+    """The demo folder has 48 cue-conflict images (3 per class): all of them, each once,
+    without --per-condition (the design's 1280 would refuse them)."""
+    entries = build_set("cue-conflict", demo_source, tmp_path / "cue", seed=3,
+                        progress=False, workers=1)
+    sources = [e.source for e in entries]
+    assert len(sources) == len(set(sources)) == 48
+    assert sorted(sources) == sorted(
+        f"{p.parent.name}/{p.name}" for p in demo_source.glob("*/*.png"))
