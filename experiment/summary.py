@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from experiment.bids import OBSERVER_FILE
+from experiment.bids import OBSERVER_FILE, SessionPaths
+from experiment.creation import HALF_CREATED, session_state
 from experiment.trial_list import read_trial_list, work_left
+from results.schema import HUMAN_FILE_COLUMNS
 from results.trial_file import read_rows
 from stimuli.errors import LabInputError
 
@@ -27,7 +29,7 @@ _STEM = re.compile(r"(sub-[A-Za-z0-9]+_ses-(\d+)_task-[A-Za-z0-9]+)_(?:beh|trial
 
 COMPLETE = "complete"
 RESUMABLE = "resumable (--resume)"
-NOT_STARTED = "not started (trial list only)"
+NOT_STARTED = "not started (run it again without --resume)"
 
 
 @dataclass
@@ -144,6 +146,9 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
                 s.state = RESUMABLE
         else:
             s.state = RESUMABLE if s.planned is None or s.done < s.planned else COMPLETE
+    paths = SessionPaths(subject_dir=beh.parent.parent, beh_dir=beh, stem=stem)
+    if session_state(paths, HUMAN_FILE_COLUMNS) == HALF_CREATED:
+        s.state = NOT_STARTED  # stopped while being created: the booth starts it anew
     if problems:
         s.problem = "; ".join(problems)
     return s

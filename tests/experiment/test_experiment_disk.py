@@ -5,7 +5,6 @@ mount; skipped with the reason otherwise)."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import subprocess
 import sys

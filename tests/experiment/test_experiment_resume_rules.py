@@ -130,3 +130,37 @@ def test_re_runs_and_breaks_without_a_window(stimulus_set: Path, tmp_path: Path)
     check_exactly_once(rows, paths.trial_list)
     meta = json.loads(paths.sidecar.read_text())
     assert meta["presentation"] == "no-window" and meta["observer_delivery"] == "in-process"
+
+
+def test_ctrl_c_during_start_up_says_interrupted(stimulus_set: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from experiment.checkpoints import HOLD_ENV
+    from experiment.creation import lock_path
+
+    data = tmp_path / "data"
+    args = [*base(stimulus_set, data), "--simulate-observer", "1", "--trials", "4"]
+    paths = session_paths(data, "res-01", 1, "cue-conflict")
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "run_experiment.py"), *args], cwd=REPO,
+        env={**os.environ, HOLD_ENV: f"verified:{tmp_path / 'never'}"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not lock_path(paths).exists():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert err.strip() == ("interrupted before the session's files were created: nothing "
+                           "was written; run the same command again")
+    assert list(data.rglob("*")) == []
