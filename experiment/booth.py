@@ -6,6 +6,7 @@ text screens) while :class:`~experiment.runner.SessionRunner` walks the plan mad
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,9 @@ class Booth:
         )
         observer.settle()
         return result
+
+    def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
+        work()  # the ITI's frames are part of the trial here; preparation is in trial()
 
     def wait(self, text: str, *, max_s: float | None = None) -> None:
         self.prompter.wait(text, max_s=max_s)

@@ -12,6 +12,7 @@ for tests with ``EXPERIMENT_TEST_FLAG`` (:mod:`experiment.checkpoints`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from experiment.checkpoints import checkpoint, flagged_by_test
@@ -101,6 +102,9 @@ class HeadlessPresenter:
             max_frame_interval_ms=(2 if flagged else 1) * period_ms,
             dropped_frames=int(flagged), flagged=flagged,
         )
+
+    def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
+        work()  # nothing is shown: the record is saved at once
 
     def wait(self, text: str, *, max_s: float | None = None) -> None:
         self.observer.prompt(_Sink())

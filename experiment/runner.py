@@ -10,12 +10,18 @@ re-run and resume logic runs in both.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from experiment.checkpoints import checkpoint
 from experiment.oserrors import write_error
 from experiment.session import SessionConfig, SessionOutcome, SessionPlan, block_percent
-from experiment.trial_list import PlannedTrial, blocks_of, remaining_schedule
+from experiment.trial_list import (
+    PlannedTrial,
+    ScheduledTrial,
+    blocks_of,
+    remaining_schedule,
+)
 from experiment.trial_result import TrialResult
 from results.schema import HumanTrialRecord
 from results.trial_file import TrialFile
@@ -29,6 +35,10 @@ class Presenter(Protocol):
     def trial(self, t: PlannedTrial, *, practice: bool = False,
               attempt: int = 1) -> TrialResult:
         """Prepare and run one trial (practice: with feedback)."""
+
+    def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
+        """The inter-trial interval after a trial: ``work`` saves the trial's record and
+        returns the next trial (which the presenter may prepare meanwhile) or None."""
 
     def wait(self, text: str, *, max_s: float | None = None) -> None:
         """Show ``text`` until a click or space (or ``max_s``)."""
@@ -63,9 +73,12 @@ class SessionRunner:
         A resumed session repeats practice only while no trial has been saved yet."""
         if not self.plan.practice or self.rows:
             return True
-        for t in self.plan.practice:
+        practice = self.plan.practice
+        for i, t in enumerate(practice):
             checkpoint("practice")
             result = self.presenter.trial(t, practice=True)
+            self.presenter.iti(lambda i=i: practice[i + 1] if i + 1 < len(practice)
+                               else None)
             log.info("practice %d: %s -> %s", t.trial, t.category, result.response)
             if result.escape and self.presenter.confirm_quit():
                 return False
@@ -93,28 +106,43 @@ class SessionRunner:
                         "" if rerun or not self.config.rerun_flagged
                         else "; re-run at the end of the block")
 
+    def next_trial(self, block: int) -> ScheduledTrial | None:
+        """The next trial of ``block`` by the recorded rows (re-runs only if enabled)."""
+        schedule = remaining_schedule(self.plan.trials, self.rows, block)
+        if not schedule or (schedule[0].rerun and not self.config.rerun_flagged):
+            return None
+        return schedule[0]
+
     def blocks(self) -> SessionOutcome:
-        trials, paths = self.plan.trials, self.plan.paths
-        blocks = blocks_of(trials)
+        paths = self.plan.paths
+        blocks = blocks_of(self.plan.trials)
         trials_run = 0
         for block in blocks:
             ran_here = False
-            while schedule := remaining_schedule(trials, self.rows, block):
-                if any(s.rerun for s in schedule) and not self.config.rerun_flagged:
-                    break
-                for item in schedule:
-                    checkpoint("trial")
-                    if item.rerun:
-                        checkpoint("rerun")
-                    result = self.presenter.trial(item.planned,
-                                                  attempt=2 if item.rerun else 1)
+            item = self.next_trial(block)
+            while item is not None:
+                checkpoint("trial")
+                if item.rerun:
+                    checkpoint("rerun")
+                result = self.presenter.trial(item.planned, attempt=2 if item.rerun else 1)
+                upcoming: list[ScheduledTrial | None] = []
+
+                def save_and_find_next(item: ScheduledTrial = item,
+                                       result: TrialResult = result,
+                                       upcoming: list[ScheduledTrial | None] = upcoming,
+                                       block: int = block) -> PlannedTrial | None:
                     self.save(item.planned, result, item.rerun)
-                    trials_run += 1
-                    ran_here = True
-                    if result.escape and self.presenter.confirm_quit():
-                        log.info("stopped by the experimenter after trial %d; resume with "
-                                 "--resume", item.planned.trial)
-                        return SessionOutcome(paths, trials_run, completed=False)
+                    upcoming.append(self.next_trial(block))
+                    return upcoming[0].planned if upcoming[0] is not None else None
+
+                self.presenter.iti(save_and_find_next)
+                trials_run += 1
+                ran_here = True
+                if result.escape and self.presenter.confirm_quit():
+                    log.info("stopped by the experimenter after trial %d; resume with "
+                             "--resume", item.planned.trial)
+                    return SessionOutcome(paths, trials_run, completed=False)
+                item = upcoming[0]
             if ran_here and block != blocks[-1]:
                 percent = block_percent(self.rows, block)
                 log.info("block %d done: %.0f%% correct", block, percent)
