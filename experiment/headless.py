@@ -93,7 +93,6 @@ class HeadlessPresenter:
                 if self.config.click_to_continue:
                     break
         flagged = not practice and flagged_by_test(t.trial, attempt)
-        checkpoint("practice-trial" if practice else "response")
         return TrialResult(
             response=response, rt=rt,
             image_frames_planned=f.image, image_frames_shown=f.image + int(flagged),

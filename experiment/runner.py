@@ -77,6 +77,7 @@ class SessionRunner:
         for i, t in enumerate(practice):
             checkpoint("practice")
             result = self.presenter.trial(t, practice=True)
+            checkpoint("practice-trial")
             self.presenter.iti(lambda i=i: practice[i + 1] if i + 1 < len(practice)
                                else None)
             log.info("practice %d: %s -> %s", t.trial, t.category, result.response)
@@ -125,6 +126,7 @@ class SessionRunner:
                 if item.rerun:
                     checkpoint("rerun")
                 result = self.presenter.trial(item.planned, attempt=2 if item.rerun else 1)
+                checkpoint("response")
                 upcoming: list[ScheduledTrial | None] = []
 
                 def save_and_find_next(item: ScheduledTrial = item,
