@@ -198,7 +198,11 @@ def launch(config: SessionConfig) -> SessionOutcome:
         raise SessionInterrupted(opener is not None and opener.committed) from err
     except LabInputError:
         raise
-    except OSError as err:
+    except Exception as err:
+        if interrupted():  # a library turned Ctrl-C into its own error (e.g. the window's)
+            raise SessionInterrupted(opener is not None and opener.committed) from err
+        if not isinstance(err, OSError):
+            raise
         committed = opener is not None and opener.committed
         raise LabInputError(
             f"{os_error_line(err, paths.beh_dir)}; then "
