@@ -43,6 +43,17 @@ def _read(path: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
+def holder(path: Path) -> dict[str, object] | None:
+    """The pid/host/start of the process holding the lock at ``path``; None if there is
+    no lock or it is stale (its process gone from this host). Reads only."""
+    info = _read(path) if path.exists() else {}
+    pid = info.get("pid")
+    if not info or (isinstance(pid, int) and info.get("host") == socket.gethostname()
+                    and not _pid_alive(pid)):
+        return None
+    return info
+
+
 class SessionLock:
     """The lock of one session; :meth:`acquire` then :meth:`release` (or ``with``)."""
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from experiment.bids import OBSERVER_FILE, SessionPaths
-from experiment.creation import HALF_CREATED, session_state
+from experiment.creation import HALF_CREATED, lock_path, session_state
+from experiment.lock import holder
 from experiment.trial_list import read_trial_list, work_left
 from results.schema import HUMAN_FILE_COLUMNS
 from results.trial_file import read_rows
@@ -149,6 +150,9 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
     paths = SessionPaths(subject_dir=beh.parent.parent, beh_dir=beh, stem=stem)
     if session_state(paths, HUMAN_FILE_COLUMNS) == HALF_CREATED:
         s.state = NOT_STARTED  # stopped while being created: the booth starts it anew
+    running = holder(lock_path(paths))
+    if running is not None:
+        s.state = f"running (process {running.get('pid')} on {running.get('host')})"
     if problems:
         s.problem = "; ".join(problems)
     return s

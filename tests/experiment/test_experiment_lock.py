@@ -18,6 +18,7 @@ from experiment.bids import session_paths
 from experiment.checkpoints import HOLD_ENV, KILL_ENV
 from experiment.creation import lock_path
 from experiment.lock import SessionLock
+from experiment.summary import summarise
 from results.trial_file import read_rows
 from stimuli.errors import LabInputError
 
@@ -80,6 +81,8 @@ def test_two_resumes_at_once_one_refuses(stimulus_set: Path, tmp_path: Path) -> 
             time.sleep(0.05)
         else:
             raise AssertionError("the first resume never got going")
+        state = {x.observer: x.state for x in summarise(data)}["twice-01"]
+        assert state == f"running (process {first.pid} on {socket.gethostname()})"
         for extra in (["--resume"], []):  # a second resume, and a plain start beside it
             rc, out = fork_cli([*args, *extra])
             assert rc == 2, out
