@@ -108,6 +108,7 @@ def test_forty_random_kills_each_followed_by_resume(stimulus_set: Path,
         assert again[0] == 0 and "0 trials run" in again[1]  # complete: nothing to do
         assert {s.observer: s.state for s in summarise(data)}[observer] == "complete"
     assert kills >= 42 and survived == sessions
+    print(f"{kills} kills at random instants over {sessions} sessions, all resumed")
 
 
 def test_plain_start_after_a_kill_before_any_file_writes_nothing_twice(
