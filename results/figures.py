@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -36,17 +37,18 @@ from stimuli.categories import CATEGORIES
 
 log = logging.getLogger(__name__)
 
-#: Panel order of the paper's figure 3; other experiments follow alphabetically.
-PAPER_ORDER: tuple[str, ...] = (
-    "colour", "contrast", "uniform-noise", "low-pass", "high-pass", "phase-scrambling",
-    "power-equalisation", "false-colour", "rotation", "eidolonI", "eidolonII", "eidolonIII",
-)
 ICONS_DIR = Path(__file__).resolve().parents[1] / "experiment" / "icons"
 
 
-def experiment_order(names: list[str] | set[str]) -> list[str]:
-    names = set(names)
-    return [n for n in PAPER_ORDER if n in names] + sorted(names - set(PAPER_ORDER))
+def experiment_order(names: Iterable[str]) -> list[str]:
+    """Panel order: the paper's figure 3 (each design's ``figure_panel``), then the other
+    experiments alphabetically."""
+    def key(name: str) -> tuple[int, str]:
+        design = design_for(name)
+        panel = design.figure_panel if design is not None else 0
+        return (panel if panel > 0 else 1 << 30, name)
+
+    return sorted(set(names), key=key)
 
 
 def _level_text(value: float) -> str:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from results.schema import BASE_COLUMNS, DNN_COLUMNS, HUMAN_COLUMNS
 from stimuli.categories import CATEGORIES, NO_RESPONSE
-from stimuli.design import list_experiments, load_experiment
+from stimuli.design import bundled_designs
 from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
@@ -165,14 +165,24 @@ def texture_of(image: str) -> str:
 
 
 _ORIGINAL_RENAME = {"subj": "observer", "imagename": "image"}
-_EIDOLON_BY_COHERENCE = {"10": "eidolonI", "3": "eidolonII", "0": "eidolonIII"}
 
 
-def _design_names_by_original() -> dict[str, str]:
+def _design_names_by_original() -> dict[str, str | dict[str, str]]:
+    """Design name per 2018 experiment folder; where one 2018 experiment is split over
+    several designs (eidolon: one per coherence), the design name per condition code."""
     names: dict[str, list[str]] = {}
-    for name in list_experiments():
-        names.setdefault(load_experiment(name).original_experiment, []).append(name)
-    return {orig: found[0] for orig, found in names.items() if len(found) == 1}
+    for design in bundled_designs().values():
+        names.setdefault(design.original_experiment, []).append(design.name)
+    out: dict[str, str | dict[str, str]] = {}
+    for original, found in names.items():
+        out[original] = found[0] if len(found) == 1 else {
+            code: name for name in found for code in bundled_designs()[name].conditions}
+    return out
+
+
+def _texture_experiments() -> frozenset[str]:
+    """Designs whose image names carry the texture class (``<shape><n>-<texture><m>``)."""
+    return frozenset(d.name for d in bundled_designs().values() if d.texture_in_file_name)
 
 
 @dataclass
@@ -327,7 +337,7 @@ def _lab_group(sources: list[_Source], rule: str) -> pd.DataFrame:
 
 
 def _original_group(sources: list[_Source], rule: str,
-                    by_original: dict[str, str]) -> pd.DataFrame:
+                    by_original: dict[str, str | dict[str, str]]) -> pd.DataFrame:
     frame = _parse_group(sources, ",")
     frame.columns = [c.strip().lower() for c in frame.columns]
     kind = sources[0].kind
@@ -347,16 +357,16 @@ def _original_group(sources: list[_Source], rule: str,
     out["response"] = frame[f"object_response{suffix}"]
     names = [_ORIGINAL_NAME.match(s.path.name)["experiment"]  # type: ignore[index]
              for s in sources]
-    if kind.source_format == "geirhos2018":
-        names = [by_original.get(name, name) for name in names]
     experiment = np.repeat(np.array(names, dtype=object), [s.rows for s in sources])
-    eidolon = experiment == "eidolon-experiment"
-    if eidolon.any():  # one 2018 experiment, three designs: split by the coherence
-        conditions = frame["condition"].to_numpy(dtype=object)[eidolon]
-        by_condition = {c: _EIDOLON_BY_COHERENCE.get(c.split("-")[1] if c.count("-") == 2
-                                                     else "", "eidolon-experiment")
-                        for c in set(conditions)}
-        experiment[eidolon] = [by_condition[c] for c in conditions]
+    if kind.source_format == "geirhos2018":
+        for original in set(names):
+            design = by_original.get(original, original)
+            rows = experiment == original
+            if isinstance(design, str):
+                experiment[rows] = design
+            else:  # one 2018 experiment, several designs: split by the condition code
+                conditions = frame["condition"].to_numpy(dtype=object)[rows]
+                experiment[rows] = [design.get(c, original) for c in conditions]
     out["experiment"] = experiment
     if kind.observer_type != DNN:
         out["rule"] = ""
@@ -471,10 +481,10 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
     else:
         table["sha256"] = ""
     table["correct"] = (table["response"] == table["category"]).to_numpy()
-    is_cue_conflict = (table["experiment"] == "cue-conflict").to_numpy()
+    has_texture = table["experiment"].isin(_texture_experiments()).to_numpy()
     texture = np.full(len(table), "", dtype=object)
-    if is_cue_conflict.any():
-        texture[is_cue_conflict] = table["image"][is_cue_conflict].map(texture_of).to_numpy()
+    if has_texture.any():
+        texture[has_texture] = table["image"][has_texture].map(texture_of).to_numpy()
     table["texture"] = texture
     has_sha = (table["sha256"] != "").to_numpy()
     keys = table["image"].str.replace(_TRIAL_PREFIX.pattern, "", regex=True)

@@ -241,7 +241,7 @@ def _credits(table: pd.DataFrame) -> str:
         lines.append("Geirhos, Temme, Rauber, Schütt, Bethge &amp; Wichmann (2018), "
                      "Generalisation in humans and deep neural networks, NeurIPS; data "
                      "CC-BY 4.0.")
-    if "model-vs-human" in formats or "cue-conflict" in set(table["experiment"]):
+    if "model-vs-human" in formats or (table["texture"] != "").any():
         lines.append("Geirhos et al. (2021), Partial success in closing the gap between "
                      "human and machine vision (model-vs-human); Geirhos et al. (2019), "
                      "ImageNet-trained CNNs are biased towards texture.")

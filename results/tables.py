@@ -9,7 +9,6 @@ excluded. Both are computed per unit, then averaged; min and max are over units.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 
@@ -18,7 +17,7 @@ import pandas as pd
 
 from results.readers import DNN, HUMAN
 from stimuli.categories import NO_RESPONSE
-from stimuli.design import ExperimentDesign, list_experiments, load_experiment
+from stimuli.design import ExperimentDesign, bundled_designs
 
 HUMANS = "humans"  #: the observer-group name of all human observers
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -68,14 +67,12 @@ def condition_rank(experiment: str, conditions: pd.Series) -> pd.Series:
     return numeric if numeric.notna().all() else conditions.rank(method="dense")
 
 
-@functools.cache
 def _design_names() -> frozenset[str]:
-    return frozenset(list_experiments())
+    return frozenset(bundled_designs())
 
 
-@functools.cache
 def _design(name: str) -> ExperimentDesign:
-    return load_experiment(name)
+    return bundled_designs()[name]
 
 
 def group_order(groups: pd.Series | list[str]) -> list[str]:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -66,8 +67,11 @@ class PlannedStimulus:
     seed: int  #: seed of the manipulation's generator (``np.random.default_rng(seed)``)
 
 
-def default_per_condition(design: ExperimentDesign) -> int:
-    """Images per condition of the original design: trials_per_observer / n_conditions."""
+def default_per_condition(design: ExperimentDesign) -> int | None:
+    """Images per condition of the original design: trials_per_observer / n_conditions;
+    ``None`` where the design takes the whole image set."""
+    if design.whole_image_set:
+        return None
     return design.trials_per_observer // len(design.conditions)
 
 
@@ -123,7 +127,6 @@ def scan_sources(source_dir: str | Path, design: ExperimentDesign) -> dict[str, 
     missing = sorted(set(CATEGORIES) - {p.name for p in folders})
     if missing:
         raise LabInputError(f"{root}: no folder for the classes {', '.join(missing)}; add them")
-    cue_conflict = design.name == "cue-conflict"
     sources: dict[str, list[SourceImage]] = {}
     skipped: list[str] = []
     for folder in folders:
@@ -133,7 +136,7 @@ def scan_sources(source_dir: str | Path, design: ExperimentDesign) -> dict[str, 
             if is_greyscale_mode(image_mode(path)):
                 skipped.append(rel)
                 continue
-            texture = texture_of(path, folder.name) if cue_conflict else ""
+            texture = texture_of(path, folder.name) if design.texture_in_file_name else ""
             images.append(SourceImage(path=rel, category=folder.name, texture=texture))
         sources[folder.name] = images
     if skipped:
@@ -145,17 +148,24 @@ def scan_sources(source_dir: str | Path, design: ExperimentDesign) -> dict[str, 
 def plan_set(
     design: ExperimentDesign,
     sources: dict[str, list[SourceImage]],
-    per_condition: int,
+    per_condition: int | None,
     seed: int,
 ) -> list[PlannedStimulus]:
     """Class- and condition-balanced draw: ``per_condition / 16`` images per class and
     condition, distinct within a condition, spread over conditions as evenly as the source
     allows (each image used ``floor`` or ``ceil`` of slots / images times), in a shuffled
-    order numbered from 1."""
-    check_per_condition(per_condition)
-    per_class = per_condition // len(CATEGORIES)
+    order numbered from 1. ``per_condition=None`` (designs with ``whole_image_set``): every
+    usable image once per condition, in a shuffled order."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
     drawn: list[tuple[str, SourceImage]] = []
+    if per_condition is None:
+        drawn = [(condition, image) for condition in design.conditions
+                 for category in CATEGORIES for image in sources.get(category, [])]
+        if not drawn:
+            raise LabInputError("the source folder has no usable images; add images")
+        return _numbered(drawn, rng, seed)
+    check_per_condition(per_condition)
+    per_class = per_condition // len(CATEGORIES)
     for category in CATEGORIES:
         images = sources.get(category, [])
         if len(images) < per_class:
@@ -169,31 +179,16 @@ def plan_set(
         for slot in range(slots):
             condition = design.conditions[slot // per_class]
             drawn.append((condition, images[order[slot % len(images)]]))
+    return _numbered(drawn, rng, seed)
+
+
+def _numbered(drawn: list[tuple[str, SourceImage]], rng: np.random.Generator,
+              seed: int) -> list[PlannedStimulus]:
     shuffled = [drawn[i] for i in rng.permutation(len(drawn))]
     return [
         PlannedStimulus(number=i, condition=cond, source=src, seed=image_seed(seed, i))
         for i, (cond, src) in enumerate(shuffled, start=1)
     ]
-
-
-def shown_as_is(design: ExperimentDesign) -> bool:
-    """One condition and no manipulation (cue-conflict): the set is its source images."""
-    return design.manipulation == "none" and len(design.conditions) == 1
-
-
-def plan_every_image(design: ExperimentDesign, sources: dict[str, list[SourceImage]],
-                     seed: int) -> list[PlannedStimulus]:
-    """Every usable source image once, in a shuffled order numbered from 1 (the default
-    of a design shown as is, e.g. cue-conflict: the set is the whole source folder)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-    images = [img for category in CATEGORIES for img in sources.get(category, [])]
-    empty = [c for c in CATEGORIES if not sources.get(c)]
-    if empty:
-        raise LabInputError(f"class {empty[0]!r}: no usable source image; add images")
-    condition = design.conditions[0]
-    return [PlannedStimulus(number=i, condition=condition, source=images[int(j)],
-                            seed=image_seed(seed, i))
-            for i, j in enumerate(rng.permutation(len(images)), start=1)]
 
 
 def stimulus_name(design: ExperimentDesign, set_name: str, item: PlannedStimulus) -> str:
@@ -204,19 +199,28 @@ def stimulus_name(design: ExperimentDesign, set_name: str, item: PlannedStimulus
 
 
 def render_stimulus(
-    source_path: str | Path, manipulation: str, condition: str, size: int, seed: int
+    source_path: str | Path, design: ExperimentDesign | str, condition: str, seed: int
 ) -> np.ndarray:
-    """One stimulus as float RGB: load, centre-crop + Lanczos-resize to ``size``,
-    manipulate with ``np.random.default_rng(seed)``."""
+    """One stimulus of ``design`` (or the experiment of that name) as float RGB: load,
+    centre-crop + Lanczos-resize to the design's size, manipulate as in ``condition`` with
+    ``np.random.default_rng(seed)``. Regenerates any file from its manifest row."""
+    if isinstance(design, str):
+        design = load_experiment(design)
+    return _render(str(source_path), design.manipulation, design.parameters_of(condition),
+                   design.image_size, seed)
+
+
+def _render(source_path: str, manipulation: str, parameters: dict[str, Any], size: int,
+            seed: int) -> np.ndarray:
     image = load_rgb(source_path, size)
-    return get_manipulation(manipulation)(image, condition, np.random.default_rng(seed))
+    return get_manipulation(manipulation)(image, np.random.default_rng(seed), **parameters)
 
 
 @dataclass(frozen=True)
 class _Task:
     source_path: str
     manipulation: str
-    condition: str
+    parameters: dict[str, Any]
     size: int
     seed: int
     out_path: str
@@ -224,8 +228,8 @@ class _Task:
 
 def _render_task(task: _Task) -> str:
     """Worker: render one stimulus, write it, return the sha256 of the bytes written."""
-    image = render_stimulus(task.source_path, task.manipulation, task.condition, task.size,
-                            task.seed)
+    image = _render(task.source_path, task.manipulation, task.parameters, task.size,
+                    task.seed)
     data = png_bytes(image)
     Path(task.out_path).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
@@ -311,21 +315,16 @@ def build_set(
     """Build the set and return its manifest entries (see the module docstring)."""
     design = load_experiment(experiment)
     manipulation = get_manipulation(design.manipulation)
-    for condition in design.conditions:
-        manipulation.check_condition(condition)
     if not SET_NAME.match(set_name):
         raise LabInputError(f"--set {set_name!r}: use letters, digits and '-' only (e.g. s01)")
-    every_image = per_condition is None and shown_as_is(design)
-    if not every_image:
-        per_condition = check_per_condition(
-            default_per_condition(design) if per_condition is None else per_condition
-        )
+    if per_condition is None:
+        per_condition = default_per_condition(design)
+    if per_condition is not None:
+        check_per_condition(per_condition)
     out = Path(out_dir).absolute()
     _check_replaceable(out, force)
     source = Path(source_dir)
-    sources = scan_sources(source, design)
-    plan = (plan_every_image(design, sources, seed) if every_image
-            else plan_set(design, sources, int(per_condition or 0), seed))
+    plan = plan_set(design, scan_sources(source, design), per_condition, seed)
     workers = (os.cpu_count() or 1) if workers is None else workers
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -337,8 +336,8 @@ def build_set(
         names = [stimulus_name(design, set_name, item) for item in plan]
         tasks = [
             _Task(source_path=str(source / item.source.path), manipulation=manipulation.name,
-                  condition=item.condition, size=design.image_size, seed=item.seed,
-                  out_path=str(tmp / name))
+                  parameters=design.parameters_of(item.condition), size=design.image_size,
+                  seed=item.seed, out_path=str(tmp / name))
             for item, name in zip(plan, names, strict=True)
         ]
         digests = list(_run_tasks(tasks, workers, progress, f"build {design.name}"))

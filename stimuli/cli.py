@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from stimuli.categories import check_mapping_file
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
-from stimuli.design import list_experiments, load_experiment
+from stimuli.design import designs_using, list_experiments, load_experiment
 from stimuli.errors import LabInputError
 from stimuli.images import fit_square, load_rgb, write_png
 from stimuli.manipulations import get_manipulation, list_manipulations
@@ -19,7 +21,8 @@ from stimuli.manipulations import get_manipulation, list_manipulations
 EPILOG = """examples:
   python -m stimuli list
   python -m stimuli apply contrast c10 stimuli/data/example_image.png out/contrast.png
-  python -m stimuli apply eidolon-II 8-3-10 in.jpg out.png --size 256 --seed 7
+  python -m stimuli apply eidolonII 8-3-10 in.jpg out.png --size 256 --seed 7
+  python -m stimuli apply salt-and-pepper probability=0.2 in.jpg out.png
   python -m stimuli build cue-conflict --source stimuli/demo/source --out out/cue \\
       --per-condition 48 --seed 1
   python -m stimuli build contrast --source ~/imagenet16 --out out/contrast-s01 --set s01
@@ -36,8 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("apply", help="manipulate one image, write an 8-bit PNG",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("manipulation", help="e.g. contrast, eidolon-I (see 'list')")
-    p.add_argument("condition", help="condition code, e.g. c10, 0.35, 8-3-10")
+    p.add_argument("manipulation", metavar="experiment|manipulation",
+                   help="an experiment (e.g. contrast, eidolonII) or a manipulation "
+                        "(e.g. salt-and-pepper; see 'list')")
+    p.add_argument("condition", help="a condition code of the experiment (e.g. c10, 0.35, "
+                   "8-3-10) or the manipulation's parameters (e.g. probability=0.2 or "
+                   "reach=8,coherence=0.3)")
     p.add_argument("input", type=Path, help="source image")
     p.add_argument("output", type=Path, help="output PNG")
     p.add_argument("--seed", type=int, default=0, help="seed of the random generator (0)")
@@ -69,18 +76,68 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse_parameters(text: str) -> dict[str, float | bool]:
+    """``"reach=8,coherence=0.3"`` -> ``{"reach": 8.0, "coherence": 0.3}``."""
+    out: dict[str, float | bool] = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip().lower()
+        if not sep or not key:
+            raise LabInputError(f"condition {text!r}: write parameters as name=value[,...]")
+        if value in ("true", "false"):
+            out[key] = value == "true"
+            continue
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise LabInputError(f"condition {text!r}: {key} must be a number or "
+                                "true/false") from None
+    return out
+
+
+def resolve_condition(name: str, condition: str) -> tuple[str, dict[str, Any], str]:
+    """Manipulation name, parameters and a description for ``apply NAME CONDITION``.
+
+    ``NAME`` is an experiment (``CONDITION`` one of its codes) or a manipulation
+    (``CONDITION`` its parameters as ``name=value,...``, or a code of an experiment that
+    uses it)."""
+    if name in list_experiments():
+        design = load_experiment(name)
+        if "=" not in condition:
+            return design.manipulation, design.parameters_of(condition), f"{name} {condition}"
+        name = design.manipulation  # the experiment's manipulation with these numbers
+    if name not in list_manipulations():
+        names = list_experiments() + list_manipulations()
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "see 'python -m stimuli list'"
+        raise LabInputError(f"unknown experiment or manipulation {name!r}: {hint}")
+    manipulation = get_manipulation(name)
+    if "=" in condition:
+        params = manipulation.check_parameters(_parse_parameters(condition))
+        return name, params, f"{name} {condition}"
+    users = designs_using(name)
+    for design in users:
+        if condition in design.conditions:
+            return name, design.parameters_of(condition), f"{name} {condition}"
+    codes = sorted({c for d in users for c in d.conditions})
+    hint = (f"use a code of {', '.join(d.name for d in users)} ({', '.join(codes)}) or "
+            if users else "use ")
+    example = ",".join(f"{p.name}=..." for p in manipulation.parameters) or "..."
+    raise LabInputError(f"manipulation {name!r} has no condition {condition!r}: {hint}"
+                        f"parameters, e.g. {example}")
+
+
 def _apply(args: argparse.Namespace) -> None:
-    manipulation = get_manipulation(args.manipulation)
-    manipulation.check_condition(args.condition)
+    manipulation, params, what = resolve_condition(args.manipulation, args.condition)
     image = load_rgb(args.input)
     if args.size is not None:
         if args.size <= 0:
             raise LabInputError(f"--size {args.size}: must be a positive number of px")
         image = fit_square(image, args.size)
-    out = manipulation(image, args.condition, np.random.default_rng(args.seed))
+    out = get_manipulation(manipulation)(image, np.random.default_rng(args.seed), **params)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_png(out, args.output)
-    print(f"wrote {args.output} ({args.manipulation} {args.condition}, seed {args.seed})")
+    print(f"wrote {args.output} ({what}, seed {args.seed})")
 
 
 def _build(args: argparse.Namespace) -> None:
@@ -102,11 +159,12 @@ def _list() -> None:
         used.add(design.manipulation)
         print(f"  {name}: {design.manipulation}, {design.image_size} px, "
               f"{' '.join(design.conditions)}")
-    print("manipulations (name: conditions):")
+    print("manipulations (name: parameters):")
     for name in list_manipulations():
         m = get_manipulation(name)
         note = "" if name in used else "  [no experiment]"
-        print(f"  {name}: {' '.join(m.conditions)}{note}")
+        params = ", ".join(f"{p.describe()} ({p.kind.__name__})" for p in m.parameters)
+        print(f"  {name}: {params or '-'}{note}")
 
 
 def _check_mapping(args: argparse.Namespace) -> None:

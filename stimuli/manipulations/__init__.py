@@ -1,4 +1,4 @@
-"""Image manipulations of SPEC §1, registered by name with their condition codes.
+"""Image manipulations of SPEC §1, registered by name with their numeric parameters.
 
 >>> from stimuli.manipulations import get_manipulation, list_manipulations
 >>> "contrast" in list_manipulations()

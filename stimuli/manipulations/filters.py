@@ -10,11 +10,13 @@ weight), but runs as BLAS matrix products on the whole batch, in float32 when th
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
+from stimuli.errors import LabInputError
 from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 
@@ -22,9 +24,6 @@ from stimuli.manipulations.registry import register
 BACKGROUND_GREY = 0.4423
 #: As scipy.ndimage.gaussian_filter's default.
 TRUNCATE = 4.0
-
-LOW_PASS_CODES = ("0", "1", "3", "5", "7", "10", "15", "40")
-HIGH_PASS_CODES = ("inf", "3", "1.5", "1", "0.7", "0.55", "0.45", "0.4")
 
 
 def gaussian_kernel(sigma: float, truncate: float = TRUNCATE) -> np.ndarray:
@@ -69,20 +68,26 @@ def blur(grey: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
-@register("low-pass", LOW_PASS_CODES)
-def low_pass(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-    """Grey, Gaussian filter with sigma = condition px (border 0.4423), clipped."""
+def _check_sigma(name: str, sigma: float) -> None:
+    if not sigma >= 0:
+        raise LabInputError(f"{name} sigma {sigma!r}: must be 0 or more (px)")
+
+
+@register("low-pass")
+def low_pass(batch: np.ndarray, rng: np.random.Generator, *, sigma: float) -> np.ndarray:
+    """Grey, Gaussian filter with ``sigma`` px (border 0.4423), clipped; 0 = grey."""
+    _check_sigma("low-pass", sigma)
     grey = to_grey(batch)
-    sigma = float(condition)
     return blur(grey, sigma) if sigma > 0 else grey
 
 
-@register("high-pass", HIGH_PASS_CODES)
-def high_pass(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
+@register("high-pass")
+def high_pass(batch: np.ndarray, rng: np.random.Generator, *, sigma: float) -> np.ndarray:
     """Grey x, then ``x - G_sigma(x)`` shifted to mean 0.4423, clipped; ``inf`` = grey."""
+    _check_sigma("high-pass", sigma)
     grey = to_grey(batch)
-    if condition == "inf":
+    if math.isinf(sigma):
         return grey
-    detail = grey - blur(grey, float(condition))
+    detail = grey - blur(grey, sigma)
     detail += (BACKGROUND_GREY - detail.mean(axis=(1, 2), keepdims=True)).astype(grey.dtype)
     return detail

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stimuli.errors import LabInputError
 from stimuli.manipulations.registry import register
 
 #: scikit-image ``rgb2gray`` weights, applied to the gamma-encoded values (SPEC §1).
@@ -29,48 +30,48 @@ def adjust_contrast(grey: np.ndarray, c: float) -> np.ndarray:
     return grey * grey.dtype.type(c) + grey.dtype.type((1.0 - c) / 2.0)
 
 
-@register("none", ("0",), grey_output=False)
-def none(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
+def _check_non_negative(name: str, value: float) -> None:
+    if not value >= 0:
+        raise LabInputError(f"{name} {value!r}: must be 0 or more")
+
+
+@register("none", grey_output=False)
+def none(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Identity (cue-conflict images are shown unmanipulated)."""
     return batch
 
 
-@register("colour", ("cr", "bw"), grey_output=False)
-def colour(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-    """``cr`` keeps colour; ``bw`` is the grey image."""
-    return batch if condition == "cr" else to_grey(batch)
+@register("colour", grey_output=False)
+def colour(batch: np.ndarray, rng: np.random.Generator, *, greyscale: bool) -> np.ndarray:
+    """The image (``greyscale = false``) or its grey version (``true``)."""
+    return to_grey(batch) if greyscale else batch
 
 
-CONTRAST_CODES = ("c100", "c50", "c30", "c15", "c10", "c05", "c03", "c01")
+@register("contrast")
+def contrast(batch: np.ndarray, rng: np.random.Generator, *, contrast: float) -> np.ndarray:
+    """Grey, then ``c * x + (1 - c) / 2`` with ``c = contrast`` (1: unchanged)."""
+    return adjust_contrast(to_grey(batch), contrast)
 
 
-@register("contrast", CONTRAST_CODES)
-def contrast(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-    """Grey, then ``c * x + (1 - c) / 2`` with ``c = int(code[1:]) / 100``."""
-    return adjust_contrast(to_grey(batch), int(condition[1:]) / 100.0)
-
-
-NOISE_CODES = ("0.00", "0.03", "0.05", "0.10", "0.20", "0.35", "0.60", "0.90")
-
-
-@register("uniform-noise", NOISE_CODES)
-def uniform_noise(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-    """Grey, contrast 0.3, plus i.i.d. uniform(-w, w) per pixel, clipped."""
-    grey = adjust_contrast(to_grey(batch), 0.3)
-    w = float(condition)
-    if w > 0:
-        grey += rng.uniform(-w, w, size=grey.shape).astype(grey.dtype, copy=False)
+@register("uniform-noise")
+def uniform_noise(batch: np.ndarray, rng: np.random.Generator, *, width: float,
+                  contrast: float = 0.3) -> np.ndarray:
+    """Grey, contrast 0.3, plus i.i.d. uniform(-width, width) per pixel, clipped."""
+    _check_non_negative("uniform-noise width", width)
+    grey = adjust_contrast(to_grey(batch), contrast)
+    if width > 0:
+        grey += rng.uniform(-width, width, size=grey.shape).astype(grey.dtype, copy=False)
     return grey
 
 
-SALT_PEPPER_CODES = ("0", "0.1", "0.2", "0.35", "0.5", "0.65", "0.8", "0.95")
-
-
-@register("salt-and-pepper", SALT_PEPPER_CODES)
-def salt_and_pepper(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
+@register("salt-and-pepper")
+def salt_and_pepper(batch: np.ndarray, rng: np.random.Generator, *, probability: float,
+                    contrast: float = 0.3) -> np.ndarray:
     """Grey, contrast 0.3, then each pixel is 1 with prob p/2 and 0 with prob p/2."""
-    grey = adjust_contrast(to_grey(batch), 0.3)
-    p = float(condition)
+    p = probability
+    if not 0 <= p <= 1:
+        raise LabInputError(f"salt-and-pepper probability {p!r}: must be in [0, 1]")
+    grey = adjust_contrast(to_grey(batch), contrast)
     if p > 0:
         u = rng.random(size=grey.shape)
         grey[u < p / 2] = 1.0
@@ -78,8 +79,11 @@ def salt_and_pepper(batch: np.ndarray, condition: str, rng: np.random.Generator)
     return grey
 
 
-@register("rotation", ("0", "90", "180", "270"))
-def rotation(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-    """Grey, rotated counter-clockwise by the condition in degrees (90 or 270 swap H, W)."""
+@register("rotation")
+def rotation(batch: np.ndarray, rng: np.random.Generator, *, degrees: int) -> np.ndarray:
+    """Grey, rotated counter-clockwise by ``degrees`` (a multiple of 90; 90 or 270 swap
+    H and W)."""
+    if degrees % 90:
+        raise LabInputError(f"rotation degrees {degrees!r}: must be a multiple of 90")
     grey = to_grey(batch)
-    return np.ascontiguousarray(np.rot90(grey, k=int(condition) // 90, axes=(1, 2)))
+    return np.ascontiguousarray(np.rot90(grey, k=degrees // 90, axes=(1, 2)))

@@ -47,10 +47,10 @@ def to_display_levels(linear: np.ndarray) -> np.ndarray:
     return np.where(linear - lower <= upper - linear, idx - 1, idx)
 
 
-@register("opponent-colour", ("true", "false"), grey_output=False)
-def opponent_colour(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-    """``true`` keeps the image; ``false`` negates the two DKL chromatic axes."""
-    if condition == "true":
+@register("opponent-colour", grey_output=False)
+def opponent_colour(batch: np.ndarray, rng: np.random.Generator, *, flip: bool) -> np.ndarray:
+    """``flip`` negates the two DKL chromatic axes; otherwise the image is kept."""
+    if not flip:
         return batch.copy()
     levels = np.floor(batch * 255.0 + 0.5).astype(np.intp)
     linear = display_gamma_curve()[np.clip(levels, 0, 255)]

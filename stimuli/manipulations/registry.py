@@ -1,5 +1,10 @@
 """The manipulation registry: a decorator, a dict, ``get_manipulation`` / ``list_manipulations``.
 
+A manipulation is a function ``f(batch, rng, *, <numeric parameters>)``: its parameters are
+keyword-only numbers (or booleans) with type hints, e.g. ``contrast(batch, rng, *,
+contrast: float)``. Condition codes (``c50``) are not known here: an experiment's design
+file (``stimuli/experiments/*.toml``) maps each code to these parameters, once.
+
 Image convention (every manipulation): float RGB in [0, 1], shape ``(H, W, 3)`` or a batch
 ``(N, H, W, 3)``, float32 or float64. The output has the input's shape (rotation by 90/270
 swaps H and W) and dtype, and is clipped to [0, 1]. Randomness comes only from the
@@ -10,40 +15,97 @@ swaps H and W) and dtype, and is clipped to [0, 1]. Randomness comes only from t
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from stimuli.errors import LabInputError
 
-#: ``f(batch (N, H, W, 3) float, condition, rng) -> batch``; always called with a batch.
+#: ``f(batch (N, H, W, 3) float, rng, **parameters) -> batch``; always called with a batch.
 #: It may return a grey batch ``(N, H, W)``: the registry clips it and writes it as 3
 #: identical channels (clipping before expanding is 3x less work).
-ManipulationFunc = Callable[[np.ndarray, str, np.random.Generator], np.ndarray]
+ManipulationFunc = Callable[..., np.ndarray]
+
+#: Parameter types a manipulation may declare (as the type hint of a keyword-only argument).
+_KINDS: dict[str, type] = {"float": float, "int": int, "bool": bool}
+_REQUIRED = inspect.Parameter.empty
+
+ParameterValue = float | int | bool
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One keyword-only parameter of a manipulation."""
+
+    name: str
+    kind: type  #: float, int or bool
+    default: Any = _REQUIRED
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+    def coerce(self, value: object, where: str) -> ParameterValue:
+        """``value`` as this parameter's type; one-line LabInputError if it is not one."""
+        if self.kind is bool:
+            ok = isinstance(value, bool | np.bool_)
+        elif self.kind is int:
+            ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+        else:
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+        if not ok:
+            raise LabInputError(
+                f"{where}: parameter {self.name!r} must be {self.kind.__name__}, got "
+                f"{value!r} ({type(value).__name__}); fix the value"
+            )
+        value = self.kind(value)
+        if self.kind is float and math.isnan(value):
+            raise LabInputError(f"{where}: parameter {self.name!r} is NaN; give a number")
+        return value
+
+    def describe(self) -> str:
+        return self.name if self.required else f"{self.name}={self.default!r}"
 
 
 @dataclass(frozen=True)
 class Manipulation:
-    """One registered manipulation with its condition codes (as in the human data)."""
+    """One registered manipulation and its keyword-only numeric parameters."""
 
     name: str
-    conditions: tuple[str, ...]
     func: ManipulationFunc
+    parameters: tuple[Parameter, ...] = ()
     description: str = ""
     grey_output: bool = True  #: outputs 3 identical channels
 
-    def check_condition(self, condition: str) -> str:
-        """Return ``condition`` if valid, else raise :class:`LabInputError` listing the codes."""
-        if condition not in self.conditions:
+    def check_parameters(self, values: Mapping[str, object], where: str = "") -> dict[str, Any]:
+        """``values`` checked against the signature: no unknown or missing name, every
+        value of the declared type. Returns them with defaults filled in."""
+        where = where or f"manipulation {self.name!r}"
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            expected = ", ".join(p.describe() for p in self.parameters) or "none"
             raise LabInputError(
-                f"manipulation {self.name!r} has no condition {condition!r}: "
-                f"use one of {', '.join(self.conditions)}"
+                f"{where}: {self.name!r} has no parameter {unknown[0]!r} (its parameters: "
+                f"{expected}); remove or rename it"
             )
-        return condition
+        missing = [p.name for p in self.parameters if p.required and p.name not in values]
+        if missing:
+            raise LabInputError(
+                f"{where}: {self.name!r} needs the parameter(s) {', '.join(missing)}; add them"
+            )
+        out = {}
+        for p in self.parameters:
+            out[p.name] = p.coerce(values[p.name], where) if p.name in values else p.default
+        return out
 
     def __call__(
-        self, image: np.ndarray, condition: str, rng: np.random.Generator | None = None
+        self, image: np.ndarray, rng: np.random.Generator | None = None, **parameters: Any
     ) -> np.ndarray:
         """Apply to one image ``(H, W, 3)`` or a batch ``(N, H, W, 3)``.
 
@@ -54,14 +116,14 @@ class Manipulation:
         >>> import numpy as np
         >>> from stimuli.manipulations import get_manipulation
         >>> img = np.full((4, 4, 3), 0.2)
-        >>> get_manipulation("contrast")(img, "c50", np.random.default_rng(0))[0, 0, 0]
+        >>> get_manipulation("contrast")(img, contrast=0.5)[0, 0, 0]
         np.float64(0.35)
         """
-        self.check_condition(condition)
+        values = self.check_parameters(parameters)
         batch = _as_batch(image)
         if rng is None:
             rng = np.random.default_rng()
-        out = np.asarray(self.func(batch, condition, rng), dtype=batch.dtype)
+        out = np.asarray(self.func(batch, rng, **values), dtype=batch.dtype)
         if not out.flags.writeable or out is batch:
             out = out.copy()
         np.clip(out, 0.0, 1.0, out=out)
@@ -81,20 +143,43 @@ def _as_batch(image: np.ndarray) -> np.ndarray:
     return arr[None] if arr.ndim == 3 else arr
 
 
+def signature_parameters(func: ManipulationFunc) -> tuple[Parameter, ...]:
+    """The keyword-only parameters of ``func`` with their type hints (float, int, bool)."""
+    params = list(inspect.signature(func).parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) > 2:
+        raise TypeError(f"{func.__name__}: parameters after (batch, rng) must be keyword-only "
+                        "(write '*,' before them)")
+    if len(positional) < 2:
+        raise TypeError(f"{func.__name__}: a manipulation takes (batch, rng, *, parameters)")
+    out = []
+    for p in params:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            continue
+        if p.kind is not p.KEYWORD_ONLY:
+            raise TypeError(f"{func.__name__}: parameter {p.name!r} must be keyword-only")
+        hint = p.annotation if isinstance(p.annotation, str) else getattr(
+            p.annotation, "__name__", "")
+        if hint not in _KINDS:
+            raise TypeError(f"{func.__name__}: parameter {p.name!r} needs a float, int or "
+                            "bool type hint")
+        out.append(Parameter(p.name, _KINDS[hint], p.default))
+    return tuple(out)
+
+
 _REGISTRY: dict[str, Manipulation] = {}
 
 
-def register(
-    name: str, conditions: tuple[str, ...], *, grey_output: bool = True
-) -> Callable[[ManipulationFunc], ManipulationFunc]:
-    """Decorator: register ``func`` under ``name`` with its condition codes."""
+def register(name: str, *, grey_output: bool = True
+             ) -> Callable[[ManipulationFunc], ManipulationFunc]:
+    """Decorator: register ``func(batch, rng, *, parameters)`` under ``name``."""
 
     def decorate(func: ManipulationFunc) -> ManipulationFunc:
         if name in _REGISTRY:
             raise ValueError(f"manipulation {name!r} registered twice")
         doc = (func.__doc__ or "").strip().splitlines()
         _REGISTRY[name] = Manipulation(
-            name=name, conditions=tuple(conditions), func=func,
+            name=name, func=func, parameters=signature_parameters(func),
             description=doc[0] if doc else "", grey_output=grey_output,
         )
         return func
@@ -127,7 +212,7 @@ def list_manipulations() -> list[str]:
 
 
 def apply_manipulation(
-    name: str, image: np.ndarray, condition: str, rng: np.random.Generator | None = None
+    name: str, image: np.ndarray, rng: np.random.Generator | None = None, **parameters: Any
 ) -> np.ndarray:
-    """Shorthand for ``get_manipulation(name)(image, condition, rng)``."""
-    return get_manipulation(name)(image, condition, rng)
+    """Shorthand for ``get_manipulation(name)(image, rng, **parameters)``."""
+    return get_manipulation(name)(image, rng, **parameters)

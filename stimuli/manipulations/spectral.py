@@ -21,8 +21,6 @@ from stimuli.errors import LabInputError
 from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 
-PHASE_NOISE_CODES = ("0", "30", "60", "90", "120", "150", "180")
-
 
 def _mirror_index(n: int) -> np.ndarray:
     """Index of frequency ``-k`` for every FFT index ``k`` of an axis of length ``n``."""
@@ -49,12 +47,13 @@ def hermitian_phase_noise(
     return np.deg2rad(noise)
 
 
-def _phase_noise(batch: np.ndarray, condition: str, rng: np.random.Generator,
+def _phase_noise(batch: np.ndarray, width: float, rng: np.random.Generator,
                  *, hermitian: bool) -> np.ndarray:
     """Grey batch out (N, H, W). Hermitian: real FFTs on the half plane (the output is
     real by construction); original: full complex FFTs, real part."""
+    if not width >= 0:
+        raise LabInputError(f"phase noise width {width!r}: must be 0 or more (degrees)")
     grey = to_grey(batch)
-    width = float(condition)
     if width == 0:
         return grey
     shape = grey.shape[1:]
@@ -71,31 +70,31 @@ def _complex(grey: np.ndarray) -> type:
     return np.complex64 if grey.dtype == np.float32 else np.complex128
 
 
-@register("phase-noise", PHASE_NOISE_CODES)
-def phase_noise(batch: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
-    """Grey, FFT, Hermitian uniform phase shifts in [-w, w] degrees, inverse FFT, clipped."""
-    return _phase_noise(batch, condition, rng, hermitian=True)
+@register("phase-noise")
+def phase_noise(batch: np.ndarray, rng: np.random.Generator, *, width: float) -> np.ndarray:
+    """Grey, FFT, Hermitian uniform phase shifts in [-width, width] degrees, inverse FFT."""
+    return _phase_noise(batch, width, rng, hermitian=True)
 
 
-@register("phase-noise-original", PHASE_NOISE_CODES)
+@register("phase-noise-original")
 def phase_noise_original(
-    batch: np.ndarray, condition: str, rng: np.random.Generator
+    batch: np.ndarray, rng: np.random.Generator, *, width: float
 ) -> np.ndarray:
     """As in the 2018 code: independent shifts per frequency, real part (amplitude shrinks)."""
-    return _phase_noise(batch, condition, rng, hermitian=False)
+    return _phase_noise(batch, width, rng, hermitian=False)
 
 
-@register("power-equalisation", ("0", "pow"))
+@register("power-equalisation")
 def power_equalisation(
-    batch: np.ndarray, condition: str, rng: np.random.Generator
+    batch: np.ndarray, rng: np.random.Generator, *, equalise: bool
 ) -> np.ndarray:
-    """Grey; ``pow`` keeps the phase and sets the amplitude to the mean spectrum (224 px).
+    """Grey; ``equalise`` keeps the phase and sets the amplitude to the mean spectrum.
 
-    Only 224 x 224 images are accepted for ``pow`` (the mean spectrum is 224 x 224 and
-    is not resampled); other sizes raise :class:`LabInputError` - resize first.
+    Only 224 x 224 images can be equalised (the mean spectrum is 224 x 224 and is not
+    resampled); other sizes raise :class:`LabInputError` - resize first.
     """
     grey = to_grey(batch)
-    if condition == "0":
+    if not equalise:
         return grey
     target = mean_power_spectrum()
     if grey.shape[1:] != target.shape:

@@ -115,3 +115,11 @@ def test_humans_first_and_design_condition_order(lab_records):
     # sub-01: 2/4 right (one na), sub-02: 3/4 right -> mean 0.625, min 0.5, max 0.75
     assert humans_90["accuracy"] == 0.625 and humans_90["n_trials"] == 8
     assert (humans_90["accuracy_min"], humans_90["accuracy_max"]) == (0.5, 0.75)
+
+
+def test_panel_order_comes_from_the_designs():
+    from results.figures import experiment_order
+
+    names = ["rotation", "edge", "colour", "contrast-experiment", "eidolonIII", "cue-conflict"]
+    assert experiment_order(names) == ["colour", "rotation", "eidolonIII",
+                                       "contrast-experiment", "cue-conflict", "edge"]

@@ -95,8 +95,8 @@ def test_other_seed_gives_other_plan_and_pixels(built):
     assert [(p.source.path, p.condition) for p in other] != \
         [(e.source, e.condition) for e in entries]
     first = entries[0]
-    a = render_stimulus(source / first.source, "uniform-noise", "0.90", 256, first.seed)
-    b = render_stimulus(source / first.source, "uniform-noise", "0.90", 256, first.seed + 1)
+    a = render_stimulus(source / first.source, "uniform-noise", "0.90", first.seed)
+    b = render_stimulus(source / first.source, "uniform-noise", "0.90", first.seed + 1)
     assert not np.array_equal(a, b)
 
 
@@ -104,8 +104,7 @@ def test_every_stimulus_regenerates_bit_for_bit_from_its_manifest_row(built):
     source, out, _ = built
     design = load_experiment("uniform-noise")
     for entry in read_manifest(out)[:10]:
-        image = render_stimulus(source / entry.source, design.manipulation,
-                                entry.condition, design.image_size, entry.seed)
+        image = render_stimulus(source / entry.source, design, entry.condition, entry.seed)
         assert png_bytes(image) == (out / entry.file).read_bytes()
         assert sha256_file(out / entry.file) == entry.sha256
 
@@ -124,6 +123,20 @@ def test_cue_conflict_demo_records_texture(demo_source, tmp_path):
             assert np.array_equal(np.asarray(a), np.asarray(b.convert("RGB")))
 
 
+def test_whole_image_set_design_takes_every_image_without_per_condition(demo_source,
+                                                                      tmp_path):
+    design = load_experiment("cue-conflict")
+    assert design.whole_image_set
+    plan = plan_set(design, scan_sources(demo_source, design), per_condition=None, seed=2)
+    assert sorted(p.source.path for p in plan) == sorted(
+        f"{d.name}/{f.name}" for d in demo_source.iterdir() for f in d.iterdir())
+    assert [p.number for p in plan] == list(range(1, 49))
+    # a class with fewer images is fine: the whole set is taken as it is
+    (demo_source / "cat" / "cat1-bird1.png").unlink()
+    plan = plan_set(design, scan_sources(demo_source, design), per_condition=None, seed=2)
+    assert len(plan) == 47
+
+
 def test_greyscale_sources_are_skipped_with_a_warning(source4, tmp_path, caplog):
     grey = source4 / "cat" / "cat_grey.png"
     Image.fromarray(np.full((30, 40), 90, dtype=np.uint8)).save(grey)
@@ -133,14 +146,3 @@ def test_greyscale_sources_are_skipped_with_a_warning(source4, tmp_path, caplog)
     assert "cat/cat_grey.png" not in {s.path for s in sources["cat"]}
     assert len(sources["cat"]) == 4
     assert "greyscale" in caplog.text and "cat/cat_grey.png" in caplog.text
-
-
-def test_cue_conflict_without_per_condition_takes_every_image(demo_source, tmp_path):
-    """The demo folder has 48 cue-conflict images (3 per class): all of them, each once,
-    without --per-condition (the design's 1280 would refuse them)."""
-    entries = build_set("cue-conflict", demo_source, tmp_path / "cue", seed=3,
-                        progress=False, workers=1)
-    sources = [e.source for e in entries]
-    assert len(sources) == len(set(sources)) == 48
-    assert sorted(sources) == sorted(
-        f"{p.parent.name}/{p.name}" for p in demo_source.glob("*/*.png"))

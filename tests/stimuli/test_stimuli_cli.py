@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,8 @@ def test_apply_with_size_and_seed_is_reproducible(tmp_path):
 def test_list_and_check_mapping(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "eidolonII: eidolon-II, 256 px, 1-3-10" in out
+    assert "eidolonII: eidolon, 256 px, 1-3-10" in out
+    assert "contrast: contrast (float)" in out
     assert "phase-noise-original" in out
     assert main(["check-mapping"]) == 0
     assert capsys.readouterr().out.startswith("ok:")
@@ -105,10 +107,38 @@ def test_unknown_manipulation_and_condition(tmp_path, capsys):
     Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8)).save(src)
     msg = run_error(["apply", "eidolon-2", "8-3-10", str(src), str(tmp_path / "o.png")],
                     capsys)
-    assert "unknown manipulation 'eidolon-2'" in msg and "eidolon-II" in msg
-    msg = run_error(["apply", "eidolon-II", "8-10-10", str(src), str(tmp_path / "o.png")],
+    assert "unknown experiment or manipulation 'eidolon-2'" in msg and "eidolonII" in msg
+    msg = run_error(["apply", "eidolonII", "8-10-10", str(src), str(tmp_path / "o.png")],
                     capsys)
     assert "no condition '8-10-10'" in msg and "8-3-10" in msg
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_apply_takes_an_experiments_code_or_the_manipulations_numbers(tmp_path, capsys):
+    src = tmp_path / "in.png"
+    Image.fromarray(np.full((8, 8, 3), 200, dtype=np.uint8)).save(src)
+    by_code, by_numbers = tmp_path / "a.png", tmp_path / "b.png"
+    assert main(["apply", "contrast", "c10", str(src), str(by_code)]) == 0
+    assert main(["apply", "contrast", "contrast=0.1", str(src), str(by_numbers)]) == 0
+    assert by_code.read_bytes() == by_numbers.read_bytes()
+    assert main(["apply", "eidolon", "8-3-10", str(src), str(tmp_path / "e.png")]) == 0
+    assert main(["apply", "salt-and-pepper", "probability=0.2", str(src),
+                 str(tmp_path / "s.png"), "--seed", "3"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("condition,match", [
+    ("probability=x", "probability must be a number"),
+    ("prob=0.2", "no parameter 'prob'"),
+    ("0.2", "no condition '0.2'.*probability=..."),
+    ("probability", "no condition 'probability'"),
+])
+def test_apply_refuses_bad_parameters(tmp_path, capsys, condition, match):
+    src = tmp_path / "in.png"
+    Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8)).save(src)
+    msg = run_error(["apply", "salt-and-pepper", condition, str(src), str(tmp_path / "o.png")],
+                    capsys)
+    assert re.search(match, msg), msg
     assert not (tmp_path / "o.png").exists()
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from stimuli.categories import check_mapping_file
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE, display_gamma_curve, mean_power_spectrum
-from stimuli.design import list_experiments, load_experiment
+from stimuli.design import EXPERIMENTS_DIR, list_experiments, load_design_file, load_experiment
 from stimuli.errors import LabInputError
 from stimuli.manipulations import get_manipulation
 
@@ -50,11 +50,77 @@ def test_design_matches_spec_table(name):
 
 
 @pytest.mark.parametrize("name", list_experiments())
-def test_design_conditions_are_manipulation_codes(name):
+def test_design_conditions_carry_the_manipulations_parameters(name):
     d = load_experiment(name)
     manipulation = get_manipulation(d.manipulation)
-    assert set(d.conditions) <= set(manipulation.conditions)
+    for condition in d.conditions:
+        params = d.parameters_of(condition)
+        assert manipulation.check_parameters(params) == \
+            {p.name: params.get(p.name, p.default) for p in manipulation.parameters}
     assert (d.trials_per_observer // len(d.conditions)) % 16 == 0  # balanced default set
+    assert len(d.levels) == len(d.conditions)
+
+
+# code -> parameters: the numbers the 2018 code derived from each code
+CODED = {
+    "contrast": ("c05", {"contrast": 0.05}),
+    "uniform-noise": ("0.35", {"width": 0.35}),
+    "low-pass": ("1", {"sigma": 1.0}),
+    "high-pass": ("inf", {"sigma": float("inf")}),
+    "phase-scrambling": ("90", {"width": 90.0}),
+    "power-equalisation": ("pow", {"equalise": True}),
+    "rotation": ("270", {"degrees": 270}),
+    "colour": ("bw", {"greyscale": True}),
+    "false-colour": ("false", {"flip": True}),
+    "eidolonI": ("64-10-10", {"reach": 64.0, "coherence": 1.0, "grain": 10.0}),
+    "eidolonII": ("2-3-10", {"reach": 2.0, "coherence": 0.3, "grain": 10.0}),
+    "eidolonIII": ("128-0-10", {"reach": 128.0, "coherence": 0.0, "grain": 10.0}),
+    "cue-conflict": ("0", {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CODED))
+def test_codes_map_to_the_numbers_of_the_original_code(name):
+    code, params = CODED[name]
+    assert load_experiment(name).parameters_of(code) == params
+
+
+def test_what_differs_between_experiments_is_a_design_field():
+    panels = {n: load_experiment(n).figure_panel for n in list_experiments()}
+    assert sorted(p for p in panels.values() if p) == list(range(1, 13))  # paper's figure 3
+    assert panels["colour"] == 1 and panels["eidolonIII"] == 12 and panels["cue-conflict"] == 0
+    textured = [n for n in list_experiments() if load_experiment(n).texture_in_file_name]
+    whole = [n for n in list_experiments() if load_experiment(n).whole_image_set]
+    assert textured == whole == ["cue-conflict"]
+
+
+GOOD = EXPERIMENTS_DIR / "contrast.toml"
+
+
+@pytest.mark.parametrize("change,match", [
+    (('"c50"  = { level = 50, contrast = 0.5 }', '"c50" = { level = 50, contrast = "0.5" }'),
+     "condition 'c50'.*must be a number"),
+    (('"c50"  = { level = 50, contrast = 0.5 }', '"c50" = { level = 50, contrst = 0.5 }'),
+     "condition 'c50'.*no parameter 'contrst'"),
+    (('"c50"  = { level = 50, contrast = 0.5 }', '"c50" = { level = 50 }'),
+     "condition 'c50'.*needs the parameter"),
+    (('"c50"  = { level = 50, contrast = 0.5 }', '"c50" = { contrast = 0.5 }'),
+     "condition 'c50': needs an inline table with a 'level'"),
+    (("image_size = 256", 'image_size = "256"'), "'image_size' must be int"),
+    (("image_size = 256", "image_size = -256"), "'image_size' must be more than 0"),
+    (("figure_panel = 2", "figure_panel = true"), "'figure_panel' must be int"),
+    (('manipulation = "contrast"', 'manipulation = "contrst"'),
+     "unknown manipulation 'contrst'"),
+    (("[conditions]", "[condition]"), "missing keys"),
+])
+def test_bad_design_files_are_refused_in_one_line(tmp_path, change, match):
+    text = GOOD.read_text(encoding="utf-8")
+    assert change[0] in text
+    bad = tmp_path / "contrast.toml"
+    bad.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    with pytest.raises(LabInputError, match=match) as err:
+        load_design_file(bad)
+    assert "\n" not in str(err.value) and str(bad) in str(err.value)
 
 
 @pytest.mark.parametrize("name", sorted(set(SPEC_TABLE) - {"eidolonI", "eidolonII",

@@ -13,37 +13,37 @@ def grey_of(image):
     return 0.2125 * image[..., 0] + 0.7154 * image[..., 1] + 0.0721 * image[..., 2]
 
 
-@pytest.mark.parametrize("sigma", ["1", "5", "40"])
+@pytest.mark.parametrize("sigma", [1.0, 5.0, 40.0])
 def test_low_pass_equals_scipy_gaussian_with_constant_border(sigma, example_image):
-    out = get_manipulation("low-pass")(example_image, sigma)[..., 0]
-    expected = gaussian_filter(grey_of(example_image), float(sigma), mode="constant",
+    out = get_manipulation("low-pass")(example_image, sigma=sigma)[..., 0]
+    expected = gaussian_filter(grey_of(example_image), sigma, mode="constant",
                                cval=0.4423)
     np.testing.assert_allclose(out, np.clip(expected, 0, 1), atol=1e-12)
 
 
 def test_low_pass_border_is_pulled_to_background():
-    out = get_manipulation("low-pass")(np.ones((64, 64, 3)), "10")[..., 0]
+    out = get_manipulation("low-pass")(np.ones((64, 64, 3)), sigma=10)[..., 0]
     assert out[32, 32] == pytest.approx(1.0, abs=3e-3)
     assert out[0, 0] < 0.75  # corner mixes with the 0.4423 outside
 
 
 def test_low_pass_zero_is_grey(example_image):
-    np.testing.assert_allclose(get_manipulation("low-pass")(example_image, "0")[..., 0],
+    np.testing.assert_allclose(get_manipulation("low-pass")(example_image, sigma=0)[..., 0],
                                grey_of(example_image))
 
 
-@pytest.mark.parametrize("sigma", ["3", "0.4"])
+@pytest.mark.parametrize("sigma", [3.0, 0.4])
 def test_high_pass_formula_and_mean(sigma, example_image):
     grey = grey_of(example_image)
-    detail = grey - gaussian_filter(grey, float(sigma), mode="constant", cval=0.4423)
+    detail = grey - gaussian_filter(grey, sigma, mode="constant", cval=0.4423)
     expected = np.clip(detail + (0.4423 - detail.mean()), 0, 1)
-    out = get_manipulation("high-pass")(example_image, sigma)[..., 0]
+    out = get_manipulation("high-pass")(example_image, sigma=sigma)[..., 0]
     np.testing.assert_allclose(out, expected, atol=1e-12)
     assert out.mean() == pytest.approx(0.4423, abs=0.01)
 
 
 def test_high_pass_inf_is_grey(example_image):
-    np.testing.assert_allclose(get_manipulation("high-pass")(example_image, "inf")[..., 0],
+    np.testing.assert_allclose(get_manipulation("high-pass")(example_image, sigma=np.inf)[..., 0],
                                grey_of(example_image))
 
 

@@ -30,18 +30,18 @@ def reference_pixel(rgb8: np.ndarray) -> np.ndarray:
 
 def test_matches_step_by_step_reference(rng):
     pixels = rng.integers(0, 256, size=(12, 12, 3))
-    out = get_manipulation("opponent-colour")(pixels / 255.0, "false")
+    out = get_manipulation("opponent-colour")(pixels / 255.0, flip=True)
     expected = np.array([[reference_pixel(p) for p in row] for row in pixels])
     np.testing.assert_array_equal(out, expected)
 
 
 def test_known_values_red_turns_green_and_grey_stays_grey():
     m = get_manipulation("opponent-colour")
-    red = m(np.array([[[200, 60, 60]]]) / 255.0, "false")[0, 0] * 255
+    red = m(np.array([[[200, 60, 60]]]) / 255.0, flip=True)[0, 0] * 255
     assert red[1] > red[0]  # L-M flipped: reddish becomes greenish
-    blue = m(np.array([[[60, 60, 200]]]) / 255.0, "false")[0, 0] * 255
+    blue = m(np.array([[[60, 60, 200]]]) / 255.0, flip=True)[0, 0] * 255
     assert blue[2] < blue[0]  # S-(L+M) flipped: bluish becomes yellowish
-    grey = m(np.full((1, 1, 3), 128 / 255.0), "false")[0, 0] * 255
+    grey = m(np.full((1, 1, 3), 128 / 255.0), flip=True)[0, 0] * 255
     assert np.abs(grey - 128).max() <= 3
     assert np.array_equal(reference_pixel(np.array([200, 60, 60])) * 255, red.round())
 
@@ -49,7 +49,7 @@ def test_known_values_red_turns_green_and_grey_stays_grey():
 def test_round_trip_returns_the_image(rng):
     m = get_manipulation("opponent-colour")
     pixels = rng.integers(90, 170, size=(30, 30, 3)) / 255.0
-    twice = m(m(pixels, "false"), "false")
+    twice = m(m(pixels, flip=True), flip=True)
     diff = np.abs(twice - pixels) * 255
     # The flip is an involution; only out-of-gamut colours (clipped after the first flip)
     # and the 8-bit quantisation keep a few pixels from coming back exactly.
@@ -58,5 +58,5 @@ def test_round_trip_returns_the_image(rng):
 
 
 def test_true_is_identity(example_image):
-    assert np.array_equal(get_manipulation("opponent-colour")(example_image, "true"),
+    assert np.array_equal(get_manipulation("opponent-colour")(example_image, flip=False),
                           example_image)

@@ -1,36 +1,53 @@
-"""The manipulation registry: names, condition codes, errors, image convention."""
+"""The manipulation registry: names, keyword-only numeric parameters, errors, image
+convention."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
 from stimuli.errors import LabInputError
 from stimuli.manipulations import get_manipulation, list_manipulations
+from stimuli.manipulations.registry import register
 
+#: every manipulation and its parameters (name: (type, default or None if required))
 EXPECTED = {
-    "colour": ("cr", "bw"),
-    "contrast": ("c100", "c50", "c30", "c15", "c10", "c05", "c03", "c01"),
-    "uniform-noise": ("0.00", "0.03", "0.05", "0.10", "0.20", "0.35", "0.60", "0.90"),
-    "low-pass": ("0", "1", "3", "5", "7", "10", "15", "40"),
-    "high-pass": ("inf", "3", "1.5", "1", "0.7", "0.55", "0.45", "0.4"),
-    "phase-noise": ("0", "30", "60", "90", "120", "150", "180"),
-    "phase-noise-original": ("0", "30", "60", "90", "120", "150", "180"),
-    "power-equalisation": ("0", "pow"),
-    "rotation": ("0", "90", "180", "270"),
-    "opponent-colour": ("true", "false"),
-    "salt-and-pepper": ("0", "0.1", "0.2", "0.35", "0.5", "0.65", "0.8", "0.95"),
-    "eidolon-I": tuple(f"{r}-10-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
-    "eidolon-II": tuple(f"{r}-3-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
-    "eidolon-III": tuple(f"{r}-0-10" for r in (1, 2, 4, 8, 16, 32, 64, 128)),
-    "none": ("0",),
+    "colour": {"greyscale": (bool, None)},
+    "contrast": {"contrast": (float, None)},
+    "uniform-noise": {"width": (float, None), "contrast": (float, 0.3)},
+    "low-pass": {"sigma": (float, None)},
+    "high-pass": {"sigma": (float, None)},
+    "phase-noise": {"width": (float, None)},
+    "phase-noise-original": {"width": (float, None)},
+    "power-equalisation": {"equalise": (bool, None)},
+    "rotation": {"degrees": (int, None)},
+    "opponent-colour": {"flip": (bool, None)},
+    "salt-and-pepper": {"probability": (float, None), "contrast": (float, 0.3)},
+    "eidolon": {"reach": (float, None), "coherence": (float, None), "grain": (float, 10.0)},
+    "eidolon-sharp": {"reach": (float, None), "coherence": (float, None),
+                      "grain": (float, 10.0)},
+    "none": {},
+}
+#: one setting per manipulation for the convention test
+SAMPLE = {
+    "colour": {"greyscale": True}, "contrast": {"contrast": 0.1},
+    "uniform-noise": {"width": 0.35}, "low-pass": {"sigma": 3.0}, "high-pass": {"sigma": 1.0},
+    "phase-noise": {"width": 90.0}, "phase-noise-original": {"width": 90.0},
+    "power-equalisation": {"equalise": True}, "rotation": {"degrees": 180},
+    "opponent-colour": {"flip": True}, "salt-and-pepper": {"probability": 0.2},
+    "eidolon": {"reach": 8.0, "coherence": 0.3},
+    "eidolon-sharp": {"reach": 8.0, "coherence": 0.3}, "none": {},
 }
 
 
-def test_registry_has_exactly_the_spec_manipulations_and_codes():
+def test_registry_has_exactly_the_spec_manipulations_and_parameters():
     assert list_manipulations() == sorted(EXPECTED)
-    for name, codes in EXPECTED.items():
-        assert get_manipulation(name).conditions == codes
+    for name, params in EXPECTED.items():
+        got = {p.name: (p.kind, None if p.required else p.default)
+               for p in get_manipulation(name).parameters}
+        assert got == params, name
 
 
 def test_unknown_name_lists_close_matches():
@@ -38,10 +55,38 @@ def test_unknown_name_lists_close_matches():
         get_manipulation("contrst")
 
 
-def test_unknown_condition_lists_valid_codes():
-    with pytest.raises(LabInputError, match="c100, c50.*c01") as err:
-        get_manipulation("contrast")(np.zeros((4, 4, 3)), "c7")
+@pytest.mark.parametrize("kwargs,match", [
+    ({"contrst": 0.5}, "no parameter 'contrst'.*its parameters: contrast"),
+    ({}, "needs the parameter.*contrast"),
+    ({"contrast": "0.5"}, "'contrast' must be float, got '0.5'"),
+    ({"contrast": True}, "'contrast' must be float"),
+    ({"contrast": math.nan}, "NaN"),
+])
+def test_wrong_parameters_are_refused_in_one_line(kwargs, match):
+    with pytest.raises(LabInputError, match=match) as err:
+        get_manipulation("contrast")(np.zeros((4, 4, 3)), **kwargs)
     assert "\n" not in str(err.value)
+
+
+def test_int_and_bool_parameters_are_strict():
+    with pytest.raises(LabInputError, match="'degrees' must be int"):
+        get_manipulation("rotation")(np.zeros((4, 4, 3)), degrees=90.0)
+    with pytest.raises(LabInputError, match="multiple of 90"):
+        get_manipulation("rotation")(np.zeros((4, 4, 3)), degrees=45)
+    with pytest.raises(LabInputError, match="'greyscale' must be bool"):
+        get_manipulation("colour")(np.zeros((4, 4, 3)), greyscale=1)
+    with pytest.raises(LabInputError, match="must be 0 or more"):
+        get_manipulation("low-pass")(np.zeros((4, 4, 3)), sigma=-1.0)
+
+
+def test_a_manipulation_must_declare_keyword_only_typed_parameters():
+    with pytest.raises(TypeError, match="keyword-only"):
+        register("bad-1")(lambda batch, rng, level: batch)
+    with pytest.raises(TypeError, match="type hint"):
+        def untyped(batch, rng, *, level):
+            return batch
+        register("bad-2")(untyped)
+    assert "bad-1" not in list_manipulations() and "bad-2" not in list_manipulations()
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -50,13 +95,12 @@ def test_every_manipulation_keeps_convention(name, rng):
     m = get_manipulation(name)
     size = 224 if name == "power-equalisation" else 32
     image = rng.random((size, size, 3)).astype(np.float32)
-    for condition in m.conditions[:: max(1, len(m.conditions) // 3)] + m.conditions[-1:]:
-        out = m(image, condition, np.random.default_rng(0))
-        assert out.shape == image.shape and out.dtype == np.float32
-        assert out.min() >= 0.0 and out.max() <= 1.0
-        if m.grey_output:
-            assert np.array_equal(out[..., 0], out[..., 1])
-            assert np.array_equal(out[..., 0], out[..., 2])
+    out = m(image, np.random.default_rng(0), **SAMPLE[name])
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    if m.grey_output:
+        assert np.array_equal(out[..., 0], out[..., 1])
+        assert np.array_equal(out[..., 0], out[..., 2])
 
 
 @pytest.mark.parametrize("name", ["contrast", "low-pass", "rotation", "phase-noise"])
@@ -64,25 +108,25 @@ def test_batch_equals_single_for_deterministic_or_batched(name, rng):
     """A batch (N, H, W, 3) gives each image's own result where no noise is drawn."""
     m = get_manipulation(name)
     batch = rng.random((3, 16, 16, 3))
-    condition = m.conditions[0] if name == "phase-noise" else m.conditions[2]
-    out = m(batch, condition, np.random.default_rng(0))
+    params = {"width": 0.0} if name == "phase-noise" else SAMPLE[name]
+    out = m(batch, np.random.default_rng(0), **params)
     for i in range(3):
-        np.testing.assert_allclose(out[i], m(batch[i], condition, np.random.default_rng(0)))
+        np.testing.assert_allclose(out[i], m(batch[i], np.random.default_rng(0), **params))
 
 
 def test_same_seed_same_output_and_no_global_state(rng):
     m = get_manipulation("uniform-noise")
     image = rng.random((16, 16, 3))
-    a = m(image, "0.35", np.random.default_rng(5))
+    a = m(image, np.random.default_rng(5), width=0.35)
     np.random.seed(0)
-    b = m(image, "0.35", np.random.default_rng(5))
-    c = m(image, "0.35", np.random.default_rng(6))
+    b = m(image, np.random.default_rng(5), width=0.35)
+    c = m(image, np.random.default_rng(6), width=0.35)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
 def test_bad_image_shape_or_dtype_is_rejected():
     m = get_manipulation("contrast")
     with pytest.raises(ValueError, match="RGB image"):
-        m(np.zeros((4, 4)), "c50")
+        m(np.zeros((4, 4)), contrast=0.5)
     with pytest.raises(ValueError, match="float32 or float64"):
-        m(np.zeros((4, 4, 3), dtype=np.uint8), "c50")
+        m(np.zeros((4, 4, 3), dtype=np.uint8), contrast=0.5)

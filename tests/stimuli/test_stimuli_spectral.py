@@ -26,10 +26,10 @@ def amplitude_ratio(before: np.ndarray, after: np.ndarray) -> float:
     return float(np.mean(fa[mask] / fb[mask]))
 
 
-@pytest.mark.parametrize("width", ["30", "90", "180"])
+@pytest.mark.parametrize("width", [30.0, 90.0, 180.0])
 def test_phase_noise_keeps_amplitude_spectrum(width, example_image, rng):
     image = low_contrast_grey(example_image)
-    raw = spectral.phase_noise(image[None], width, rng)[0]
+    raw = spectral.phase_noise(image[None], rng, width=width)[0]
     np.testing.assert_allclose(np.abs(np.fft.fft2(raw)), np.abs(np.fft.fft2(image[..., 0])),
                                rtol=1e-8, atol=1e-8)
     assert not np.allclose(raw, image[..., 0])  # the phases did change
@@ -43,25 +43,25 @@ def test_hermitian_noise_is_odd_and_within_width(rng):
     assert noise[0, 0, 0] == 0.0 and noise[0, 4, 3] == 0.0  # self-conjugate frequencies
 
 
-@pytest.mark.parametrize("width,factor", [("30", 0.98), ("90", 0.81), ("180", 0.64)])
+@pytest.mark.parametrize("width,factor", [(30.0, 0.98), (90.0, 0.81), (180.0, 0.64)])
 def test_original_phase_noise_shrinks_amplitude_by_documented_factor(width, factor,
                                                                      example_image, rng):
     image = low_contrast_grey(example_image)
-    raw = spectral.phase_noise_original(image[None], width, rng)[0]
+    raw = spectral.phase_noise_original(image[None], rng, width=width)[0]
     assert amplitude_ratio(image[..., 0], raw) == pytest.approx(factor, abs=0.02)
 
 
 def test_phase_noise_zero_is_grey_and_public_output_is_clipped_raw(example_image):
     m = get_manipulation("phase-noise")
     grey = low_contrast_grey(example_image)
-    np.testing.assert_allclose(m(grey, "0"), grey)
-    raw = spectral.phase_noise(example_image[None], "150", np.random.default_rng(3))[0]
-    np.testing.assert_allclose(m(example_image, "150", np.random.default_rng(3))[..., 1],
+    np.testing.assert_allclose(m(grey, width=0), grey)
+    raw = spectral.phase_noise(example_image[None], np.random.default_rng(3), width=150.0)[0]
+    np.testing.assert_allclose(m(example_image, np.random.default_rng(3), width=150)[..., 1],
                                np.clip(raw, 0, 1))
 
 
 def test_power_equalisation_sets_amplitude_to_mean_spectrum(example_image):
-    raw = spectral.power_equalisation(example_image[None], "pow", None)[0]
+    raw = spectral.power_equalisation(example_image[None], None, equalise=True)[0]
     amplitude = np.fft.fftshift(np.abs(np.fft.fft2(raw)))
     np.testing.assert_allclose(amplitude, mean_power_spectrum(), rtol=1e-6)
     # the phase of the grey image is kept
@@ -72,10 +72,10 @@ def test_power_equalisation_sets_amplitude_to_mean_spectrum(example_image):
 
 def test_power_equalisation_0_is_grey_and_other_sizes_are_refused(example_image):
     m = get_manipulation("power-equalisation")
-    out = m(example_image, "0")
+    out = m(example_image, equalise=False)
     np.testing.assert_allclose(out[..., 0], example_image @ np.array([0.2125, 0.7154, 0.0721]))
     with pytest.raises(LabInputError, match="224x224.*resize"):
-        m(np.zeros((256, 256, 3)), "pow")
+        m(np.zeros((256, 256, 3)), equalise=True)
 
 
 def test_half_plane_fft_equals_full_fft_with_the_same_shifts(example_image):
@@ -83,5 +83,5 @@ def test_half_plane_fft_equals_full_fft_with_the_same_shifts(example_image):
     shifts = spectral.hermitian_phase_noise((1, 224, 224), 120.0, np.random.default_rng(4))
     full = np.fft.ifft2(np.fft.fft2(grey) * np.exp(1j * shifts[0]))
     assert np.abs(full.imag).max() < 1e-12  # Hermitian: the inverse is real
-    raw = spectral.phase_noise(example_image[None], "120", np.random.default_rng(4))[0]
+    raw = spectral.phase_noise(example_image[None], np.random.default_rng(4), width=120.0)[0]
     np.testing.assert_allclose(raw, full.real, atol=1e-12)
