@@ -206,7 +206,7 @@ def test_check_command_runs_the_preflight_and_writes_nothing(stimulus_set: Path)
     assert sorted(p.name for p in stimulus_set.iterdir()) == before
 
 
-@pytest.mark.parametrize("instant", ["created-trial-list", "break", "resume"])
+@pytest.mark.parametrize("instant", ["created-trial-list", "resume"])
 def test_real_window_kill_at_an_instant_then_carry_on(stimulus_set: Path, tmp_path: Path,
                                                       instant: str) -> None:
     """``kill -9`` of a real-window session at a named instant (a test hook: the process
