@@ -5,7 +5,9 @@ text screens) while :class:`~experiment.runner.SessionRunner` walks the plan mad
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from psychopy import logging as psychopy_logging
 from experiment.calibration import describe_provenance
 from experiment.display import DisplayInfo, FrameClock, calibration_record, open_window
 from experiment.frames import FramePlan
+from experiment.hooks import STALL_FRAMES, forced_drops
 from experiment.launch import OpenData
 from experiment.observers import HumanObserver, Observer, WindowSink
 from experiment.preflight import check_display
@@ -31,8 +34,10 @@ from experiment.session import (
     run_record,
 )
 from experiment.simulated import SimulatedObserver
-from experiment.trial import ResponseCollector, TrialResult, run_trial
+from experiment.trial import Pacing, ResponseCollector, TrialResult, run_iti, run_trial
 from experiment.trial_list import PlannedTrial
+from results.accounting import effective_rows
+from results.trial_file import write_json_atomic
 from stimuli.masks import make_mask
 
 __all__ = ["Booth", "human_record"]
@@ -52,6 +57,8 @@ class Booth:
         self.design = plan.design
         self.observer: Observer = HumanObserver()
         self.beeper: _Beeper | None = None
+        self.pacing = Pacing()
+        self.drops = forced_drops()
 
     # -- set-up ----------------------------------------------------------------------
     def run(self) -> SessionOutcome:
@@ -94,12 +101,23 @@ class Booth:
             self.observer.settle()
             if hasattr(self, "trial_file"):
                 self.trial_file.close()
+                self._record_preparation()
             self.win.close()
+
+    def _record_preparation(self) -> None:
+        """This run's preparation times into its entry of the sidecar."""
+        path = self.plan.paths.sidecar
+        try:
+            sidecar = json.loads(path.read_text(encoding="utf-8"))
+            run = sidecar["resumed"][-1] if self.config.resume else sidecar
+            run["preparation"] = self.pacing.summary(self.frames)
+            write_json_atomic(path, sidecar)
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as err:
+            log.warning("%s: preparation times not recorded (%s)", path, err)
 
     def _summary(self, info: DisplayInfo, image_px: int) -> str:
         f = self.frames
-        done = {int(r["trial"]) for r in self.rows}
-        todo = len(self.plan.trials) - len(done)
+        todo = len(self.plan.trials) - len(effective_rows(self.rows))
         return (
             f"pre-flight passed: {self.design.name}, observer {self.config.observer}, "
             f"session {self.config.session}; {self.n_files} stimulus files verified "
@@ -112,31 +130,64 @@ class Booth:
         )
 
     # -- the Presenter of a real window ---------------------------------------------------
-    def trial(self, t: PlannedTrial, *, practice: bool = False,
-              attempt: int = 1) -> TrialResult:
-        """Prepare image and mask, then run the trial (the observer answers at onset)."""
+    def _prepare(self, t: PlannedTrial) -> None:
+        """Decode the image and make the mask of ``t`` (before its fixation starts)."""
         self.screens.prepare_image(Path(self.config.stimuli) / t.image)
         self.screens.prepare_mask(make_mask(self.design.mask_batch,
                                             np.random.default_rng(t.mask_seed)))
+
+    def trial(self, t: PlannedTrial, *, practice: bool = False,
+              attempt: int = 1) -> TrialResult:
+        """Run trial ``t`` (practice: with feedback; the observer answers at response
+        onset), prepared during the ITI before it or, after a prompt, now. The ITI after
+        it is :meth:`iti`."""
+        self._ensure_prepared(t)
         observer = self.observer
         beeper = self.beeper if practice else None
+        stall = (STALL_FRAMES * self.frames.period_s
+                 if not practice and (t.trial, attempt) in self.drops else 0.0)
         result = run_trial(
             self.clock, self.screens, self.frames, self.collector,
             click_to_continue=self.config.click_to_continue,
             on_response_onset=lambda: observer.response_onset(t, WindowSink()),
             feedback_for=t.category if practice else None,
             on_feedback=beeper.beep if beeper is not None else None,
+            iti_onset=self.pacing.iti_onset, stall_s=stall,
         )
         observer.settle()
+        result.preparation_ms = self.pacing.last_ms
         return result
 
     def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
-        work()  # the ITI's frames are part of the trial here; preparation is in trial()
+        """The ITI after a trial; ``work`` saves its record and returns the next trial
+        (then prepared here, timed), or None."""
+        def during_iti() -> None:
+            started = time.perf_counter()
+            upcoming = work()
+            if upcoming is not None:
+                self._prepare(upcoming)
+            self.pacing.prepared(upcoming, time.perf_counter() - started, in_iti=True)
+        self.pacing.iti_onset = run_iti(self.clock, self.screens, self.frames, during_iti)
+
+    def _ensure_prepared(self, t: PlannedTrial) -> None:
+        """Prepare ``t`` unless the last ITI did (first trial, or after a prompt)."""
+        if self.pacing.next_trial != t:
+            started = time.perf_counter()
+            self._prepare(t)
+            self.pacing.prepared(t, time.perf_counter() - started, in_iti=False)
+
+    def practice_done(self) -> None:
+        """Practice and main trials share numbers: prepare afresh, forget the times."""
+        self.pacing.reset()
 
     def wait(self, text: str, *, max_s: float | None = None) -> None:
+        """A text screen between trials (the ITI before the next trial is then n/a)."""
         self.prompter.wait(text, max_s=max_s)
+        self.pacing.iti_onset = None
 
     def confirm_quit(self) -> bool:
+        """Escape was pressed: True to quit (the next trial has no ITI before it)."""
+        self.pacing.iti_onset = None
         return self.prompter.confirm_quit()
 
 

@@ -9,9 +9,8 @@ this does nothing. Two environment variables turn it into a test hook:
 * ``EXPERIMENT_TEST_HOLD=NAME@N:PATH`` - at that instant the process waits until
   ``PATH`` exists (e.g. while a test fills the disk or starts a second run).
 
-``EXPERIMENT_TEST_FLAG=3,7`` makes the window-less presenter
-(:mod:`experiment.headless`) report a dropped frame in the first attempt of trials 3
-and 7, so re-runs are exercised without a window.
+Dropped frames are forced with ``VGL_TEST_DROP_FRAMES`` (:mod:`experiment.hooks`), in a
+real window and in the window-less presenter (:mod:`experiment.headless`) alike.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from pathlib import Path
 
 KILL_ENV = "EXPERIMENT_TEST_KILL"
 HOLD_ENV = "EXPERIMENT_TEST_HOLD"
-FLAG_ENV = "EXPERIMENT_TEST_FLAG"
 
 _seen: Counter[str] = Counter()
 
@@ -48,10 +46,3 @@ def checkpoint(name: str) -> None:
         if _target(spec) == (name, _seen[name]):
             while not Path(path).exists():
                 time.sleep(0.02)
-
-
-def flagged_by_test(trial: int, attempt: int) -> bool:
-    """True if ``EXPERIMENT_TEST_FLAG`` asks for a dropped frame in this attempt."""
-    spec = os.environ.get(FLAG_ENV, "")
-    wanted = {int(t) for t in spec.split(",") if t.strip()}
-    return attempt == 1 and trial in wanted

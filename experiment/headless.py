@@ -6,7 +6,7 @@ answers each trial at once through a sink instead of mouse events; an answer lat
 the response screen counts as no answer. Nothing is drawn and nothing is timed: the
 records carry the planned frame counts, and the sidecar says ``presentation:
 no-window`` (never use such records as timing data). Dropped frames can be injected
-for tests with ``EXPERIMENT_TEST_FLAG`` (:mod:`experiment.checkpoints`).
+for tests with ``VGL_TEST_DROP_FRAMES`` (:mod:`experiment.hooks`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from experiment.checkpoints import checkpoint, flagged_by_test
+from experiment.checkpoints import checkpoint
 from experiment.frames import plan_frames
+from experiment.hooks import forced_drops
 from experiment.launch import OpenData
 from experiment.observers import InProcessObserver, Observer
 from experiment.runner import SessionRunner
@@ -50,6 +51,7 @@ class HeadlessPresenter:
         self.open_data = open_data
         self.observer = observer or InProcessObserver(config.policy)
         self.frames = plan_frames(config.durations, RATE_HZ)
+        self.drops = forced_drops()
 
     def run(self) -> SessionOutcome:
         checkpoint("preflight")
@@ -92,18 +94,24 @@ class HeadlessPresenter:
                 response, rt = category, delay
                 if self.config.click_to_continue:
                     break
-        flagged = not practice and flagged_by_test(t.trial, attempt)
+        flagged = not practice and (t.trial, attempt) in self.drops
         return TrialResult(
             response=response, rt=rt,
             image_frames_planned=f.image, image_frames_shown=f.image + int(flagged),
             mask_frames_planned=f.mask, mask_frames_shown=f.mask,
-            image_duration_ms=(f.image + 1 + int(flagged)) * period_ms,
+            image_duration_ms=(f.image + int(flagged)) * period_ms,
+            mask_duration_ms=f.mask * period_ms,
+            soa_ms=(f.image + 1 + int(flagged)) * period_ms,
+            preceding_iti_ms=float("nan"),
             max_frame_interval_ms=(2 if flagged else 1) * period_ms,
             dropped_frames=int(flagged), flagged=flagged,
         )
 
     def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
         work()  # nothing is shown: the record is saved at once
+
+    def practice_done(self) -> None:
+        pass
 
     def wait(self, text: str, *, max_s: float | None = None) -> None:
         self.observer.prompt(_Sink())

@@ -188,10 +188,12 @@ def sources_seen(paths: SessionPaths, experiment: str,
 
 def _manifest_of(sidecar: Path) -> dict[str, str]:
     """sha256 -> source of the stimulus set a session's sidecar names ({} if gone)."""
+    from experiment.session import stimulus_set_of
+
     try:
-        folder = json.loads(sidecar.read_text(encoding="utf-8"))["stimuli"]["path"]
-        return {e.sha256: e.source for e in read_manifest(folder)}
-    except (OSError, ValueError, KeyError, TypeError, LabInputError):
+        folder, _ = stimulus_set_of(json.loads(sidecar.read_text(encoding="utf-8")))
+        return {e.sha256: e.source for e in read_manifest(folder)} if folder else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, LabInputError):
         return {}
 
 

@@ -1,20 +1,21 @@
-"""Software versions and the code's git commit, for the session sidecar (no PsychoPy
-import)."""
+"""The packages a session's sidecar names, for :mod:`results.provenance` (the one
+provenance schema of human and network sidecars; no PsychoPy import)."""
 
 from __future__ import annotations
 
-import platform
-import sys
+from typing import Any
 
-from results.provenance import git_commit, package_version
+from results import provenance as _provenance
 
-__all__ = ["PACKAGES", "git_commit", "software_versions"]
+__all__ = ["PACKAGES", "run_provenance", "software_versions"]
 
-PACKAGES = ("vision-generalisation-lab", "psychopy", "pyglet", "numpy", "scipy", "pillow")
+PACKAGES = ("psychopy", "pyglet", "numpy", "scipy", "pillow")
 
 
 def software_versions() -> dict[str, str]:
-    versions = {"python": sys.version.split()[0], "platform": platform.platform()}
-    for name in PACKAGES:
-        versions[name] = package_version(name) or "not installed"
-    return versions
+    return _provenance.software_versions(PACKAGES)
+
+
+def run_provenance() -> dict[str, Any]:
+    """``software``, ``git_commit`` and ``started`` (UTC) of this run."""
+    return _provenance.run_provenance(PACKAGES)

@@ -40,6 +40,9 @@ class Presenter(Protocol):
         """The inter-trial interval after a trial: ``work`` saves the trial's record and
         returns the next trial (which the presenter may prepare meanwhile) or None."""
 
+    def practice_done(self) -> None:
+        """Practice is over (main trials follow)."""
+
     def wait(self, text: str, *, max_s: float | None = None) -> None:
         """Show ``text`` until a click or space (or ``max_s``)."""
 
@@ -84,12 +87,15 @@ class SessionRunner:
             if result.escape and self.presenter.confirm_quit():
                 return False
         checkpoint("practice-done")
+        self.presenter.practice_done()
         self.presenter.wait("Practice done. The experiment starts now.\n\n"
                             "Click or press space to continue.")
         return True
 
-    def save(self, t: PlannedTrial, result: TrialResult, rerun: bool) -> None:
-        record = human_record(self.config, self.plan.design.name, t, result)
+    def save(self, item: ScheduledTrial, result: TrialResult) -> None:
+        t, rerun = item.planned, item.rerun
+        record = human_record(self.config, self.plan.design.name, t, result,
+                              attempt=item.attempt)
         checkpoint("save")
         try:
             self.trial_file.write(record)
@@ -97,6 +103,7 @@ class SessionRunner:
             raise write_error(err, self.trial_file.path, saved=len(self.rows)) from err
         checkpoint("saved")
         self.rows.append({"trial": str(t.trial), "block": str(t.block),
+                          "attempt": str(item.attempt),
                           "flagged": "1" if result.flagged else "0",
                           "correct": "1" if record.correct else "0"})
         if result.flagged:
@@ -125,7 +132,7 @@ class SessionRunner:
                 checkpoint("trial")
                 if item.rerun:
                     checkpoint("rerun")
-                result = self.presenter.trial(item.planned, attempt=2 if item.rerun else 1)
+                result = self.presenter.trial(item.planned, attempt=item.attempt)
                 checkpoint("response")
                 upcoming: list[ScheduledTrial | None] = []
 
@@ -133,7 +140,7 @@ class SessionRunner:
                                        result: TrialResult = result,
                                        upcoming: list[ScheduledTrial | None] = upcoming,
                                        block: int = block) -> PlannedTrial | None:
-                    self.save(item.planned, result, item.rerun)
+                    self.save(item, result)
                     upcoming.append(self.next_trial(block))
                     return upcoming[0].planned if upcoming[0] is not None else None
 
@@ -159,17 +166,19 @@ class SessionRunner:
 
 
 def human_record(config: SessionConfig, experiment: str, t: PlannedTrial,
-                 result: TrialResult) -> HumanTrialRecord:
+                 result: TrialResult, *, attempt: int = 1) -> HumanTrialRecord:
     return HumanTrialRecord(
         experiment=experiment, observer=config.observer, session=config.session,
         trial=t.trial, block=t.block, image=t.image, sha256=t.sha256,
         category=t.category, condition=t.condition, response=result.response,
-        correct=result.response == t.category, rt=result.rt,
+        correct=result.response == t.category, rt=result.rt, attempt=attempt,
         image_frames_planned=result.image_frames_planned,
         image_frames_shown=result.image_frames_shown,
         mask_frames_planned=result.mask_frames_planned,
         mask_frames_shown=result.mask_frames_shown,
         image_duration_ms=result.image_duration_ms,
+        mask_duration_ms=result.mask_duration_ms, soa_ms=result.soa_ms,
+        preceding_iti_ms=result.preceding_iti_ms, preparation_ms=result.preparation_ms,
         max_frame_interval_ms=result.max_frame_interval_ms,
         dropped_frames=result.dropped_frames, flagged=result.flagged,
     )

@@ -11,7 +11,6 @@ trial without a record. A trial with a dropped frame during image or mask is sav
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import json
 import logging
 import secrets
@@ -30,13 +29,15 @@ from experiment.bids import (
 from experiment.creation import CREATED, HALF_CREATED, NONE, session_state
 from experiment.frames import Durations
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
-from experiment.provenance import git_commit, software_versions
+from experiment.provenance import PACKAGES, run_provenance, software_versions
 from experiment.trial_list import (
     PlannedTrial,
     build_trial_list,
     practice_list,
     read_trial_list,
 )
+from results.accounting import effective_rows
+from results.provenance import provenance
 from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
 from stimuli.design import ExperimentDesign, load_experiment
 from stimuli.errors import LabInputError
@@ -46,9 +47,9 @@ log = logging.getLogger(__name__)
 
 ANALYSIS_NOTE = (
     "A trial with flagged=1 had a dropped frame while image or mask was on screen; it is "
-    "re-run once at the end of its block with the same trial number. For analysis keep, "
-    "per trial number, the last record (equivalently: drop flagged=1 rows whose trial has "
-    "a later record)."
+    "re-run once at the end of its block with the same trial number and the next attempt "
+    "number. For analysis keep, per trial number, the record with the highest attempt "
+    "(python -m results does); the earlier attempts are superseded."
 )
 #: In ``deg`` units a size within this fraction of the design's pixels is shown 1:1.
 SNAP_TOLERANCE = 0.01
@@ -124,6 +125,13 @@ def read_sidecar(paths: SessionPaths) -> dict[str, Any]:
     return dict(sidecar)
 
 
+def stimulus_set_of(sidecar: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(folder, manifest sha256) a session's sidecar names (older sidecars: ``stimuli``)."""
+    old = sidecar.get("stimuli") if isinstance(sidecar.get("stimuli"), dict) else {}
+    return (sidecar.get("stimulus_set") or old.get("path"),
+            sidecar.get("manifest_sha256") or old.get("manifest_sha256"))
+
+
 def _profile_name(display: str) -> str:
     return load_profile(display).name
 
@@ -170,12 +178,11 @@ def plan_session(config: SessionConfig) -> SessionPlan:
 
     if config.resume:
         seed = int(sidecar["seed"])
-        started_with = (sidecar.get("stimuli") or {}).get("manifest_sha256")
+        started_path, started_with = stimulus_set_of(sidecar)
         if started_with not in (None, manifest_sha):
             raise LabInputError(
                 f"--stimuli {config.stimuli}: its manifest differs from the one the session "
-                f"started with ({(sidecar.get('stimuli') or {}).get('path')}); resume with "
-                "that stimulus set")
+                f"started with ({started_path}); resume with that stimulus set")
         trials = read_trial_list(paths.trial_list)
     else:
         seed = config.seed if config.seed is not None else secrets.randbits(32)
@@ -206,18 +213,15 @@ def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
 
 
 def block_percent(rows: list[dict[str, str]], block: int) -> float:
-    """Percent correct of a block, counting the last record of each trial."""
-    last: dict[str, str] = {}
-    for r in rows:
-        if r["block"] == str(block):
-            last[r["trial"]] = r["correct"]
-    return 100.0 * sum(v == "1" for v in last.values()) / max(1, len(last))
+    """Percent correct of a block, counting the effective record of each trial."""
+    last = [e for e in effective_rows(rows).values() if e.row["block"] == str(block)]
+    return 100.0 * sum(e.correct for e in last) / max(1, len(last))
 
 
 def run_record(display: dict[str, Any]) -> dict[str, Any]:
-    """The per-run part of the sidecar: the display as measured, software, time."""
-    return {**display, "software": software_versions(), "git_commit": git_commit(),
-            "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    """The per-run part of the sidecar: the display as measured, then ``software``,
+    ``git_commit`` and ``started`` (UTC) as in :mod:`results.provenance`."""
+    return {**display, **run_provenance()}
 
 
 def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
@@ -238,8 +242,7 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                                else {"accuracy": config.simulate_observer}),
         "click_to_continue": config.click_to_continue,
         "rerun_flagged": config.rerun_flagged,
-        "stimuli": {"path": str(Path(config.stimuli).resolve()),
-                    "manifest_sha256": plan.manifest_sha256},
+        **provenance(config.stimuli, plan.manifest_sha256, PACKAGES),
         "trial_list": plan.paths.trial_list.name,
         "analysis_note": ANALYSIS_NOTE,
         "settings": settings,

@@ -3,8 +3,9 @@ folder and never written to (no PsychoPy).
 
 A session is found by its trial list or trial file under
 ``<data>/sub-*/ses-*/beh/``. Trials done are the planned trial numbers with a record;
-accuracy counts the last record of each trial (a flagged attempt that was re-run is
-superseded, as in the analysis note); the state follows the booth's own schedule
+accuracy counts the effective record of each trial (the last attempt; a flagged attempt
+that was re-run is superseded: :mod:`results.accounting`, the rule every analysis uses);
+the state follows the booth's own schedule
 (:func:`experiment.trial_list.remaining_schedule`): complete when nothing is left to run,
 otherwise resumable with ``--resume``.
 """
@@ -22,6 +23,7 @@ from experiment.bids import OBSERVER_FILE, SessionPaths
 from experiment.creation import HALF_CREATED, lock_path, session_state
 from experiment.lock import holder
 from experiment.trial_list import read_trial_list, work_left
+from results.accounting import effective_rows
 from results.schema import HUMAN_FILE_COLUMNS
 from results.trial_file import read_rows
 from stimuli.errors import LabInputError
@@ -42,7 +44,7 @@ class SessionSummary:
     done: int  #: planned trials with a record
     planned: int | None
     records: int  #: rows in the trial file (re-runs included)
-    correct: int  #: among the last record of each done trial
+    correct: int  #: among the effective record of each done trial
     flagged: int  #: records with flagged=1
     started: str | None
     runs: int  #: 1 + the number of times it was resumed
@@ -50,6 +52,7 @@ class SessionSummary:
     state: str
     folder: Path
     problem: str | None = None
+    superseded: int = 0  #: records set aside by the accounting rule
 
     @property
     def accuracy(self) -> float | None:
@@ -130,13 +133,15 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
         except (OSError, ValueError) as err:
             problems.append(f"{trials_path.name} unreadable ({err})")
         s.last_trial = (_mtime(trials_path) if rows else None)
-        last: dict[str, dict[str, str]] = {}
-        for row in rows:
-            last[row.get("trial", "")] = row
         s.records = len(rows)
-        s.done = len(last)
-        s.correct = sum(r.get("correct") == "1" for r in last.values())
         s.flagged = sum(r.get("flagged") == "1" for r in rows)
+        try:
+            last = effective_rows(rows)
+        except (KeyError, ValueError, TypeError):
+            last = {}  # reported below, where the state is worked out
+        s.done = len(last)
+        s.correct = sum(e.correct for e in last.values())
+        s.superseded = sum(e.superseded for e in last.values())
         if trials:
             rerun = bool(sidecar.get("rerun_flagged", True))
             try:

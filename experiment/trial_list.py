@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from experiment.planning import balanced_order, refuse_other_experiment, too_few_message
+from results.accounting import effective_rows
 from stimuli.categories import CATEGORIES, NO_RESPONSE
 from stimuli.design import ExperimentDesign
 from stimuli.errors import LabInputError
@@ -175,22 +176,26 @@ def read_trial_list(path: str | Path) -> list[PlannedTrial]:
 
 @dataclass(frozen=True)
 class ScheduledTrial:
-    """A trial to run: the planned trial and whether this run is a re-run."""
+    """A trial to run: the planned trial, whether this run is a re-run, and the
+    ``attempt`` its record will carry."""
 
     planned: PlannedTrial
     rerun: bool = False
+    attempt: int = 1
 
 
 def reruns_due(
     block_trials: Sequence[PlannedTrial], rows: Sequence[Mapping[str, str]]
-) -> list[PlannedTrial]:
-    """Trials of a block whose every record is flagged and that have re-runs left."""
-    records: dict[int, list[bool]] = {}
-    for row in rows:
-        records.setdefault(int(row["trial"]), []).append(row["flagged"] == "1")
-    return [t for t in block_trials
-            if t.trial in records and all(records[t.trial])
-            and len(records[t.trial]) <= MAX_RERUNS]
+) -> list[ScheduledTrial]:
+    """Re-runs of a block's trials whose effective record (:mod:`results.accounting`) is
+    flagged and that have re-runs left."""
+    effective = effective_rows(rows)
+    due = []
+    for t in block_trials:
+        last = effective.get(t.trial)
+        if last is not None and last.flagged and last.attempt <= MAX_RERUNS:
+            due.append(ScheduledTrial(t, rerun=True, attempt=last.attempt + 1))
+    return due
 
 
 def remaining_schedule(
@@ -203,12 +208,12 @@ def remaining_schedule(
     it at the start of every block and again for the re-runs, so a resumed session does
     exactly what the interrupted one had left.
     """
-    done = {int(r["trial"]) for r in rows}
+    done = effective_rows(rows)
     block_trials = [t for t in trials if t.block == block]
     todo = [ScheduledTrial(t) for t in block_trials if t.trial not in done]
     if todo:
         return todo
-    return [ScheduledTrial(t, rerun=True) for t in reruns_due(block_trials, rows)]
+    return reruns_due(block_trials, rows)
 
 
 def blocks_of(trials: Sequence[PlannedTrial]) -> list[int]:

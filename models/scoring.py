@@ -15,10 +15,8 @@ The run, in order (every step before the first row is written can refuse with on
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
-import platform
 import sys
 import time
 from collections import Counter
@@ -40,7 +38,7 @@ from models.options import ScoreOptions
 from models.records import correct_indices, make_records, output_path, refuse_existing
 from models.registry import ModelSpec, Preprocessing, get_spec
 from models.weights import build_model
-from results.provenance import git_commit, package_version
+from results.provenance import provenance
 from results.schema import DNN_FILE_COLUMNS
 from results.trial_file import TrialFile
 from stimuli.errors import LabInputError
@@ -104,13 +102,8 @@ def autocast_dtype(choice: str, device: torch.device) -> torch.dtype | None:
 
 
 # -- the sidecar -------------------------------------------------------------------------
-def _code_version() -> dict[str, str]:
-    info = {"lab_version": package_version("vision-generalisation-lab")
-            or "unknown (not installed)"}
-    commit = git_commit()
-    if commit is not None:
-        info["git_commit"] = commit
-    return info
+#: Packages a network sidecar names (torch and torchvision as they report themselves).
+PACKAGES = ("numpy", "pillow")
 
 
 def _program() -> str:
@@ -147,14 +140,10 @@ def _sidecar(
         "seed": opts.seed,
         "session": opts.session,
         "n_images": n_images,
-        "stimulus_set": str(opts.stimuli.resolve()),
-        "manifest_sha256": sha256_file(opts.stimuli / MANIFEST_NAME),
-        "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
-        "python": platform.python_version(),
-        **_code_version(),
+        **provenance(opts.stimuli, sha256_file(opts.stimuli / MANIFEST_NAME), PACKAGES,
+                     runtime={"torch": torch.__version__,
+                              "torchvision": torchvision.__version__}),
         "command": " ".join([_program(), *sys.argv[1:]]),
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 

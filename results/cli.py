@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
            "experiment and condition")
     common("shape-bias", "shape bias per observer and class on cue-conflict trials")
     common("benchmark", "model-vs-human benchmark metrics and OOD accuracy")
-    common("quality", "data quality per human observer (na rate, RTs, dropped frames)")
+    common("quality", "data quality per human observer (na rate, RTs, dropped frames, "
+           "superseded records set aside)")
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",

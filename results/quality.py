@@ -4,7 +4,9 @@ Quality (humans): trials, sessions, share of ``na`` (no response within the resp
 window), response times (median and 10th/90th percentile of answered trials, and answers
 faster than 200 ms, which are unlikely to be considered responses), and, for our own
 records with frame accounting, trials flagged for a dropped frame during image or mask and
-the number of dropped frames.
+the number of dropped frames. Like every analysis it counts the effective trials (the last
+attempt of each trial, :mod:`results.accounting`); ``superseded_records`` says how many
+earlier attempts (flagged trials that were re-run) were set aside.
 
 Provenance: per experiment, how many distinct stimulus files humans and networks saw and
 how many of them both saw. Our records identify a file by its sha256 (the manifest's
@@ -16,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from results.accounting import SUPERSEDED_COLUMN
 from results.readers import DNN, HUMAN
 from stimuli.categories import NO_RESPONSE
 
@@ -24,7 +27,7 @@ FAST_RT_S = 0.2  #: answers faster than this are counted as suspiciously fast
 QUALITY_COLUMNS: tuple[str, ...] = (
     "experiment", "observer", "source_format", "sessions", "n_trials", "na_rate",
     "accuracy", "rt_median", "rt_p10", "rt_p90", "fast_answers", "flagged_trials",
-    "dropped_frames",
+    "dropped_frames", "superseded_records",
 )
 PROVENANCE_COLUMNS: tuple[str, ...] = (
     "experiment", "identified_by", "human_stimuli", "dnn_stimuli", "shared", "human_only",
@@ -34,7 +37,9 @@ PROVENANCE_COLUMNS: tuple[str, ...] = (
 
 def quality_table(table: pd.DataFrame) -> pd.DataFrame:
     """One row per human observer and experiment (columns :data:`QUALITY_COLUMNS`);
-    ``flagged_trials``/``dropped_frames`` are NaN where the files lack those columns."""
+    ``flagged_trials``/``dropped_frames`` are NaN where the files lack those columns.
+    ``flagged_trials`` counts effective trials still flagged (the re-run dropped a frame
+    too, or re-runs were off); ``superseded_records`` the attempts set aside."""
     humans = table[table["observer_type"] == HUMAN]
     if humans.empty:
         return pd.DataFrame(columns=list(QUALITY_COLUMNS))
@@ -45,6 +50,8 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
         _fast=(answered_rt < FAST_RT_S).astype(int),
         _flagged=humans["flagged"] if "flagged" in humans.columns else np.nan,
         _dropped=humans["dropped_frames"] if "dropped_frames" in humans.columns else np.nan,
+        _superseded=(humans[SUPERSEDED_COLUMN] if SUPERSEDED_COLUMN in humans.columns
+                     else 0),
     )
     keys = ["experiment", "observer", "source_format"]
     grouped = work.groupby(keys, sort=True)
@@ -54,6 +61,7 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
         fast_answers=("_fast", "sum"),
         flagged_trials=("_flagged", lambda v: v.sum() if v.notna().any() else np.nan),
         dropped_frames=("_dropped", lambda v: v.sum() if v.notna().any() else np.nan),
+        superseded_records=("_superseded", "sum"),
     )
     out["rt_p10"] = grouped["_rt"].quantile(0.1)
     out["rt_p90"] = grouped["_rt"].quantile(0.9)

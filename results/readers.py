@@ -18,6 +18,10 @@ Three formats are recognised, per file, from the header and the file name:
 ``observer_type``, ``rule``, ``source_format``, ``texture``, ``image_key`` and ``file``),
 whatever the mix of formats. Optional per-trial columns (network scores, frame accounting)
 are kept where a file has them.
+
+Of our own files only the effective trials are returned: the last attempt of each trial
+(:mod:`results.accounting`); column ``superseded`` counts the records of that trial set
+aside, ``attempt`` is the attempt kept (NaN for the original formats).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from results.accounting import SUPERSEDED_COLUMN, effective_table
 from results.schema import BASE_COLUMNS, DNN_COLUMNS, HUMAN_COLUMNS
 from stimuli.categories import CATEGORIES, NO_RESPONSE
 from stimuli.design import bundled_designs
@@ -55,6 +60,7 @@ ORIGINAL_RULES: tuple[str, ...] = ("sum", "other")
 #: Columns every record table has.
 RECORD_COLUMNS: tuple[str, ...] = BASE_COLUMNS + (
     "observer_type", "rule", "source_format", "texture", "image_key", "file",
+    SUPERSEDED_COLUMN,
 )
 #: Optional numeric columns kept when a file has them.
 OPTIONAL_COLUMNS: tuple[str, ...] = (
@@ -328,6 +334,12 @@ def _lab_group(sources: list[_Source], rule: str) -> pd.DataFrame:
                   set(BASE_COLUMNS) | set(HUMAN_COLUMNS) | set(DNN_COLUMNS) | {"file", "_line"})
     _check_complete(frame, ("experiment", "observer", "session", "trial", "image", "category",
                             "condition", "response"))
+    if (observer_type == HUMAN and "image_duration_ms" in frame.columns
+            and "soa_ms" not in frame.columns):
+        # written before the timing columns were split: its image_duration_ms was mask
+        # onset minus image onset, i.e. the SOA
+        frame["soa_ms"] = frame["image_duration_ms"]
+        frame["image_duration_ms"] = np.nan
     keep = [c for c in frame.columns
             if c in BASE_COLUMNS or c in OPTIONAL_COLUMNS or c in ("rule", "file", "_line")]
     out = frame[keep]
@@ -440,6 +452,7 @@ def read_trials(
     if not frames:
         raise LabInputError(f"no trials for rule {rule!r} in the given files; try another --rule")
     table = _finish(pd.concat(frames, ignore_index=True))
+    table = effective_table(table, lab=(table["source_format"] == "lab").to_numpy())
     _check_no_double_sessions(table)
     return table
 
@@ -490,5 +503,5 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
     keys = table["image"].str.replace(_TRIAL_PREFIX.pattern, "", regex=True)
     table["image_key"] = keys.where(~has_sha, "sha256:" + table["sha256"])
     ordered = [c for c in RECORD_COLUMNS if c in table.columns]
-    extra = [c for c in OPTIONAL_COLUMNS if c in table.columns]
+    extra = [c for c in OPTIONAL_COLUMNS if c in table.columns and c not in ordered]
     return table[ordered + extra].reset_index(drop=True)

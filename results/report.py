@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from results import figures
+from results.accounting import superseded_by_observer
 from results.benchmark import benchmark_table, ood_conditions
 from results.consistency import (
     consistency_by_group,
@@ -227,11 +228,27 @@ def _quality_section(table: pd.DataFrame, out: Path, fig_dir: Path) -> str:
              "percentile, answers under 200 ms), and for our own records trials flagged for "
              "a dropped frame during image or mask and the dropped frames (n/a: not recorded "
              "in the original data).</p>",
+             _superseded_html(table),
              _table_html(quality, "quality", digits=3)]
     for path in figures.rt_figure(table, fig_dir)[:1]:
         parts.append(f"<details><summary>Response-time distributions</summary>"
                      f"{_image_html(path, 'response times')}</details>")
     return "\n".join(parts)
+
+
+def _superseded_html(table: pd.DataFrame) -> str:
+    """The accounting line: superseded records set aside, per observer."""
+    counts = superseded_by_observer(table)
+    total = int(counts["superseded"].sum()) if len(counts) else 0
+    rule = ("Each planned trial counts once: its last attempt. A trial flagged for a dropped "
+            "frame is re-run at the end of its block with the same trial number; ")
+    if not total:
+        line = rule + "no superseded records were set aside."
+        return f'<p class="note" id="superseded">{html.escape(line)}</p>'
+    per = ", ".join(f"{r.observer} ({r.experiment}): {r.superseded}"
+                    for r in counts.itertuples(index=False))
+    line = rule + f"{total} superseded record{'s' if total != 1 else ''} set aside: {per}."
+    return f'<p class="note" id="superseded">{html.escape(line)}</p>'
 
 
 def _credits(table: pd.DataFrame) -> str:

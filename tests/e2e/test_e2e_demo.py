@@ -72,6 +72,11 @@ def test_humans_and_network_saw_identical_files(demo) -> None:
             assert row["correct"] == ("1" if row["response"] == row["category"] else "0")
         # every human trial has the network's answer to the very same file
         assert {r["sha256"] for r in human} <= {r["sha256"] for r in dnn}
+        # the report counts each planned trial once (re-run attempts set aside)
+        accuracy = table(out / "report/accuracy_entropy.csv", ",")
+        counted = sum(int(r["n_trials"]) for r in accuracy
+                      if r["experiment"] == experiment and r["observer"] == "humans")
+        assert counted == n_trials
     provenance = {r["experiment"]: r for r in table(out / "report/provenance.csv", ",")}
     for experiment in ("contrast", "cue-conflict"):
         row = provenance[experiment]

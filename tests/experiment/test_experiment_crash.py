@@ -20,8 +20,9 @@ from pathlib import Path
 from experiment_helpers import check_exactly_once, fork_cli, headless_args
 
 from experiment.bids import session_paths
-from experiment.checkpoints import FLAG_ENV, KILL_ENV
+from experiment.checkpoints import KILL_ENV
 from experiment.creation import CREATED, HALF_CREATED, NONE, session_state
+from experiment.hooks import DROP_FRAMES_VARIABLE
 from experiment.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
 from results.schema import HUMAN_FILE_COLUMNS
 from results.trial_file import read_rows
@@ -59,7 +60,7 @@ def test_forty_random_kills_each_followed_by_resume(stimulus_set: Path,
         paths = session_paths(data, observer, 1, "cue-conflict")
         args = headless_args(stimulus_set, data, "--practice", "1", observer=observer,
                              trials=TRIALS)
-        env = {FLAG_ENV: "3"}
+        env = {DROP_FRAMES_VARIABLE: "3"}
         for _ in range(30):  # kill runs of this session until one completes
             state = session_state(paths, HUMAN_FILE_COLUMNS)
             summary = ({s.observer: s for s in summarise(data)}

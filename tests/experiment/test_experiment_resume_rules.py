@@ -10,7 +10,8 @@ import pytest
 from experiment_helpers import REPO, check_exactly_once, fork_cli, make_cue_conflict_set
 
 from experiment.bids import session_paths
-from experiment.checkpoints import FLAG_ENV, KILL_ENV
+from experiment.checkpoints import KILL_ENV
+from experiment.hooks import DROP_FRAMES_VARIABLE
 from results.trial_file import read_rows
 
 
@@ -34,7 +35,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def killed(stimulus_set: Path, tmp_path: Path) -> tuple[list[str], Path]:
     data = tmp_path / "data"
     rc, out = fork_cli([*base(stimulus_set, data), *STARTED],
-                       {KILL_ENV: "saved@5", FLAG_ENV: "2"})
+                       {KILL_ENV: "saved@5", DROP_FRAMES_VARIABLE: "2"})
     assert rc == -9, out
     return base(stimulus_set, data), data
 
@@ -73,7 +74,7 @@ def test_resume_takes_the_saved_settings(killed: tuple[list[str], Path],
     paths = session_paths(data, "res-01", 1, "cue-conflict")
     for flag in (["--click-to-continue"], ["--no-rerun"]):  # the same values: fine
         assert flag[0] in STARTED
-    rc, out = fork_cli([*args, "--click-to-continue", "--resume"], {FLAG_ENV: "2"})
+    rc, out = fork_cli([*args, "--click-to-continue", "--resume"], {DROP_FRAMES_VARIABLE: "2"})
     assert rc == 0, out
     rows = read_rows(paths.trials)
     meta = json.loads(paths.sidecar.read_text())
@@ -121,7 +122,7 @@ def test_re_runs_and_breaks_without_a_window(stimulus_set: Path, tmp_path: Path)
     args = ["--experiment", "cue-conflict", "--stimuli", str(stimulus_set), "--observer",
             "rr-01", "--session", "1", "--data", str(data), "--trials", "8",
             "--block-size", "4", "--simulate-observer", "0.5", "--no-window"]
-    rc, out = fork_cli(args, {FLAG_ENV: "2,7"})
+    rc, out = fork_cli(args, {DROP_FRAMES_VARIABLE: "2,7"})
     assert rc == 0, out
     paths = session_paths(data, "rr-01", 1, "cue-conflict")
     rows = read_rows(paths.trials)

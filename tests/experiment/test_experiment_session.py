@@ -16,6 +16,7 @@ from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotoo
 
 from experiment.bids import session_paths
 from experiment.trial_list import read_trial_list
+from results.provenance import PROVENANCE_KEYS
 from results.schema import HUMAN_FILE_COLUMNS
 from results.trial_file import read_rows
 from stimuli.manifest import MANIFEST_NAME, sha256_file
@@ -57,8 +58,10 @@ def check_rows(rows: list[dict[str, str]], plan_path: Path) -> None:
             assert row["image_frames_planned"] == row["mask_frames_planned"] == "3"
             if row["flagged"] == "0":
                 assert row["image_frames_shown"] == row["mask_frames_shown"] == "3"
-                # mask onset - image onset: 3 image frames + 1 blank at (virtual) 60 Hz
-                assert abs(float(row["image_duration_ms"]) - 4000 / 60) < 2.0
+                # 3 image frames, 3 mask frames, SOA + 1 blank at (virtual) 60 Hz
+                assert abs(float(row["image_duration_ms"]) - 3000 / 60) < 0.01
+                assert abs(float(row["mask_duration_ms"]) - 3000 / 60) < 0.01
+                assert abs(float(row["soa_ms"]) - 4000 / 60) < 0.01
             late = float(row["max_frame_interval_ms"]) > 1.5 * 1000 / 60
             assert late == (int(row["dropped_frames"]) > 0)
 
@@ -80,7 +83,8 @@ def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
     assert meta["virtual_display"] is True and meta["refresh_rate_hz"] == 60
     assert meta["measured_refresh_rate_hz"] > 60  # Xvfb flips are not locked
     assert meta["seed"] == 3 and meta["simulated_observer"] == {"accuracy": 0.5}
-    assert meta["stimuli"]["manifest_sha256"] == sha256_file(stimulus_set / MANIFEST_NAME)
+    assert meta["manifest_sha256"] == sha256_file(stimulus_set / MANIFEST_NAME)
+    assert set(PROVENANCE_KEYS) <= set(meta) and meta["started"].endswith("+00:00")
     assert meta["software"]["psychopy"].startswith("20")
     assert meta["frames"]["image"] == 3 and meta["image_px"] == 224
     assert set(meta["columns"]) == set(HUMAN_FILE_COLUMNS)

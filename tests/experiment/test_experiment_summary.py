@@ -39,16 +39,18 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def record(observer: str, t: PlannedTrial, *, correct: bool, flagged: bool = False
-           ) -> HumanTrialRecord:
+def record(observer: str, t: PlannedTrial, *, correct: bool, flagged: bool = False,
+           attempt: int = 1) -> HumanTrialRecord:
     response = t.category if correct else "na"
     return HumanTrialRecord(
         experiment="cue-conflict", observer=observer, session=1, trial=t.trial,
         block=t.block, image=t.image, sha256=t.sha256, category=t.category,
         condition=t.condition, response=response, correct=correct,
-        rt=0.4 if correct else float("nan"), image_frames_planned=12,
+        rt=0.4 if correct else float("nan"), attempt=attempt, image_frames_planned=12,
         image_frames_shown=12 if not flagged else 13, mask_frames_planned=12,
-        mask_frames_shown=12, image_duration_ms=216.7, max_frame_interval_ms=16.7,
+        mask_frames_shown=12, image_duration_ms=200.0 if not flagged else 216.7,
+        mask_duration_ms=200.0, soa_ms=216.7 if not flagged else 233.3,
+        preceding_iti_ms=300.0, preparation_ms=10.0, max_frame_interval_ms=16.7,
         dropped_frames=int(flagged), flagged=flagged)
 
 
@@ -69,8 +71,11 @@ def write_session(data: Path, observer: str, session: int, n_trials: int,
                "started": "2026-11-20T10:15:00+01:00"}
     by_number = {t.trial: t for t in trials}
     with TrialFile.create(paths.trials, HUMAN_FILE_COLUMNS, sidecar=sidecar) as fh:
+        made: dict[int, int] = {}
         for trial, correct, flagged in answers:
-            fh.write(record(observer, by_number[trial], correct=correct, flagged=flagged))
+            made[trial] = made.get(trial, 0) + 1
+            fh.write(record(observer, by_number[trial], correct=correct, flagged=flagged,
+                            attempt=made[trial]))
     return trials
 
 

@@ -124,3 +124,20 @@ def test_work_left_until_every_trial_and_due_rerun_is_recorded() -> None:
     assert work_left(plan, rows, rerun_flagged=True)  # trial 4 awaits its re-run
     assert not work_left(plan, rows, rerun_flagged=False)
     assert not work_left(plan, [*rows, row(4)], rerun_flagged=True)
+
+
+def test_schedule_numbers_attempts_by_the_accounting_rule() -> None:
+    """Re-runs carry the next attempt; the last attempt decides whether one is due,
+    also in files without the attempt column (row order)."""
+    plan = build_trial_list(entries(), DESIGN, 5, block_size=4)
+    block = [row(t.trial, flagged=t.trial in (2, 3)) for t in plan[:4]]
+    due = remaining_schedule(plan, block, 1)
+    assert [(s.planned.trial, s.rerun, s.attempt) for s in due] == [(2, True, 2),
+                                                                    (3, True, 2)]
+    assert all(s.attempt == 1 for s in remaining_schedule(plan, block, 2))
+    # trial 2's re-run recorded with its attempt: only trial 3 is left
+    rerun = {**row(2), "attempt": "2"}
+    assert [s.planned.trial for s in remaining_schedule(plan, [*block, rerun], 1)] == [3]
+    # a re-run flagged again is its last attempt: not repeated (MAX_RERUNS = 1)
+    again = [*block, row(2, flagged=True), row(3)]
+    assert remaining_schedule(plan, again, 1) == []

@@ -15,6 +15,7 @@ from models.decision import MEMBER_COUNTS, decide_logits
 from models.loading import fit_to_input, normalise, read_image
 from models.registry import get_spec
 from models.weights import build_model
+from results.provenance import PROVENANCE_KEYS
 from results.schema import DNN_FILE_COLUMNS
 from stimuli.categories import CATEGORIES, IMAGENET_INDICES
 from stimuli.manifest import MANIFEST_NAME, read_manifest, sha256_file
@@ -75,7 +76,8 @@ def test_sidecar_describes_the_run(scored_demo, demo_set):
     assert meta["preprocessing"]["scale"] == 255.0
     assert meta["device"] == "cpu" and meta["dtype"] == "float32"
     assert meta["manifest_sha256"] == sha256_file(demo_set / MANIFEST_NAME)
-    assert meta["torch"] == torch.__version__ and meta["batch_size"] == 32
+    assert meta["software"]["torch"] == torch.__version__ and meta["batch_size"] == 32
+    assert set(PROVENANCE_KEYS) <= set(meta) and meta["started"].endswith("+00:00")
     assert meta["n_images"] == 49 and set(meta["columns"]) == set(DNN_FILE_COLUMNS)
 
 

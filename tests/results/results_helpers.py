@@ -41,15 +41,16 @@ def fake_sha(image: str) -> str:
 
 def human_record(experiment: str, observer: str, trial: int, image: str, category: str,
                  condition: str, response: str, *, session: int = 1, rt: float = 0.8,
-                 flagged: bool = False) -> HumanTrialRecord:
+                 flagged: bool = False, attempt: int = 1) -> HumanTrialRecord:
     return HumanTrialRecord(
         experiment=experiment, observer=observer, session=session, trial=trial, block=1,
         image=image, sha256=fake_sha(image), category=category, condition=condition,
         response=response, correct=response == category,
-        rt=math.nan if response == "na" else rt, image_frames_planned=24,
+        rt=math.nan if response == "na" else rt, attempt=attempt, image_frames_planned=24,
         image_frames_shown=24, mask_frames_planned=24, mask_frames_shown=24,
-        image_duration_ms=200.0, max_frame_interval_ms=8.4, dropped_frames=int(flagged),
-        flagged=flagged,
+        image_duration_ms=200.0, mask_duration_ms=200.0, soa_ms=200.0 + 1000 / 120,
+        preceding_iti_ms=300.0, preparation_ms=12.0, max_frame_interval_ms=8.4,
+        dropped_frames=int(flagged), flagged=flagged,
     )
 
 
