@@ -44,6 +44,9 @@ __all__ = ["Booth", "human_record"]
 
 log = logging.getLogger(__name__)
 
+#: A simulated click is planned at least this long before the response screen ends.
+LATEST_CLICK_MARGIN_S = 0.1
+
 
 class Booth:
     """Runs one planned session in a window; :meth:`run` returns the outcome."""
@@ -85,8 +88,11 @@ class Booth:
             mouse = event.Mouse(win=self.win, visible=True)
             self.collector = ResponseCollector(mouse, self.screens)
             if self.config.simulate_observer is not None:
-                self.observer = SimulatedObserver(self.win, self.screens.cells,
-                                                  self.config.policy)
+                simulator = SimulatedObserver(self.win, self.screens.cells)
+                # a planned click later than the response screen lasts would be lost
+                simulator.latest_s = max(0.0, self.frames.response * self.frames.period_s
+                                         - LATEST_CLICK_MARGIN_S)
+                self.observer = simulator
             else:  # a simulated observer hears nothing: leave the sound device alone
                 self.beeper = _Beeper()
             display["presentation"] = "window"
@@ -155,6 +161,8 @@ class Booth:
             iti_onset=self.pacing.iti_onset, stall_s=stall,
         )
         observer.settle()
+        if isinstance(observer, SimulatedObserver):
+            observer.observed(result.rt)  # its delivery lag, subtracted from later clicks
         result.preparation_ms = self.pacing.last_ms
         return result
 

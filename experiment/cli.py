@@ -50,11 +50,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _accuracy(text: str) -> float:
+def _simulated(text: str) -> float | str:
+    """``--simulate-observer``: an accuracy, or ``humans2018``."""
+    if text == "humans2018":
+        return text
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither an accuracy (0 to 1) nor humans2018") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text!r}: accuracy must be between 0 and 1")
     return value
@@ -73,10 +77,16 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trials", type=_positive_int,
                    help="run N trials (a prefix of the planned list, balanced over "
                    "conditions and classes)")
+    p.add_argument("--per-condition", type=_positive_int, metavar="N",
+                   help="run N trials per condition, N/16 of every class (balanced), the "
+                   "first of the planned list; N a multiple of 16")
     p.add_argument("--practice", type=int, default=0,
                    help="practice trials with feedback before the session (not saved)")
-    p.add_argument("--simulate-observer", type=_accuracy, metavar="ACCURACY",
-                   help="click with xdotool: the correct icon with this probability")
+    p.add_argument("--simulate-observer", type=_simulated, metavar="ACCURACY|humans2018",
+                   help="a simulated observer clicks through xdotool: humans2018 answers as "
+                   "the 2018 humans did (their pooled answers and response times per "
+                   "condition and class, resampled; it does not look at the image); a "
+                   "number clicks the correct icon with that probability (tests)")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted session at its next unrun trial")
     p.add_argument("--seed", type=int, help="seed of the trial order (default: random, "
@@ -240,6 +250,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             experiment=args.experiment, stimuli=args.stimuli, observer=args.observer,
             session=args.session, data=args.data, display=args.display,
             screen=args.screen, windowed=args.windowed, trials=args.trials,
+            per_condition=args.per_condition,
             practice=args.practice,
             simulate_observer=args.simulate_observer, resume=args.resume, seed=args.seed,
             click_to_continue=args.click_to_continue,

@@ -55,7 +55,7 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
             experiment=values["experiment"], stimuli=Path(values["stimuli"]),
             observer=values["observer"], session=session, data=Path(values["data"]),
             display=values["display"], screen=args.screen, windowed=args.windowed,
-            trials=args.trials,
+            trials=args.trials, per_condition=args.per_condition,
             practice=args.practice, simulate_observer=args.simulate_observer,
             resume=args.resume, seed=args.seed, click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,

@@ -49,7 +49,7 @@ class HeadlessPresenter:
         self.plan = plan
         self.n_files = n_files
         self.open_data = open_data
-        self.observer = observer or InProcessObserver(config.policy)
+        self.observer = observer or InProcessObserver()
         self.frames = plan_frames(config.durations, RATE_HZ)
         self.drops = forced_drops()
 

@@ -40,7 +40,7 @@ class Answer:
     """One answer: a class name or ``na`` (no click), and when (s after onset)."""
 
     category: str
-    delay_s: float = CLICK_DELAY_S
+    delay_s: float | None = None  #: None: the delivery's default (:data:`CLICK_DELAY_S`)
 
 
 class AnswerPolicy(Protocol):
@@ -50,14 +50,13 @@ class AnswerPolicy(Protocol):
 
 
 class PlannedAnswers:
-    """The answer planned in the trial list (``simulated_response``), ``delay_s`` after
-    response onset; no plan means no click."""
-
-    def __init__(self, delay_s: float = CLICK_DELAY_S) -> None:
-        self.delay_s = delay_s
+    """The answer planned in the trial list (``simulated_response``) at its planned time
+    (``simulated_rt``; none planned: the default delay); no plan means no click. The plan
+    comes from an :mod:`experiment.policies` policy (a constant accuracy, or the 2018
+    humans' answers and response times)."""
 
     def answer(self, trial: PlannedTrial) -> Answer:
-        return Answer(trial.simulated_response or NO_RESPONSE, self.delay_s)
+        return Answer(trial.simulated_response or NO_RESPONSE, trial.simulated_rt)
 
 
 class ResponseSink(Protocol):
@@ -117,7 +116,8 @@ class InProcessObserver:
     def response_onset(self, trial: PlannedTrial, sink: ResponseSink) -> None:
         answer = self.policy.answer(trial)
         if answer.category not in ("", NO_RESPONSE):
-            sink.click(answer.category, answer.delay_s)
+            sink.click(answer.category,
+                       CLICK_DELAY_S if answer.delay_s is None else answer.delay_s)
 
     def prompt(self, sink: ResponseSink) -> None:
         sink.click("", PROMPT_DELAY_S)

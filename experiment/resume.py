@@ -19,6 +19,7 @@ from stimuli.errors import LabInputError
 SETTINGS: dict[str, tuple[str, Callable[[SessionConfig], Any]]] = {
     "seed": ("--seed", lambda c: c.seed),
     "trials": ("--trials", lambda c: c.trials),
+    "per_condition": ("--per-condition", lambda c: c.per_condition),
     "block_size": ("--block-size", lambda c: c.block_size),
     "practice": ("--practice", lambda c: c.practice),
     "click_to_continue": ("--click-to-continue", lambda c: c.click_to_continue),
@@ -48,6 +49,7 @@ def saved_settings(sidecar: dict[str, Any]) -> dict[str, Any]:
     profile = sidecar.get("display_profile") or {}
     return {
         "seed": sidecar.get("seed"), "trials": sidecar.get("n_trials"),
+        "per_condition": sidecar.get("per_condition"),
         "block_size": sidecar.get("block_size"),
         "practice": sidecar.get("practice_trials", 0),
         "click_to_continue": sidecar.get("click_to_continue", False),
@@ -81,7 +83,10 @@ def _same(name: str, ours: Any, theirs: Any) -> bool:
     if name == "durations":
         return Durations(**ours).as_dict() == Durations(**theirs).as_dict()
     if name == "simulate_observer" and ours is not None and theirs is not None:
-        return float(ours) == float(theirs)
+        try:
+            return float(ours) == float(theirs)
+        except (TypeError, ValueError):  # a named observer, e.g. humans2018
+            return str(ours) == str(theirs)
     return bool(ours == theirs)
 
 
@@ -93,7 +98,7 @@ def resume_config(config: SessionConfig, sidecar: dict[str, Any],
     changes: dict[str, Any] = {}
     for name, (flag, get) in SETTINGS.items():
         theirs = saved.get(name)
-        if theirs is None and name not in ("simulate_observer", "trials"):
+        if theirs is None and name not in ("simulate_observer", "trials", "per_condition"):
             continue  # an older sidecar without it: keep the command line's
         ours = get(config)
         if _given(config, name, flag):

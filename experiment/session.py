@@ -28,6 +28,7 @@ from experiment.bids import (
 )
 from experiment.creation import CREATED, HALF_CREATED, NONE, session_state
 from experiment.frames import Durations
+from experiment.policies import Humans2018, ObserverPolicy, make_policy
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
 from experiment.provenance import PACKAGES, run_provenance, software_versions
 from experiment.trial_list import (
@@ -68,8 +69,9 @@ class SessionConfig:
     screen: int | None = None  #: overrides the profile's screen
     windowed: bool = False
     trials: int | None = None
+    per_condition: int | None = None  #: balanced: this many trials per condition
     practice: int = 0
-    simulate_observer: float | None = None
+    simulate_observer: float | str | None = None  #: an accuracy or "humans2018"
     resume: bool = False
     seed: int | None = None
     click_to_continue: bool = False
@@ -83,9 +85,6 @@ class SessionConfig:
     #: the defaults. A resumed session refuses a given flag that differs from its saved
     #: settings (:mod:`experiment.resume`).
     given: frozenset[str] | None = None
-    #: what the simulated observer answers (an :class:`experiment.observers.AnswerPolicy`;
-    #: default: the click planned in the trial list)
-    policy: Any = None
 
 
 @dataclass
@@ -102,6 +101,7 @@ class SessionPlan:
     practice: list[PlannedTrial]
     sidecar: dict[str, Any]  #: the existing sidecar when resuming, else empty
     config: SessionConfig | None = None  #: the config as run (resumed: saved settings)
+    policy: ObserverPolicy | None = None  #: the simulated observer's (new sessions only)
 
 
 @dataclass
@@ -184,18 +184,23 @@ def plan_session(config: SessionConfig) -> SessionPlan:
                 f"--stimuli {config.stimuli}: its manifest differs from the one the session "
                 f"started with ({started_path}); resume with that stimulus set")
         trials = read_trial_list(paths.trial_list)
+        policy = (None if config.simulate_observer is None
+                  else make_policy(config.simulate_observer, design.name))
     else:
         seed = config.seed if config.seed is not None else secrets.randbits(32)
+        policy = (None if config.simulate_observer is None
+                  else make_policy(config.simulate_observer, design.name))
+        if isinstance(policy, Humans2018):
+            policy.check_conditions(e.condition for e in entries)
         seen, sessions = sources_seen(paths, design.name, entries)
         trials = build_trial_list(entries, design, seed, n_trials=config.trials,
-                                  block_size=config.block_size,
-                                  simulate_accuracy=config.simulate_observer,
+                                  block_size=config.block_size, policy=policy,
+                                  per_condition=config.per_condition,
                                   exclude_sources=seen, seen_in_sessions=sessions)
-    practice = (practice_list(entries, seed, config.practice,
-                              simulate_accuracy=config.simulate_observer)
+    practice = (practice_list(entries, seed, config.practice, policy=policy)
                 if config.practice > 0 else [])
     return SessionPlan(paths, design, profile, entries, manifest_sha, seed, trials,
-                       practice, sidecar, config)
+                       practice, sidecar, config, policy)
 
 
 def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
@@ -235,11 +240,12 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
     meta = {
         "TaskName": plan.design.name, "experiment": plan.design.name,
         "observer": config.observer, "session": config.session, "seed": plan.seed,
-        "n_trials": len(plan.trials),
+        "n_trials": len(plan.trials), "per_condition": config.per_condition,
         "block_size": config.block_size or plan.design.block_size,
         "practice_trials": len(plan.practice),
-        "simulated_observer": (None if config.simulate_observer is None
-                               else {"accuracy": config.simulate_observer}),
+        # who answered: null for a person; a simulated observer's kind and label (the
+        # report names the observer with the label)
+        "simulated": None if plan.policy is None else plan.policy.record(),
         "click_to_continue": config.click_to_continue,
         "rerun_flagged": config.rerun_flagged,
         **provenance(config.stimuli, plan.manifest_sha256, PACKAGES),

@@ -2,16 +2,17 @@
 
 At response onset it moves the pointer to the planned icon's screen position and presses
 the left button for about 80 ms (``mousedown``/``mouseup``; PsychoPy sees these as a real
-observer's clicks). What it answers and when comes from an
-:class:`~experiment.observers.AnswerPolicy` (by default the seeded click planned in the
-trial list); this class only delivers it, as one of the
-:class:`~experiment.observers.Observer` kinds.
+observer's clicks). The planned answers and click times come from a policy
+(:mod:`experiment.policies`), are seeded and stored in the trial list; this class only
+delivers them, as one of the :class:`~experiment.observers.Observer` kinds.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import shutil
+import statistics
 import subprocess
 
 from psychopy import visual
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 #: How long the button is held (seconds).
 HOLD_S = 0.08
+#: The delivery lag subtracted from planned click times is the median of this many last
+#: clicks' lags (recorded response time minus requested delay).
+LAG_WINDOW = 10
 
 
 def require_xdotool() -> str:
@@ -46,15 +50,24 @@ def require_xdotool() -> str:
 class SimulatedObserver:
     """Clicks through xdotool; one click process at a time."""
 
-    kind = "xdotool"
-
-    def __init__(self, win: visual.Window, cells: list[IconCell],
-                 policy: AnswerPolicy | None = None) -> None:
+    def __init__(self, win: visual.Window, cells: list[IconCell]) -> None:
         self.xdotool = require_xdotool()
-        self.policy = policy or PlannedAnswers()
         self.win = win
         self.cells = {c.category: c for c in cells}
         self._proc: subprocess.Popen[bytes] | None = None
+        self._requested: float | None = None
+        self._lags: list[float] = []
+
+    @property
+    def lag_s(self) -> float:
+        """Estimated delivery lag: starting xdotool, moving, the next frame's poll."""
+        return statistics.median(self._lags[-LAG_WINDOW:]) if self._lags else 0.0
+
+    def observed(self, rt: float) -> None:
+        """The recorded response time of the last click (NaN: none); updates the lag."""
+        if self._requested is not None and not math.isnan(rt):
+            self._lags.append(rt - self._requested)
+        self._requested = None
 
     def screen_position(self, x: float, y: float) -> tuple[int, int]:
         """Window pixel (centre origin, y up) -> X screen pixel."""
@@ -72,17 +85,33 @@ class SimulatedObserver:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
 
-    def respond(self, answer: str, delay_s: float = CLICK_DELAY_S) -> None:
-        """Click the icon of ``answer`` (nothing for ``na`` or an empty plan)."""
+    def respond(self, answer: str, rt_s: float | None = None,
+                latest_s: float | None = None) -> None:
+        """Click the icon of ``answer`` (nothing for ``na`` or an empty plan) after
+        ``rt_s`` seconds (default :data:`CLICK_DELAY_S`), at most ``latest_s``.
+
+        The click arrives later than requested by its delivery (starting xdotool, moving
+        the pointer, the next frame's poll: tens of ms, more on a busy machine); a planned
+        ``rt_s`` is shortened by the lag measured on the previous clicks
+        (:meth:`observed`), so recorded times follow the planned ones."""
+        self._requested = None
         if answer in ("", NO_RESPONSE):
             return
+        delay = CLICK_DELAY_S if rt_s is None else max(0.0, rt_s - self.lag_s)
+        if latest_s is not None:
+            delay = min(delay, latest_s)
         cell = self.cells[answer]
-        self.click_at(cell.x, cell.y, delay_s)
+        self._requested = max(0.0, delay)
+        self.click_at(cell.x, cell.y, delay_s=self._requested)
 
     # -- the Observer protocol: the click reaches PsychoPy's mouse through X ----------
+    kind = "xdotool"
+    policy: AnswerPolicy = PlannedAnswers()
+    latest_s: float | None = None  #: set by the booth: the latest useful click time
+
     def response_onset(self, trial: PlannedTrial, sink: ResponseSink) -> None:
         answer = self.policy.answer(trial)
-        self.respond(answer.category, answer.delay_s)
+        self.respond(answer.category, answer.delay_s, self.latest_s)
 
     def prompt(self, sink: ResponseSink) -> None:
         self.click_at(0, -300, delay_s=PROMPT_DELAY_S)

@@ -36,6 +36,7 @@ class ResponseCollector:
         self.mouse = mouse
         self.screens = screens
         self._was_down = False
+        self._last_time = 0.0
 
     def hide(self) -> None:
         """From fixation to response onset the pointer is hidden (never over the image)."""
@@ -47,13 +48,20 @@ class ResponseCollector:
         self.mouse.setVisible(True)
         self.mouse.clickReset()
         self._was_down = bool(self.mouse.getPressed()[0])
+        self._last_time = float(self.mouse.getPressed(getTime=True)[1][0])
 
     def poll(self) -> tuple[str, float, float, float] | None:
-        """(category or '', x, y, seconds since reset) of a new left press, else None."""
+        """(category or '', x, y, seconds since reset) of a new left press, else None.
+
+        A press is new when the button went down since the last poll, or when its press
+        time changed: a click whose press and release both fall between two polls (a
+        quick click during a slow frame) leaves the button up but its time stamped."""
         pressed, times = self.mouse.getPressed(getTime=True)
         down = bool(pressed[0])
-        new = down and not self._was_down
+        stamped = float(times[0]) != self._last_time
+        new = (down and not self._was_down) or stamped
         self._was_down = down
+        self._last_time = float(times[0])
         if not new:
             return None
         x, y = (float(v) for v in self.mouse.getPos())

@@ -3,7 +3,8 @@
 STYLE: "the design is data; running it is a loop". :func:`build_trial_list` orders the
 manifest entries with a recorded seed (balanced, each source image once:
 :mod:`experiment.planning`), cuts them into blocks and gives every trial its
-mask seed (and, for the simulated observer, its planned click). The list is saved beside
+mask seed (and, for a simulated observer, its planned click and click time, from a policy
+of :mod:`experiment.policies`). The list is saved beside
 the data before the first flip (:func:`write_trial_list`); resuming walks it on from the
 first trial without a record (:func:`remaining_schedule`).
 """
@@ -18,8 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from experiment.planning import balanced_order, refuse_other_experiment, too_few_message
+from experiment.policies import (
+    ConstantAccuracy,
+    ObserverPolicy,
+    simulated_choice,  # noqa: F401 (its former home; tests and callers import it here)
+)
 from results.accounting import effective_rows
-from stimuli.categories import CATEGORIES, NO_RESPONSE
+from stimuli.categories import CATEGORIES
 from stimuli.design import ExperimentDesign
 from stimuli.errors import LabInputError
 from stimuli.manifest import ManifestEntry
@@ -40,9 +46,12 @@ class PlannedTrial:
     condition: str
     mask_seed: int  #: seed of this trial's 1/f mask
     simulated_response: str = ""  #: simulated observer's planned click ('' if none planned)
+    simulated_rt: float | None = None  #: its planned click time (s); None: the default
 
 
 TRIAL_LIST_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(PlannedTrial))
+#: Trial lists written before ``simulated_rt`` existed are still read (and resumed).
+_OLD_COLUMNS = TRIAL_LIST_COLUMNS[:-1]
 
 
 def _child_seed(seed: int, *keys: int) -> int:
@@ -51,13 +60,10 @@ def _child_seed(seed: int, *keys: int) -> int:
     return int(state[0]) & ((1 << 63) - 1)
 
 
-def simulated_choice(category: str, accuracy: float, rng: np.random.Generator) -> str:
-    """The simulated observer's answer: ``category`` with probability ``accuracy``,
-    otherwise one of the 15 other classes or no click (``na``), equally likely."""
-    if rng.random() < accuracy:
-        return category
-    others = [c for c in CATEGORIES if c != category] + [NO_RESPONSE]
-    return others[int(rng.integers(len(others)))]
+def _policy(policy: ObserverPolicy | None, accuracy: float | None) -> ObserverPolicy | None:
+    if policy is not None and accuracy is not None:
+        raise ValueError("give a policy or an accuracy, not both")
+    return ConstantAccuracy(accuracy) if accuracy is not None else policy
 
 
 def build_trial_list(
@@ -68,6 +74,8 @@ def build_trial_list(
     n_trials: int | None = None,
     block_size: int | None = None,
     simulate_accuracy: float | None = None,
+    policy: ObserverPolicy | None = None,
+    per_condition: int | None = None,
     exclude_sources: Collection[str] = (),
     seen_in_sessions: Sequence[int] = (),
 ) -> list[PlannedTrial]:
@@ -77,9 +85,11 @@ def build_trial_list(
 
     ``n_trials`` keeps the first N of that order, balanced over conditions and classes
     (default: every entry); a set without enough unseen source images is refused with
-    the numbers. ``block_size`` defaults to the design's. With ``simulate_accuracy``
-    each trial gets the simulated observer's planned click, drawn from its own seeded
-    generator.
+    the numbers. ``per_condition`` instead keeps, in that order, ``per_condition / 16``
+    trials of every class in every condition;
+    ``block_size`` defaults to the design's. With a ``policy`` (or ``simulate_accuracy``,
+    short for :class:`~experiment.policies.ConstantAccuracy`) each trial gets the simulated
+    observer's planned click and click time, drawn from its own seeded generator.
     """
     if not entries:
         raise LabInputError("the stimulus set has no images; rebuild it")
@@ -92,23 +102,27 @@ def build_trial_list(
             f"--trials {n_trials}: the stimulus set has {len(entries)} images; "
             f"use 1 to {len(entries)}"
         )
-    if simulate_accuracy is not None and not 0.0 <= simulate_accuracy <= 1.0:
-        raise LabInputError(
-            f"--simulate-observer {simulate_accuracy}: accuracy must be between 0 and 1"
-        )
+    policy = _policy(policy, simulate_accuracy)
     rng = np.random.default_rng(_child_seed(seed, 0))
+    if n_trials is not None and per_condition is not None:
+        raise LabInputError("--trials and --per-condition: give one of them")
     order = balanced_order(entries, rng, exclude_sources)
-    needed = len(entries) if n_trials is None else n_trials
-    if len(order) < needed:
-        raise LabInputError(too_few_message(
-            needed, len(order), entries, exclude_sources, seen_in_sessions,
-            "the stimulus set" if n_trials is None else f"--trials {n_trials}"))
+    if per_condition is not None:
+        order = _balanced(entries, order, per_condition)
+    else:
+        needed = len(entries) if n_trials is None else n_trials
+        if len(order) < needed:
+            raise LabInputError(too_few_message(
+                needed, len(order), entries, exclude_sources, seen_in_sessions,
+                "the stimulus set" if n_trials is None else f"--trials {n_trials}"))
+        order = order[:needed]
     trials = []
-    for position, entry in enumerate(order[:needed], start=1):
-        planned = ""
-        if simulate_accuracy is not None:
+    for position, entry in enumerate(order, start=1):
+        planned, planned_rt = "", None
+        if policy is not None:
             sim_rng = np.random.default_rng(_child_seed(seed, 2, position))
-            planned = simulated_choice(entry.category, simulate_accuracy, sim_rng)
+            answer = policy.answer(entry.category, entry.condition, sim_rng)
+            planned, planned_rt = answer.response, answer.rt_s
         trials.append(PlannedTrial(
             trial=position,
             block=(position - 1) // block_size + 1,
@@ -118,29 +132,61 @@ def build_trial_list(
             condition=entry.condition,
             mask_seed=_child_seed(seed, 1, position),
             simulated_response=planned,
+            simulated_rt=planned_rt,
         ))
     return trials
+
+
+def _balanced(entries: Sequence[ManifestEntry], order: Sequence[ManifestEntry],
+              per_condition: int) -> list[ManifestEntry]:
+    """The first ``per_condition / 16`` entries of every (condition, class) in ``order``
+    (which holds no source image twice)."""
+    if per_condition < 1 or per_condition % len(CATEGORIES):
+        raise LabInputError(f"--per-condition {per_condition}: use a multiple of "
+                            f"{len(CATEGORIES)} (one trial per class is {len(CATEGORIES)})")
+    quota = per_condition // len(CATEGORIES)
+    cells: dict[tuple[str, str], int] = {
+        (e.condition, c): 0 for e in entries for c in CATEGORIES}
+    kept = []
+    for entry in order:
+        key = (entry.condition, entry.category)
+        if cells[key] < quota:
+            cells[key] += 1
+            kept.append(entry)
+    short = sorted(k for k, n in cells.items() if n < quota)
+    if short:
+        condition, category = short[0]
+        available = sum(1 for e in entries if (e.condition, e.category) == short[0])
+        raise LabInputError(
+            f"--per-condition {per_condition}: condition {condition!r} has "
+            f"{available} {category} image(s), {quota} needed; lower --per-condition or "
+            "build the set with more")
+    return kept
 
 
 def practice_list(
     entries: Sequence[ManifestEntry], seed: int, n: int, *,
     simulate_accuracy: float | None = None,
+    policy: ObserverPolicy | None = None,
 ) -> list[PlannedTrial]:
     """``n`` practice trials drawn (with replacement past the set size) from ``entries``.
 
     Practice uses its own generator, so it never changes the main trial order.
     """
+    policy = _policy(policy, simulate_accuracy)
     rng = np.random.default_rng(_child_seed(seed, 3))
     picks = rng.choice(len(entries), size=n, replace=n > len(entries))
     out = []
     for i, index in enumerate(picks, start=1):
         entry = entries[int(index)]
-        planned = ""
-        if simulate_accuracy is not None:
-            planned = simulated_choice(entry.category, simulate_accuracy,
-                                       np.random.default_rng(_child_seed(seed, 4, i)))
+        answer = None
+        if policy is not None:
+            answer = policy.answer(entry.category, entry.condition,
+                                   np.random.default_rng(_child_seed(seed, 4, i)))
         out.append(PlannedTrial(i, 0, entry.file, entry.sha256, entry.category,
-                                entry.condition, _child_seed(seed, 5, i), planned))
+                                entry.condition, _child_seed(seed, 5, i),
+                                answer.response if answer else "",
+                                answer.rt_s if answer else None))
     return out
 
 
@@ -155,7 +201,9 @@ def write_trial_list(path: str | Path, trials: Iterable[PlannedTrial]) -> None:
                                 lineterminator="\n")
         writer.writeheader()
         for t in trials:
-            writer.writerow(asdict(t))
+            row = asdict(t)
+            row["simulated_rt"] = "" if t.simulated_rt is None else repr(t.simulated_rt)
+            writer.writerow(row)
 
 
 def read_trial_list(path: str | Path) -> list[PlannedTrial]:
@@ -165,12 +213,13 @@ def read_trial_list(path: str | Path) -> list[PlannedTrial]:
         raise LabInputError(f"{path}: no trial list to resume; start without --resume")
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh, delimiter="\t")
-        if tuple(reader.fieldnames or ()) != TRIAL_LIST_COLUMNS:
+        if tuple(reader.fieldnames or ()) not in (TRIAL_LIST_COLUMNS, _OLD_COLUMNS):
             raise LabInputError(f"{path}: not a trial list of this program")
         return [PlannedTrial(
             trial=int(r["trial"]), block=int(r["block"]), image=r["image"],
             sha256=r["sha256"], category=r["category"], condition=r["condition"],
             mask_seed=int(r["mask_seed"]), simulated_response=r["simulated_response"] or "",
+            simulated_rt=float(r["simulated_rt"]) if r.get("simulated_rt") else None,
         ) for r in reader]
 
 

@@ -1,4 +1,5 @@
-"""``python -m models``: score networks on stimulus sets, list the registered networks."""
+"""``python -m models``: score networks on stimulus sets, train them on distortions, list
+the registered networks."""
 
 from __future__ import annotations
 
@@ -67,9 +68,71 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="torch seed for --weights none [0]")
     s.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar")
+    _train_parser(sub)
     sub.add_parser("list", help="list the registered networks",
                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
     return parser
+
+
+TRAIN_EXAMPLES = """\
+examples:
+  python -m models train uniform-noise.toml
+  python -m models train uniform-noise.toml --resume          # after a crash or kill
+  python -m models train cfg.toml --set distortions.regime=all --out runs/all
+  torchrun --nproc_per_node 8 -m models train cfg.toml        # DDP, one process per GPU
+
+the run folder gets config.toml (the settled config), data-train.csv, checkpoint.pt (every
+epoch and every run.checkpoint_every_steps steps), metrics.csv, learning-curves.png and at
+the end model.pt + model-card.json; score it with
+  python -m models score --model ARCH --weights RUN/model.pt --stimuli SET --out OUT
+
+an example config (every key and its default: docs/training.md):
+"""
+
+
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    from models.train_config import EXAMPLE
+
+    t = sub.add_parser(
+        "train", help="train a network on (distorted) images",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=TRAIN_EXAMPLES + "\n" + EXAMPLE,
+        description="Train a network on 16-class (or 1000-class) ImageNet-style folders "
+                    "with the distortions of the 2018 paper or Gaussian/speckle noise. The "
+                    "config is a TOML file; flags override its keys.")
+    t.add_argument("config", type=Path, help="the run's TOML config")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the run in run.out from its last checkpoint (the config "
+                        "must be the one it was started with)")
+    t.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="SECTION.KEY=VALUE", help="override a config key (repeatable)")
+    t.add_argument("--out", help="= --set run.out=OUT")
+    t.add_argument("--epochs", type=int, help="= --set run.epochs=N")
+    t.add_argument("--batch-size", type=int, help="= --set run.batch_size=N (global)")
+    t.add_argument("--max-steps", type=int, help="= --set run.max_steps=N")
+    t.add_argument("--device", choices=("auto", "cpu", "cuda"), help="= --set run.device=...")
+    t.add_argument("--seed", type=int, help="= --set run.seed=N")
+    t.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                   help="no progress bars (they only appear on a terminal anyway)")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from models.train_config import load_config, parse_override
+
+    overrides = dict(parse_override(o) for o in args.overrides)
+    for flag, key in (("out", "run.out"), ("epochs", "run.epochs"),
+                      ("batch_size", "run.batch_size"), ("max_steps", "run.max_steps"),
+                      ("device", "run.device"), ("seed", "run.seed"),
+                      ("progress", "run.progress")):
+        if getattr(args, flag) is not None:
+            overrides[key] = getattr(args, flag)
+    cfg = load_config(args.config, overrides)
+    from models.training import train
+
+    out = train(cfg, resume=args.resume)
+    if os.environ.get("RANK", "0") == "0":
+        print(f"wrote {out}/model.pt and {out}/model-card.json")
+    return 0
 
 
 def _list() -> None:
@@ -106,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             except BrokenPipeError:  # e.g. piped into head
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
+        if args.command == "train":
+            return _train(args)
         from models.options import ScoreOptions
         from models.scoring import score
 
@@ -122,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         if leader:
-            print("interrupted: every finished batch is on disk", file=sys.stderr)
+            print("interrupted: every finished batch is on disk" if args.command == "score"
+                  else "interrupted: continue from the last checkpoint with --resume",
+                  file=sys.stderr)
         return 130
     for path in result.paths:
         experiment = path.parent.name

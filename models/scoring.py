@@ -15,6 +15,7 @@ The run, in order (every step before the first row is written can refuse with on
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -31,8 +32,9 @@ from torch import nn
 from tqdm import tqdm
 
 from models.acceleration import prepare_model
-from models.decision import Decisions, decide_logits
+from models.decision import Decisions, decide_logits, softmax
 from models.distributed import Team, join
+from models.heads import checkpoint_card
 from models.loading import StimulusDataset, make_loader, normalise, shard_positions
 from models.options import ScoreOptions
 from models.records import correct_indices, make_records, output_path, refuse_existing
@@ -45,11 +47,15 @@ from stimuli.errors import LabInputError
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
 
 log = logging.getLogger(__name__)
+#: The ``rule`` of a network with a 16-way head, scored directly.
+HEAD_16_RULE = "16-way"
 RULE_TEXT = {
     "sum": "sum of the softmax probabilities of each class's ImageNet classes (2018 paper)",
     "mean": "mean of the softmax probabilities of each class's ImageNet classes "
             "(model-vs-human)",
     "max": "largest softmax probability among each class's ImageNet classes (2017 rule)",
+    HEAD_16_RULE: "the network's own 16-way softmax (a head trained on the 16 classes, "
+                  "python -m models train); no 1000-to-16 mapping",
 }
 
 
@@ -114,7 +120,7 @@ def _program() -> str:
 def _sidecar(
     opts: ScoreOptions, spec: ModelSpec, pre: Preprocessing, weights: str, team: Team,
     *, experiment: str, n_images: int, batch_size: int, workers: int,
-    dtype: torch.dtype | None, optimisations: list[str],
+    dtype: torch.dtype | None, optimisations: list[str], rule: str,
 ) -> dict[str, Any]:
     device = str(team.device)
     if team.device.type == "cuda":
@@ -126,9 +132,9 @@ def _sidecar(
         "model": spec.name,
         "model_source": spec.source,
         "weights": weights,
-        "rule": opts.rule,
-        "rule_description": RULE_TEXT[opts.rule] + "; the 16 scores are divided by their "
-                            "total",
+        "rule": rule,
+        "rule_description": RULE_TEXT[rule] + (
+            "" if rule == HEAD_16_RULE else "; the 16 scores are divided by their total"),
         "preprocessing": pre.as_dict(),
         "device": device,
         "dtype": "float32" if dtype is None else f"{str(dtype).removeprefix('torch.')} autocast",
@@ -145,6 +151,14 @@ def _sidecar(
                               "torchvision": torchvision.__version__}),
         "command": " ".join([_program(), *sys.argv[1:]]),
     }
+
+
+def decide_16(logits: np.ndarray) -> Decisions:
+    """Decisions of a 16-way head (outputs in CATEGORIES order): its own softmax; there is
+    no 1000-class output, so ``entropy_1000`` is NaN."""
+    probs = softmax(logits)
+    return Decisions(rule=HEAD_16_RULE, probs_16=probs,
+                     entropy_1000=np.full(len(probs), np.nan))
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -193,7 +207,7 @@ class _Writer:
 
 
 def _launch(model: nn.Module, batch: torch.Tensor, pre: Preprocessing, device: torch.device,
-            dtype: torch.dtype | None) -> tuple[torch.Tensor, Any]:
+            dtype: torch.dtype | None, classes: int = 1000) -> tuple[torch.Tensor, Any]:
     """Start one batch; return host logits (float32) and a CUDA event to wait on."""
     autocast = (torch.autocast(device.type, dtype=dtype) if dtype is not None
                 else contextlib.nullcontext())
@@ -201,10 +215,11 @@ def _launch(model: nn.Module, batch: torch.Tensor, pre: Preprocessing, device: t
         logits = model(normalise(batch, pre, device))
     if not isinstance(logits, torch.Tensor):  # e.g. a named tuple of heads
         logits = logits[0]
-    if logits.ndim != 2 or logits.shape[1] != 1000:
+    if logits.ndim != 2 or logits.shape[1] != classes:
         raise LabInputError(
             f"the network outputs shape {tuple(logits.shape)}; the 16-class mapping needs "
-            "the 1000 ImageNet classes"
+            "the 1000 ImageNet classes (a 16-way head needs the weights file written by "
+            "python -m models train)"
         )
     if device.type != "cuda":
         return logits.float(), None
@@ -231,8 +246,17 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     spec = get_spec(opts.model)
     pre = spec.preprocessing if opts.resize is None else spec.preprocessing.with_resize(
         opts.resize)
+    card = checkpoint_card(opts.weights) if opts.weights.upper() not in ("DEFAULT", "NONE") \
+        else None
+    classes = int(card.get("head", 1000)) if card else 1000
+    if card and card.get("architecture") not in (None, spec.name):
+        raise LabInputError(f"{opts.weights}: trained as {card['architecture']}, not "
+                            f"{spec.name}; give --model {card['architecture']}")
+    if card and card.get("image_size"):  # score at the size the network was trained at
+        pre = dataclasses.replace(pre, input_size=int(card["image_size"]))
+    rule = HEAD_16_RULE if classes == 16 else opts.rule
     experiments = list(dict.fromkeys(e.experiment for e in entries))
-    paths = {x: output_path(opts.out, x, spec.name, opts.rule, opts.session)
+    paths = {x: output_path(opts.out, x, spec.name, rule, opts.session)
              for x in experiments}
     team.agree(lambda: refuse_existing(list(paths.values())), leader_only=True)
 
@@ -265,13 +289,14 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
         for x in experiments:
             sidecar = _sidecar(opts, spec, pre, weights_text, team, experiment=x,
                                n_images=counts[x], batch_size=batch_size, workers=workers,
-                               dtype=dtype, optimisations=optimisations)
+                               dtype=dtype, optimisations=optimisations, rule=rule)
             files[x] = TrialFile.create(paths[x], DNN_FILE_COLUMNS, sidecar=sidecar)
-        return _Writer(entries, files, spec.name, opts.session, opts.rule)
+        return _Writer(entries, files, spec.name, opts.session, rule)
 
     writer = team.agree(create, leader_only=True)
     try:
-        return _infer(opts, team, entries, model, pre, dtype, batch_size, workers, writer)
+        return _infer(opts, team, entries, model, pre, dtype, batch_size, workers, writer,
+                      classes)
     finally:
         if writer is not None:
             for f in writer.files.values():
@@ -280,7 +305,7 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
 
 def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: nn.Module,
            pre: Preprocessing, dtype: torch.dtype | None, batch_size: int, workers: int,
-           writer: _Writer | None) -> ScoreResult:
+           writer: _Writer | None, classes: int = 1000) -> ScoreResult:
     dataset = StimulusDataset(opts.stimuli, [e.file for e in entries], pre,
                               shard_positions(len(entries), team.rank, team.world))
     loader = make_loader(dataset, batch_size=batch_size, workers=workers,
@@ -291,7 +316,8 @@ def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: 
     def finish(positions: torch.Tensor, host: torch.Tensor, event: Any) -> None:
         if event is not None:
             event.synchronize()
-        decisions = decide_logits(host.numpy(), opts.rule)
+        decisions = (decide_logits(host.numpy(), opts.rule) if classes == 1000
+                     else decide_16(host.numpy()))
         rows = np.column_stack([positions.numpy().astype(np.float64),
                                 decisions.entropy_1000, decisions.probs_16])
         gathered = team.gather_rows(torch.from_numpy(rows))
@@ -302,7 +328,7 @@ def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: 
     pending = None
     with bar:
         for positions, batch in loader:
-            launched = _launch(model, batch, pre, team.device, dtype)
+            launched = _launch(model, batch, pre, team.device, dtype, classes)
             if pending is not None:
                 finish(*pending)
             pending = (positions, *launched)

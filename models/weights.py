@@ -92,6 +92,11 @@ def build_model(spec: ModelSpec, weights: str, *, seed: int = 0) -> tuple[nn.Mod
         if weights.lower() == NONE:
             description = f"none (random initialisation, torch seed {seed})"
         else:
+            from models.heads import card_head, replace_head
+
+            head = card_head(weights)
+            if head != 1000:  # a network trained with a 16-way head
+                model = replace_head(model, head, arch=spec.name)
             description = load_weights_file(model, weights, name=spec.name)
     log.info("%s: weights %s", spec.name, description)
     return model.eval(), description

@@ -138,7 +138,9 @@ def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.Da
             **{m: (m, "mean") for m in metrics}, n_experiments=(metrics[0], "size"))
         summary = summary.reset_index()
     summary = summary.rename(columns={"group": "observer"})
-    out = pd.DataFrame({"observer": group_order(list(accuracy.index))})
+    # object dtype even when empty (no condition above the cutoff): merge needs it
+    out = pd.DataFrame({"observer": pd.Series(group_order(list(accuracy.index)),
+                                              dtype=object)})
     out["ood_accuracy"] = out["observer"].map(accuracy)
     out = out.merge(summary, on="observer", how="left")
     return out[list(BENCHMARK_COLUMNS)]

@@ -14,6 +14,8 @@ from stimuli.errors import LabInputError
 
 EPILOG = """\
 examples:
+  python -m results verify                # the 2018 humans' published accuracies
+  python -m results table geirhos2018-humans --csv > humans2018.csv
   python -m results table ../shared/data/geirhos2018/human-raw-data \\
       ../shared/data/geirhos2018/dnn-raw-data --csv > accuracy.csv
   python -m results table out/dnn data/sub-01 --rule mean
@@ -25,9 +27,16 @@ examples:
       --kind confusion --experiment uniform-noise --condition 0.35
   python -m results report data/ out/dnn --out report/
 
-PATH is a trial file or a folder (read recursively): our TSVs (sub-*/ses-*/beh/*_beh.tsv,
-<out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs or model-vs-human CSVs,
-in any mix.
+PATH is a trial file, a folder (read recursively) or a tar archive of them: our TSVs
+(sub-*/ses-*/beh/*_beh.tsv, <out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs
+or model-vs-human CSVs, in any mix. Two names stand for the authors' data:
+geirhos2018-humans (bundled) and geirhos2018-dnn (after python -m results fetch).
+"""
+
+FETCH_EXAMPLE = """\
+example:
+  python -m results fetch geirhos2018-dnn          # into ~/.cache/vision-generalisation-lab
+  python -m results table geirhos2018-humans geirhos2018-dnn
 """
 
 RULES = ("sum", "mean", "max", "other")
@@ -64,13 +73,41 @@ def _parser() -> argparse.ArgumentParser:
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", choices=("figure3", "confusion", "consistency", "shape-bias",
-                                         "rt", "all"), default="all")
+                                         "rt", "figure4", "all"), default="all",
+                      help="figure4: accuracy of trained networks on each distortion")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
     report = common("report", "write a self-contained HTML report with tables, figures, "
                     "data quality and provenance", csv=False)
     report.add_argument("--out", required=True, type=Path, help="folder for the report")
+    report.add_argument("--note", action="append", default=[], metavar="TEXT",
+                        help="a note shown at the top of the report (repeatable), e.g. "
+                             "where the stimuli come from")
+
+    verify = sub.add_parser(
+        "verify", help="reproduce the 2018 paper's published accuracies from the raw data",
+        description="Recompute the per-condition accuracies published with Geirhos et al. "
+        "2018 from the bundled human raw data (and the networks' raw data where fetched) "
+        "and compare them; exit 1 on any mismatch.",
+        epilog="example:\n  python -m results verify\n  python -m results verify --fetch",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    verify.add_argument("--fetch", action="store_true",
+                        help="fetch the networks' data first when not cached (about 57 MB)")
+    verify.add_argument("--csv", action="store_true",
+                        help="print every compared accuracy as CSV after the summary")
+    fetch = sub.add_parser(
+        "fetch", help="download the authors' network data once (sha256-checked, cached)",
+        description="Download a published data set file by file into the cache, each "
+        "checked against its sha256; an interrupted fetch continues. Offline: one line, "
+        "exit 2.", epilog=FETCH_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    fetch.add_argument("name", choices=("geirhos2018-dnn",), help="the data set")
+    for cmd in (verify, fetch):
+        cmd.add_argument("--cache", type=Path, default=None,
+                         help="cache folder (default: ~/.cache/vision-generalisation-lab)")
+        cmd.add_argument("--url", help="base URL of a mirror (default: the authors' "
+                                       "repository at a pinned commit)")
+        cmd.add_argument("-q", "--quiet", action="store_true", help="warnings only")
     return parser
 
 
@@ -117,13 +154,51 @@ def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
         paths += figures.shape_bias_figure(shape_bias(table), args.out)
     if kind in ("rt", "all"):
         paths += figures.rt_figure(table, args.out)
+    if kind in ("figure4", "all"):
+        from results.training_matrix import figure4
+
+        paths += figure4(table, args.out)
     return paths
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from results.datasets import FetchOffline, fetch, missing_files, remote_dataset
+
+    if not args.quiet:
+        logging.getLogger("results.datasets").setLevel(logging.INFO)
+    try:
+        folder = fetch(args.name, args.cache, args.url)
+    except FetchOffline as err:
+        left = len(missing_files(args.name, args.cache))
+        total = len(remote_dataset(args.name).files())
+        print(f"error: {args.name} not fetched, the server cannot be reached ({err}); "
+              f"{total - left} of {total} files cached; run again when online",
+              file=sys.stderr)
+        return 2
+    print(folder)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from results.verify import verify
+
+    lines, result = verify(args.cache, fetch_dnn=args.fetch, url=args.url)
+    for line in lines:
+        print(line)
+    if args.csv:
+        sys.stdout.write(result.to_csv(index=False, na_rep="n/a"))
+    return 0 if bool(result["reproduced"].all()) else 1
+
+
 def run(args: argparse.Namespace) -> int:
+    from results.datasets import resolve_paths
     from results.readers import read_trials
 
-    table = read_trials(args.paths, rule=args.rule, progress=not args.quiet)
+    if args.command == "fetch":
+        return _fetch(args)
+    if args.command == "verify":
+        return _verify(args)
+    table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
     if args.command == "table":
         from results.tables import summary_table
         _print(summary_table(table), args.csv)
@@ -148,7 +223,8 @@ def run(args: argparse.Namespace) -> int:
             print(path)
     elif args.command == "report":
         from results.report import write_report
-        print(write_report(table, args.out, inputs=args.paths, rule=args.rule))
+        print(write_report(table, args.out, inputs=args.paths, rule=args.rule,
+                           notes=args.note))
     return 0
 
 

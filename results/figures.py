@@ -30,6 +30,7 @@ from results.tables import (
     condition_rank,
     design_for,
     group_order,
+    humans_label,
     unit_table,
     with_units,
 )
@@ -84,6 +85,9 @@ def figure3(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
         log.info("figure 3: no experiment with more than one condition; skipped")
         return []
     groups = group_order(per_unit["group"])
+    names = {g: display_name(g) for g in groups}
+    if HUMANS in names:  # say so where the "humans" are simulated
+        names[HUMANS] = display_name(HUMANS) + humans_label(table)[len(HUMANS):]
     paths: list[Path] = []
     for metric, label, top, reference, ref_text in (
         ("accuracy", "classification accuracy", 1.0, 1 / 16, "chance (1/16)"),
@@ -108,7 +112,7 @@ def figure3(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
                     ax.fill_between(x, stats["min"], stats["max"], color=colour, alpha=0.18,
                                     linewidth=0)
                     ax.plot(x, stats["mean"], color=colour, marker=marker_of(group),
-                            markersize=4, linewidth=1.3, label=display_name(group))
+                            markersize=4, linewidth=1.3, label=names[group])
                 ax.axhline(reference, color="0.5", linestyle=":", linewidth=0.9)
                 ax.set_xticks(x, ticks, rotation=45 if len(x) > 6 else 0)
                 ax.set_xlim(-0.4, len(x) - 0.6)
@@ -119,11 +123,17 @@ def figure3(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
             for ax in list(axes.flat)[len(experiments):]:
                 ax.set_visible(False)
             handles = [Line2D([], [], color=colour_of(g), marker=marker_of(g), markersize=5,
-                              label=display_name(g)) for g in groups]
+                              label=names[g]) for g in groups]
             handles.append(Line2D([], [], color="0.5", linestyle=":", label=ref_text))
-            fig.legend(handles=handles, loc="upper center", ncol=len(handles),
+            # one legend row, unless it is too long for a single panel: one entry a row
+            stacked = ncols == 1 and sum(len(h.get_label()) for h in handles) > 45
+            legend_rows = len(handles) if stacked else 1
+            fig.legend(handles=handles, loc="upper center",
+                       ncol=1 if stacked else len(handles),
                        frameon=False, bbox_to_anchor=(0.5, 1.0))
-            fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (2.35 * nrows + 0.5)))
+            fig.set_figheight(2.35 * nrows + 0.2 + 0.17 * legend_rows)
+            fig.tight_layout(rect=(0, 0, 1, 1 - (0.05 + 0.17 * legend_rows)
+                                   / fig.get_figheight()))
             paths += save(fig, out_dir, f"figure3_{metric}")
     return paths
 

@@ -15,8 +15,11 @@ Three formats are recognised, per file, from the header and the file name:
 
 :func:`read_trials` returns one :class:`pandas.DataFrame` with the columns of
 :data:`RECORD_COLUMNS` (the base trial columns of :mod:`results.schema` plus
-``observer_type``, ``rule``, ``source_format``, ``texture``, ``image_key`` and ``file``),
-whatever the mix of formats. Optional per-trial columns (network scores, frame accounting)
+``observer_type``, ``rule``, ``source_format``, ``texture``, ``image_key``, ``file`` and
+``simulated``: the label of a simulated observer from its session's sidecar, else empty),
+whatever the mix of formats. A tar archive of such files (``.tar.xz``, ``.tar.gz``, ``.tar``)
+is read like a folder: the bundled 2018 human data are one (:mod:`results.datasets`).
+Optional per-trial columns (network scores, frame accounting)
 are kept where a file has them.
 
 Of our own files only the effective trials are returned: the last attempt of each trial
@@ -28,8 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import re
+import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,13 +58,15 @@ ORIGINAL_COLUMNS: tuple[str, ...] = (
 ORIGINAL_DNN_COLUMNS: tuple[str, ...] = (
     "entropy_1000", "prob_correct_16", "rank_correct_16", "entropy_16", "highest_prob_16",
 )
+#: The ``rule`` of a network scored with its own 16-way head (``python -m models train``).
+HEAD_16_RULE = "16-way"
 #: Decision rules of the 2018 network files: ``sum`` reads the ``*_sums`` columns (the
 #: paper's rule; it reproduces the published accuracies), ``other`` the unsuffixed ones.
 ORIGINAL_RULES: tuple[str, ...] = ("sum", "other")
 
 #: Columns every record table has.
 RECORD_COLUMNS: tuple[str, ...] = BASE_COLUMNS + (
-    "observer_type", "rule", "source_format", "texture", "image_key", "file",
+    "observer_type", "rule", "source_format", "texture", "image_key", "file", "simulated",
     SUPERSEDED_COLUMN,
 )
 #: Optional numeric columns kept when a file has them.
@@ -95,14 +102,18 @@ def _first_line(path: Path) -> str:
 def detect_format(path: str | Path) -> TrialFileKind | None:
     """The format of ``path`` from its header and name, or ``None`` if it is no trial file."""
     path = Path(path)
-    header = _first_line(path)
+    return _detect(path.name, _first_line(path))
+
+
+def _detect(name: str, header: str) -> TrialFileKind | None:
+    """:func:`detect_format` from a file name and its first line."""
     if header.startswith("experiment\tobserver\t"):
         columns = header.split("\t")
         return TrialFileKind("lab", DNN if "rule" in columns else HUMAN)
     columns = [c.strip().lower() for c in header.split(",")]
     if tuple(columns[: len(ORIGINAL_COLUMNS)]) != ORIGINAL_COLUMNS:
         return None
-    match = _ORIGINAL_NAME.match(path.name)
+    match = _ORIGINAL_NAME.match(name)
     if match is None:
         return None
     scored = "object_response_sums" in columns or "entropy_16" in columns
@@ -122,11 +133,44 @@ def _is_known_companion(path: Path) -> bool:
     return path.name in _COMPANION_NAMES or path.name.endswith(_COMPANION_SUFFIXES)
 
 
+#: Archives of trial files the readers open directly (e.g. the bundled 2018 human data).
+ARCHIVE_SUFFIXES = (".tar.xz", ".tar.gz", ".tgz", ".tar")
+
+
+def is_archive(path: str | Path) -> bool:
+    return str(path).lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def _archive_members(archive: Path) -> Iterator[tuple[Path, TrialFileKind, bytes]]:
+    """The trial files inside a tar archive, in sorted order: (``archive/member``, kind,
+    bytes). Other members are skipped (with a warning for unknown CSV/TSV files)."""
+    try:
+        with tarfile.open(archive) as tar:
+            members = sorted((m for m in tar.getmembers() if m.isfile()),
+                             key=lambda m: m.name)
+            for member in members:
+                if Path(member.name).suffix.lower() not in (".csv", ".tsv"):
+                    continue
+                handle = tar.extractfile(member)
+                data = handle.read() if handle is not None else b""
+                line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+                kind = _detect(Path(member.name).name, line)
+                if kind is None:
+                    log.warning("%s/%s: not a trial file (unknown header); skipped",
+                                archive, member.name)
+                    continue
+                yield archive / member.name, kind, data
+    except (tarfile.TarError, EOFError, OSError) as err:
+        raise LabInputError(f"{archive}: not a readable tar archive ({err}); "
+                            "re-download or re-create it") from err
+
+
 def iter_trial_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TrialFileKind]]:
     """Every trial file under ``paths`` (folders are walked recursively, in sorted order).
 
     A file named explicitly that is no trial file is an error; inside folders, CSV/TSV files
-    that are no trial files are skipped with a warning (manifests silently).
+    that are no trial files are skipped with a warning (manifests silently). Tar archives
+    (:data:`ARCHIVE_SUFFIXES`) are read by :func:`read_trials` itself.
     """
     for raw in paths:
         path = Path(raw)
@@ -203,11 +247,12 @@ class _Source:
     digest: str  #: sha256 of the file's bytes
 
 
-def _load(path: Path, kind: TrialFileKind) -> _Source:
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise LabInputError(f"{path}: cannot read ({err.strerror})") from err
+def _load(path: Path, kind: TrialFileKind, data: bytes | None = None) -> _Source:
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise LabInputError(f"{path}: cannot read ({err.strerror})") from err
     digest = hashlib.sha256(data).hexdigest()
     if kind.source_format == "lab" and data and not data.endswith(b"\n"):
         log.warning("%s: last line is torn (incomplete write); ignored", path)
@@ -345,7 +390,8 @@ def _lab_group(sources: list[_Source], rule: str) -> pd.DataFrame:
     out = frame[keep]
     if observer_type != DNN:
         return out.assign(rule="")
-    return out[out["rule"] == rule]
+    # a network with a trained 16-way head has one decision only: kept under every rule
+    return out[(out["rule"] == rule) | (out["rule"] == HEAD_16_RULE)]
 
 
 def _original_group(sources: list[_Source], rule: str,
@@ -405,26 +451,34 @@ def read_trials(
     columns, default, the paper's rule) or ``other`` (the unsuffixed columns); for our own
     network files only rows with that ``rule`` are kept (``sum``, ``mean`` or ``max``), and
     2018 network files read with ``mean`` or ``max`` fall back to ``sum`` with a warning.
-    Identical copies of a file (the 2018 ``dnn-raw-data`` folders repeat the human files)
-    are read once; two different files holding the same observer and session are an error.
+    A human trial our booth re-ran after a dropped frame counts once, by its last attempt
+    (:func:`results.accounting.effective_table`; column ``superseded`` counts the records
+    set aside). Identical
+    copies of a file (the 2018 ``dnn-raw-data`` folders repeat the human files) are read
+    once; two different files holding the same observer and session are an error.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
     paths = list(paths)
-    files = list(iter_trial_files(paths))
+    files: list[tuple[Path, TrialFileKind, bytes | None]] = []
+    for raw in paths:
+        if Path(raw).is_file() and is_archive(raw):
+            files.extend(_archive_members(Path(raw)))
+        else:
+            files.extend((path, kind, None) for path, kind in iter_trial_files([raw]))
     if not files:
         raise LabInputError(
             f"no trial files found in {', '.join(str(p) for p in paths)}; "
             "give folders or files holding trial TSV/CSV files"
         )
-    iterator: Iterable[tuple[Path, TrialFileKind]] = files
+    iterator: Iterable[tuple[Path, TrialFileKind, bytes | None]] = files
     if progress:
         from tqdm import tqdm
         iterator = tqdm(files, desc="reading trial files", unit="file")
     groups: dict[tuple[str, str, str], list[_Source]] = {}
     seen: dict[str, Path] = {}
-    for path, kind in iterator:
-        source = _load(path, kind)
+    for path, kind, data in iterator:
+        source = _load(path, kind, data)
         if source.digest in seen:
             log.info("%s: same content as %s; read once", path, seen[source.digest])
             continue
@@ -451,10 +505,29 @@ def read_trials(
             "their header")
     if not frames:
         raise LabInputError(f"no trials for rule {rule!r} in the given files; try another --rule")
-    table = _finish(pd.concat(frames, ignore_index=True))
+    table = pd.concat(frames, ignore_index=True)
+    labels = {str(f): (simulated_label(f) if src == "lab" and kind == HUMAN else "")
+              for f, src, kind in table[["file", "source_format", "observer_type"]]
+              .drop_duplicates().itertuples(index=False)}
+    table["simulated"] = table["file"].astype(str).map(labels).fillna("")
+    table = _finish(table)
     table = effective_table(table, lab=(table["source_format"] == "lab").to_numpy())
     _check_no_double_sessions(table)
     return table
+
+
+def simulated_label(trial_file: str | Path) -> str:
+    """The ``simulated.label`` of a lab trial file's JSON sidecar ('' for a person, or
+    when there is no readable sidecar)."""
+    sidecar = Path(trial_file).with_suffix(".json")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    simulated = meta.get("simulated") if isinstance(meta, dict) else None
+    if isinstance(simulated, dict):
+        return str(simulated.get("label") or simulated.get("kind") or "simulated")
+    return ""
 
 
 def _check_no_double_sessions(table: pd.DataFrame) -> None:

@@ -63,11 +63,30 @@ def _csv(frame: pd.DataFrame, out: Path, name: str) -> None:
     write_text_atomic(out / name, frame.to_csv(index=False, na_rep="n/a"))
 
 
+def _notes_html(table: pd.DataFrame, notes: Sequence[str]) -> str:
+    """What a reader must know first: simulated observers (from the sessions' sidecars)
+    and the caller's notes (e.g. the demo's: where its stimuli come from)."""
+    items = []
+    if "simulated" in table.columns:
+        simulated = table[table["simulated"] != ""]
+        for label, rows in simulated.groupby("simulated", sort=True):
+            observers = ", ".join(sorted(rows["observer"].unique()))
+            items.append(f"<b>Simulated observers</b> ({html.escape(observers)}): "
+                         f"{html.escape(str(label))}. Their trials are not measurements of "
+                         "people; the curves labelled humans include them.")
+    items += [html.escape(note) for note in notes]
+    if not items:
+        return ""
+    return ('<div class="provenance" id="notes"><p>' + "</p><p>".join(items)
+            + "</p></div>")
+
+
 def write_report(table: pd.DataFrame, out_dir: str | Path, *,
-                 inputs: Sequence[str] = (), rule: str = "sum") -> Path:
+                 inputs: Sequence[str] = (), rule: str = "sum",
+                 notes: Sequence[str] = ()) -> Path:
     """Analyse ``table`` (from :func:`results.readers.read_trials`) and write
     ``<out_dir>/report.html`` with CSV tables and PNG/PDF figures beside it. Returns the
-    report's path."""
+    report's path. ``notes`` are shown at the top, after any simulated observers."""
     out = Path(out_dir)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -113,7 +132,8 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
         ("shape-bias", "Shape bias"), ("confusion", "Confusion matrices"),
         ("quality", "Data quality"))) + "</p>")
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}"
-            f"</title><style>{_CSS}</style></head><body>\n{header}\n{nav}\n"
+            f"</title><style>{_CSS}</style></head><body>\n{header}\n"
+            f"{_notes_html(table, notes)}\n{nav}\n"
             + "\n".join(sections) + "\n</body></html>\n")
     path = out / REPORT_NAME
     write_text_atomic(path, page)

@@ -100,7 +100,7 @@ class DnnScores:
     """What a network adds to a trial."""
 
     rule: str = _column("16-class decision rule: sum, mean or max of the mapped softmax "
-                        "probabilities")
+                        "probabilities, or 16-way (the network's own 16-way head)")
     prob_correct_16: float = _column("probability of the correct class among the 16")
     entropy_16: float = _column("entropy (bits) of the 16-class distribution")
     entropy_1000: float = _column("entropy (bits) of the 1000-class softmax")

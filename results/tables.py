@@ -26,6 +26,20 @@ TABLE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def humans_label(table: pd.DataFrame) -> str:
+    """How to name the human group where simulated observers are in it: ``humans``,
+    ``humans (<label>)`` when all are simulated alike, else ``humans (k of n observers
+    simulated)``."""
+    humans = table[table["observer_type"] == HUMAN]
+    if "simulated" not in humans.columns or not (humans["simulated"] != "").any():
+        return HUMANS
+    labels = set(humans["simulated"])
+    if len(labels) == 1:
+        return f"{HUMANS} ({labels.pop()})"
+    simulated = humans.loc[humans["simulated"] != "", "observer"].nunique()
+    return f"{HUMANS} ({simulated} of {humans['observer'].nunique()} observers simulated)"
+
+
 def with_units(table: pd.DataFrame) -> pd.DataFrame:
     """Add ``group`` (``humans`` or the model name) and ``unit`` (one human, or one
     network session) columns."""

@@ -48,7 +48,7 @@ def test_guide_parses_into_the_documented_steps() -> None:
     assert any(c.startswith("torchrun ") for c in commands)
     assert any("calibrate" in c for c in commands)
     assert any("--resume" in c for c in commands)
-    assert sum(bool(TOLERATED.search(c)) for c in commands) == 2
+    assert sum(bool(TOLERATED.search(c)) for c in commands) == 3
     assert adapt("python run_experiment.py summary --data data").endswith("data")
 
 

@@ -1,14 +1,18 @@
 """End to end: the README's main command from a fresh clone, with no display (the demo
-starts its own Xvfb and a simulated observer), checking the files it leaves and that the
-report's human and network rows come from the same stimulus files (sha256)."""
+starts its own Xvfb and an observer simulated from the 2018 human data), checking the
+files it leaves, that the session is balanced over conditions and classes, that the
+simulation is labelled as such everywhere, and that the report's human and network rows
+come from the same stimulus files (sha256)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,7 +42,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Completed
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
     out = root / "demo"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "XAUTHORITY")}
-    env.update(LAB_VENV=str(VENV), DEMO_OUT=str(out), DEMO_TRIALS="16")
+    env.update(LAB_VENV=str(VENV), DEMO_OUT=str(out), DEMO_PER_CONDITION="16")
     run = subprocess.run(["bash", "scripts/demo.sh"], cwd=clone, env=env,
                          capture_output=True, text=True, timeout=1200)
     return run, out
@@ -55,33 +59,60 @@ def test_demo_runs_and_says_where_everything_went(demo) -> None:
         assert (out / path).is_file(), path
 
 
+HUMAN_FILE = "data/sub-simhumans201801/ses-1/beh/sub-simhumans201801_ses-1_task-contrast_beh.tsv"
+
+
 def test_humans_and_network_saw_identical_files(demo) -> None:
     run, out = demo
     assert run.returncode == 0, run.stderr[-3000:]
-    for experiment, task, n_trials in (("contrast", "contrast", 16),
-                                       ("cue-conflict", "cueconflict", 16)):
-        manifest = {r["file"]: r["sha256"] for r in
-                    table(out / "stimuli" / experiment / "manifest.csv", ",")}
-        human_file = out / f"data/sub-sim01/ses-1/beh/sub-sim01_ses-1_task-{task}_beh.tsv"
-        human = table(human_file)
-        assert len({r["trial"] for r in human}) == n_trials
-        dnn = table(out / "dnn" / experiment / "efficientnet_lite0_sum_ses-1.tsv")
-        assert {r["image"]: r["sha256"] for r in dnn} == manifest
-        for row in human:
-            assert manifest[row["image"]] == row["sha256"]
-            assert row["correct"] == ("1" if row["response"] == row["category"] else "0")
-        # every human trial has the network's answer to the very same file
-        assert {r["sha256"] for r in human} <= {r["sha256"] for r in dnn}
-        # the report counts each planned trial once (re-run attempts set aside)
-        accuracy = table(out / "report/accuracy_entropy.csv", ",")
-        counted = sum(int(r["n_trials"]) for r in accuracy
-                      if r["experiment"] == experiment and r["observer"] == "humans")
-        assert counted == n_trials
-    provenance = {r["experiment"]: r for r in table(out / "report/provenance.csv", ",")}
+    manifest = {r["file"]: r["sha256"] for r in
+                table(out / "stimuli" / "contrast" / "manifest.csv", ",")}
+    human = table(out / HUMAN_FILE)
+    assert len({r["trial"] for r in human}) == 128 and len(manifest) == 384
+    # the report counts each planned trial once (re-run attempts set aside)
+    accuracy = table(out / "report/accuracy_entropy.csv", ",")
+    counted = sum(int(r["n_trials"]) for r in accuracy
+                  if r["experiment"] == "contrast" and r["observer"] == "humans")
+    assert counted == 128
     for experiment in ("contrast", "cue-conflict"):
-        row = provenance[experiment]
-        assert row["identified_by"] == "sha256"
-        assert int(row["human_only"]) == 0 and int(row["shared"]) > 0
+        files = {r["file"]: r["sha256"] for r in
+                 table(out / "stimuli" / experiment / "manifest.csv", ",")}
+        dnn = table(out / "dnn" / experiment / "efficientnet_lite0_sum_ses-1.tsv")
+        assert {r["image"]: r["sha256"] for r in dnn} == files
+    dnn = table(out / "dnn" / "contrast" / "efficientnet_lite0_sum_ses-1.tsv")
+    for row in human:
+        assert manifest[row["image"]] == row["sha256"]
+        assert row["correct"] == ("1" if row["response"] == row["category"] else "0")
+    # every human trial has the network's answer to the very same file
+    assert {r["sha256"] for r in human} <= {r["sha256"] for r in dnn}
+    row = {r["experiment"]: r for r in table(out / "report/provenance.csv", ",")}["contrast"]
+    assert row["identified_by"] == "sha256"
+    assert int(row["human_only"]) == 0 and int(row["shared"]) > 0
     html = (out / "report/report.html").read_text(encoding="utf-8")
     assert "shared by humans and models" in html and "efficientnet_lite0" in html
     assert "shape bias" in html.lower()
+
+
+def test_conditions_are_balanced(demo) -> None:
+    run, out = demo
+    assert run.returncode == 0, run.stderr[-3000:]
+    last = {r["trial"]: r for r in table(out / HUMAN_FILE)}  # a re-run replaces a record
+    cells = Counter((r["condition"], r["category"]) for r in last.values())
+    assert len(cells) == 8 * 16 and set(cells.values()) == {1}
+    assert set(Counter(r["condition"] for r in last.values()).values()) == {16}
+
+
+def test_the_simulation_is_labelled_everywhere(demo) -> None:
+    run, out = demo
+    assert run.returncode == 0, run.stderr[-3000:]
+    label = "simulated from the 2018 human data"
+    assert "SIMULATED from the 2018 human data" in run.stdout
+    sidecar = json.loads((out / HUMAN_FILE).with_suffix(".json").read_text())
+    assert sidecar["simulated"]["kind"] == "humans2018"
+    assert sidecar["simulated"]["label"] == label
+    assert sidecar["durations_ms"]["fixation"] == 100  # shortened, and said so:
+    html = (out / "report/report.html").read_text(encoding="utf-8")
+    assert f"Simulated observers</b> (sim-humans2018-01): {label}" in html
+    assert "Timing shortened for the demo" in html
+    assert "cue-conflict images" in html and "networks only" in html
+    assert "sim-humans2018-01" in html  # the data-quality table names the observer

@@ -82,7 +82,8 @@ def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
     meta = json.loads(paths.sidecar.read_text())
     assert meta["virtual_display"] is True and meta["refresh_rate_hz"] == 60
     assert meta["measured_refresh_rate_hz"] > 60  # Xvfb flips are not locked
-    assert meta["seed"] == 3 and meta["simulated_observer"] == {"accuracy": 0.5}
+    assert meta["seed"] == 3 and meta["simulated"]["accuracy"] == 0.5
+    assert meta["simulated"]["kind"] == "constant-accuracy"
     assert meta["manifest_sha256"] == sha256_file(stimulus_set / MANIFEST_NAME)
     assert set(PROVENANCE_KEYS) <= set(meta) and meta["started"].endswith("+00:00")
     assert meta["software"]["psychopy"].startswith("20")

@@ -141,3 +141,27 @@ def test_schedule_numbers_attempts_by_the_accounting_rule() -> None:
     # a re-run flagged again is its last attempt: not repeated (MAX_RERUNS = 1)
     again = [*block, row(2, flagged=True), row(3)]
     assert remaining_schedule(plan, again, 1) == []
+
+
+def test_per_condition_keeps_a_balanced_seeded_subset() -> None:
+    design = load_experiment("contrast")
+    full = [ManifestEntry(file=f"{c}/{cat}{k}.png", sha256=f"{i:064x}",
+                          experiment="contrast", condition=c, category=cat,
+                          source=f"{cat}/{k}.png", seed=i, width=224, height=224)
+            for i, (c, cat, k) in enumerate(
+                (c, cat, k) for c in design.conditions for cat in CATEGORIES
+                for k in range(3))]
+    plan = build_trial_list(full, design, 4, per_condition=32)
+    cells = Counter((t.condition, t.category) for t in plan)
+    assert len(plan) == 8 * 32 and set(cells.values()) == {2} and len(cells) == 8 * 16
+    # the first of the seeded order: the same as the full list filtered
+    everything = build_trial_list(full, design, 4)
+    kept = {t.image for t in plan}
+    assert [t.image for t in everything if t.image in kept] == [t.image for t in plan]
+    assert [t.trial for t in plan] == list(range(1, 257))
+    with pytest.raises(LabInputError, match="--per-condition 20: use a multiple of 16"):
+        build_trial_list(full, design, 4, per_condition=20)
+    with pytest.raises(LabInputError, match="has 3 .* image\\(s\\), 4 needed"):
+        build_trial_list(full, design, 4, per_condition=64)
+    with pytest.raises(LabInputError, match="give one of them"):
+        build_trial_list(full, design, 4, per_condition=16, n_trials=10)

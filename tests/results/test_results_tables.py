@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from results_helpers import write_original
 
+from results.datasets import PUBLISHED_2018
 from results.readers import read_trials
 from results.tables import TABLE_COLUMNS, response_entropy, summary_table
 
-PUBLISHED = Path(__file__).with_name("data") / "published_accuracies_2018.csv"
+PUBLISHED = PUBLISHED_2018
 
 
 def _hand_count(folder: Path, condition: str, decision: str = "object_response"):
