@@ -156,7 +156,7 @@ def _balanced(entries: Sequence[ManifestEntry], order: Sequence[ManifestEntry],
     short = sorted(k for k, n in cells.items() if n < quota)
     if short:
         condition, category = short[0]
-        available = sum(1 for e in entries if (e.condition, e.category) == short[0])
+        available = sum(1 for e in order if (e.condition, e.category) == short[0])
         raise LabInputError(
             f"--per-condition {per_condition}: condition {condition!r} has "
             f"{available} {category} image(s), {quota} needed; lower --per-condition or "
