@@ -104,6 +104,10 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    "(demos and tests; recorded in the sidecar)")
     p.add_argument("--no-rerun", action="store_true",
                    help="do not re-run flagged trials at the end of their block")
+    p.add_argument("--repeat-sources", action="store_true",
+                   help="let an observer see a source image more than once (a set built "
+                   "from few source images, e.g. the demo's); default: each source image "
+                   "once per observer and experiment, as in the paper")
     p.add_argument("--no-window", action="store_true",
                    help="no window: the in-process simulated observer (needs "
                    "--simulate-observer) answers at once; nothing is shown or timed "
@@ -257,6 +261,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
             rerun_flagged=not args.no_rerun, no_window=args.no_window,
+            repeat_sources=args.repeat_sources,
             given=getattr(args, "given_flags", None))
     try:
         outcome = run_session(config)

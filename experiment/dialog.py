@@ -61,4 +61,5 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
             rerun_flagged=not args.no_rerun, no_window=args.no_window,
+            repeat_sources=args.repeat_sources,
             given=getattr(args, "given_flags", None))

@@ -35,7 +35,8 @@ def refuse_other_experiment(entries: Sequence[ManifestEntry], experiment: str) -
 
 
 def balanced_order(entries: Sequence[ManifestEntry], rng: np.random.Generator,
-                   exclude_sources: Collection[str] = ()) -> list[ManifestEntry]:
+                   exclude_sources: Collection[str] = (), *,
+                   distinct_sources: bool = True) -> list[ManifestEntry]:
     """Every usable entry once, no source image twice, in a balanced random order.
 
     First the pool: each source image not in ``exclude_sources`` goes to one of its
@@ -45,8 +46,9 @@ def balanced_order(entries: Sequence[ManifestEntry], rng: np.random.Generator,
     classes of each run of 16 trials are a random permutation of the 16 classes matched
     to those conditions (each cell once per round). So every prefix has condition
     counts and class counts that differ by at most one. What is left when some cell is
-    empty (an uneven set) follows greedily: least-shown condition, then class."""
-    pool = _pool(entries, rng, exclude_sources)
+    empty (an uneven set) follows greedily: least-shown condition, then class.
+    ``distinct_sources=False`` (``--repeat-sources``) pools every entry instead."""
+    pool = _pool(entries, rng, exclude_sources, distinct_sources)
     conditions = sorted({c for c, _ in pool})
     classes = sorted({k for _, k in pool})
     order: list[ManifestEntry] = []
@@ -61,7 +63,14 @@ def balanced_order(entries: Sequence[ManifestEntry], rng: np.random.Generator,
 
 
 def _pool(entries: Sequence[ManifestEntry], rng: np.random.Generator,
-          exclude_sources: Collection[str]) -> dict[tuple[str, str], list[ManifestEntry]]:
+          exclude_sources: Collection[str], distinct_sources: bool = True
+          ) -> dict[tuple[str, str], list[ManifestEntry]]:
+    if not distinct_sources:
+        every: dict[tuple[str, str], list[ManifestEntry]] = {}
+        for i in rng.permutation(len(entries)):
+            e = entries[int(i)]
+            every.setdefault((e.condition, e.category), []).append(e)
+        return every
     by_source: dict[str, list[ManifestEntry]] = {}
     for e in entries:
         if e.source not in exclude_sources:
@@ -205,7 +214,8 @@ def too_few_message(needed: int, available: int, entries: Sequence[ManifestEntry
     earlier = (f"; {shown} of them were shown in this observer's sessions "
                f"{', '.join(map(str, sessions))}" if shown else "")
     fix = (f"use --trials {available} or fewer, or " if available else "use ")
+    fix = f"{fix}a stimulus set built from other source images (or --repeat-sources)"
     return (f"{flag}: the session needs {needed} trials of distinct source images (an "
             f"observer sees each source image once) but only {available} are left: the "
             f"set has {len(entries)} images of {distinct} source images{earlier}; "
-            f"{fix}a stimulus set built from other source images")
+            f"{fix}")

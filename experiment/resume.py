@@ -29,6 +29,7 @@ SETTINGS: dict[str, tuple[str, Callable[[SessionConfig], Any]]] = {
     "display": ("--display", lambda c: c.display),
     "image_units": ("--image-units", lambda c: c.image_units),
     "no_window": ("--no-window", lambda c: c.no_window),
+    "repeat_sources": ("--repeat-sources", lambda c: c.repeat_sources),
 }
 
 
@@ -59,6 +60,7 @@ def saved_settings(sidecar: dict[str, Any]) -> dict[str, Any]:
         "display": profile.get("name") if isinstance(profile, dict) else None,
         "image_units": sidecar.get("image_units", "deg"),
         "no_window": False,
+        "repeat_sources": None,
     }
 
 

@@ -80,6 +80,9 @@ class SessionConfig:
     durations: Durations = field(default_factory=Durations)
     image_units: str = "deg"  #: "deg" (design.image_degrees) or "px" (design.image_size)
     rerun_flagged: bool = True
+    #: show a source image more than once to an observer (small demo sets); off: each
+    #: source image once per observer and experiment, as in the paper
+    repeat_sources: bool = False
     no_window: bool = False  #: the in-process simulated observer, no window (tests, demos)
     #: flags given on the command line (``--trials``, ...); None: those differing from
     #: the defaults. A resumed session refuses a given flag that differs from its saved
@@ -192,11 +195,13 @@ def plan_session(config: SessionConfig) -> SessionPlan:
                   else make_policy(config.simulate_observer, design.name))
         if isinstance(policy, Humans2018):
             policy.check_conditions(e.condition for e in entries)
-        seen, sessions = sources_seen(paths, design.name, entries)
+        seen, sessions = ((set(), []) if config.repeat_sources
+                          else sources_seen(paths, design.name, entries))
         trials = build_trial_list(entries, design, seed, n_trials=config.trials,
                                   block_size=config.block_size, policy=policy,
                                   per_condition=config.per_condition,
-                                  exclude_sources=seen, seen_in_sessions=sessions)
+                                  exclude_sources=seen, seen_in_sessions=sessions,
+                                  distinct_sources=not config.repeat_sources)
     practice = (practice_list(entries, seed, config.practice, policy=policy)
                 if config.practice > 0 else [])
     return SessionPlan(paths, design, profile, entries, manifest_sha, seed, trials,

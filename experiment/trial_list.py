@@ -78,6 +78,7 @@ def build_trial_list(
     per_condition: int | None = None,
     exclude_sources: Collection[str] = (),
     seen_in_sessions: Sequence[int] = (),
+    distinct_sources: bool = True,
 ) -> list[PlannedTrial]:
     """Plan the session: ``entries`` in a balanced random order (seeded), each source
     image at most once and none of ``exclude_sources`` (those an observer saw in the
@@ -106,7 +107,8 @@ def build_trial_list(
     rng = np.random.default_rng(_child_seed(seed, 0))
     if n_trials is not None and per_condition is not None:
         raise LabInputError("--trials and --per-condition: give one of them")
-    order = balanced_order(entries, rng, exclude_sources)
+    order = balanced_order(entries, rng, exclude_sources,
+                           distinct_sources=distinct_sources)
     if per_condition is not None:
         order = _balanced(entries, order, per_condition)
     else:
