@@ -10,7 +10,7 @@ this does nothing. Two environment variables turn it into a test hook:
   ``PATH`` exists (e.g. while a test fills the disk or starts a second run).
 
 Dropped frames are forced with ``VGL_TEST_DROP_FRAMES`` (:mod:`experiment.hooks`), in a
-real window and in the window-less presenter (:mod:`experiment.headless`) alike.
+real window and in the window-less presenter (:mod:`experiment.windowless`) alike.
 """
 
 from __future__ import annotations

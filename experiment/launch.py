@@ -182,7 +182,7 @@ def launch(config: SessionConfig) -> SessionOutcome:
         checkpoint("verified")
         opener = _Opener(config, plan, buffer)
         if config.no_window:
-            from experiment.headless import HeadlessPresenter
+            from experiment.windowless import HeadlessPresenter
             return HeadlessPresenter(config, plan, n_files, opener).run()
         try:  # PsychoPy only from here on: everything above needs no window
             from experiment.booth import Booth

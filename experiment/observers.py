@@ -17,7 +17,7 @@ An observer is two separate things:
   ========================  =========================================================
 
 The booth (:mod:`experiment.booth`, a real window) and the window-less presenter
-(:mod:`experiment.headless`) both drive an observer through these three calls, so
+(:mod:`experiment.windowless`) both drive an observer through these three calls, so
 trial, block, re-run and resume logic is the same code with either.
 """
 

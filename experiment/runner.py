@@ -3,7 +3,7 @@
 :class:`SessionRunner` runs the pre-flight screen, practice, the blocks with their
 re-runs and breaks, and the end screen, saving every trial the moment it ends. What it
 shows goes through a :class:`Presenter`: the booth's window (:mod:`experiment.booth`)
-or the window-less presenter (:mod:`experiment.headless`), so the same trial, block,
+or the window-less presenter (:mod:`experiment.windowless`), so the same trial, block,
 re-run and resume logic runs in both.
 """
 

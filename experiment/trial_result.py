@@ -1,6 +1,6 @@
 """What one trial produced (no PsychoPy): the window's trial loop
 (:func:`experiment.trial.run_trial`) and the window-less presenter
-(:mod:`experiment.headless`) both return it."""
+(:mod:`experiment.windowless`) both return it."""
 
 from __future__ import annotations
 
