@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from experiment.lock import SessionLock
 from experiment.participants import NA, PARTICIPANT_COLUMNS, LabInfo, Participant
 from results.trial_file import write_json_atomic, write_text_atomic
 from stimuli.categories import CATEGORIES, NO_RESPONSE
@@ -94,34 +95,44 @@ def session_paths(data_dir: str | Path, observer: str, session: int,
     return SessionPaths(subject_dir, beh, stem)
 
 
-def claim_label(paths: SessionPaths, observer: str) -> None:
-    """Record ``observer`` as the owner of its ``sub-<label>`` folder, or refuse if a
-    different ID already owns it (``subject_01`` vs ``subject-01``)."""
+def label_owner(paths: SessionPaths) -> str | None:
+    """The observer ID that owns ``sub-<label>`` (None if unclaimed); reads only."""
     path = paths.observer_file
-    if path.is_file():
-        try:
-            owner = json.loads(path.read_text(encoding="utf-8"))["observer"]
-        except (OSError, ValueError, KeyError) as err:
-            raise LabInputError(f"{path}: unreadable ({err}); restore it from a backup") from err
-        if owner != observer:
-            raise LabInputError(
-                f"observer ID {observer!r} maps to {path.parent.name}, which belongs to "
-                f"{owner!r}: choose an ID that differs in letters or digits"
-            )
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file():
+        return None
     try:
-        with open(path, "x", encoding="utf-8") as fh:
-            json.dump({"observer": observer}, fh)
-            fh.write("\n")
-    except FileExistsError:  # claimed concurrently: check again
-        claim_label(paths, observer)
+        return str(json.loads(path.read_text(encoding="utf-8"))["observer"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise LabInputError(f"{path}: unreadable ({err}); restore it from a backup") from err
+
+
+def check_label(paths: SessionPaths, observer: str) -> None:
+    """Refuse (writing nothing) if a different ID owns ``observer``'s ``sub-<label>``
+    folder (``subject_01`` vs ``subject-01``)."""
+    owner = label_owner(paths)
+    if owner is not None and owner != observer:
+        raise LabInputError(
+            f"observer ID {observer!r} maps to {paths.subject_dir.name}, which belongs to "
+            f"{owner!r}: choose an ID that differs in letters or digits"
+        )
+
+
+def claim_label(paths: SessionPaths, observer: str) -> None:
+    """Record ``observer`` as the owner of its ``sub-<label>`` folder (atomically), or
+    refuse if a different ID already owns it."""
+    check_label(paths, observer)
+    if paths.observer_file.is_file():
+        return
+    paths.subject_dir.mkdir(parents=True, exist_ok=True)
+    if not _create(paths.observer_file, json.dumps({"observer": observer}) + "\n"):
+        check_label(paths, observer)  # claimed concurrently: check again
 
 
 # -- dataset-level files -------------------------------------------------------------------
 BIDS_VERSION = "1.10.0"
 #: Our own files inside the subject folders, which BIDS does not define.
-BIDS_IGNORE = ("*_trials.tsv", "*_log.txt", "*.torn", f"sub-*/{OBSERVER_FILE}")
+BIDS_IGNORE = ("*_trials.tsv", "*_log.txt", "*.torn", "*.lock", ".participants.lock",
+               f"sub-*/{OBSERVER_FILE}")
 
 _README = """\
 # Behavioural data: object recognition under image degradations
@@ -139,14 +150,23 @@ beside the data and listed in `.bidsignore`.
 
 
 def _create(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` unless it exists (never overwrite); True if written."""
+    """Write ``text`` to ``path`` unless it exists (never overwrite); True if written.
+
+    The text goes to a temporary file first and is linked into place complete, so a crash
+    never leaves half a file behind."""
+    if path.exists():
+        return False
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
     try:
-        with open(path, "x", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        os.link(tmp, path)
     except FileExistsError:
         return False
+    finally:
+        tmp.unlink(missing_ok=True)
     return True
 
 
@@ -207,31 +227,32 @@ def _ensure_participants_json(path: Path) -> None:
 
 
 def _add_participant(path: Path, observer: str, participant: Participant) -> None:
+    """List ``observer`` (with what is known of them) in participants.tsv, or fill cells
+    of their row that were n/a. One writer at a time (a short lock); the file is rewritten
+    whole and replaced atomically (a torn row left by an older version is dropped)."""
     _create(path, "\t".join(_PARTICIPANT_HEADER) + "\n")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:] if line]
-    label = f"sub-{subject_label(observer)}"
-    cells = participant.cells()
-    row = next((r for r in rows if r.get("participant_id") == label), None)
-    columns = header + [c for c in _PARTICIPANT_HEADER if c not in header]
-    if row is None:
-        new = {"participant_id": label, "observer": observer, **cells}
-        if columns == header:  # append, as before
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write("\t".join(new.get(c, NA) for c in columns) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            return
-        rows.append(new)
-    else:
-        filled = {k: v for k, v in cells.items() if v != NA and row.get(k, NA) in ("", NA)}
-        if not filled and columns == header:
-            return
-        row.update(filled)
-    text = "\t".join(columns) + "\n" + "".join(
-        "\t".join(r.get(c, NA) or NA for c in columns) + "\n" for r in rows)
-    write_text_atomic(path, text)
+    with SessionLock(path.parent / ".participants.lock", wait_s=10):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        if text and not text.endswith("\n"):
+            lines = lines[:-1]  # a torn last row
+        header = lines[0].split("\t")
+        rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]
+                if line]
+        label = f"sub-{subject_label(observer)}"
+        cells = participant.cells()
+        row = next((r for r in rows if r.get("participant_id") == label), None)
+        columns = header + [c for c in _PARTICIPANT_HEADER if c not in header]
+        if row is None:
+            rows.append({"participant_id": label, "observer": observer, **cells})
+        else:
+            filled = {k: v for k, v in cells.items()
+                      if v != NA and row.get(k, NA) in ("", NA)}
+            if not filled and columns == header:
+                return
+            row.update(filled)
+        write_text_atomic(path, "\t".join(columns) + "\n" + "".join(
+            "\t".join(r.get(c, NA) or NA for c in columns) + "\n" for r in rows))
 
 
 def dataset_path(path: str | Path, data_dir: str | Path) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from experiment.calibration import describe_provenance
 from experiment.frames import Durations
+from experiment.planning import refuse_other_experiment
 from experiment.profiles import load_profile
 from experiment.session import image_px_for
 from stimuli.design import load_experiment
@@ -31,6 +32,7 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
     lines = [f"experiment {design.name}, display profile {profile.name}"]
     if stimuli is not None:
         entries = read_manifest(stimuli)
+        refuse_other_experiment(entries, design.name)
         n = sum(1 for _ in verify_files(stimuli, entries))
         lines.append(f"stimuli: {n} files in {stimuli} match the manifest (sha256)")
     try:

@@ -84,10 +84,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
     p.add_argument("--screen", type=int, help="screen number (default: the profile's)")
     p.add_argument("--trials", type=_positive_int,
-                   help="run only the first N trials of the shuffled list")
+                   help="run N trials (a prefix of the planned list, balanced over "
+                   "conditions and classes)")
     p.add_argument("--per-condition", type=_positive_int, metavar="N",
                    help="run N trials per condition, N/16 of every class (balanced), the "
-                   "first of the shuffled list; N a multiple of 16")
+                   "first of the planned list; N a multiple of 16")
     p.add_argument("--practice", type=int, default=0,
                    help="practice trials with feedback before the session (not saved)")
     p.add_argument("--simulate-observer", type=_simulated, metavar="ACCURACY|humans2018",
@@ -112,6 +113,14 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    "(demos and tests; recorded in the sidecar)")
     p.add_argument("--no-rerun", action="store_true",
                    help="do not re-run flagged trials at the end of their block")
+    p.add_argument("--repeat-sources", action="store_true",
+                   help="let an observer see a source image more than once (a set built "
+                   "from few source images, e.g. the demo's); default: each source image "
+                   "once per observer and experiment, as in the paper")
+    p.add_argument("--no-window", action="store_true",
+                   help="no window: the in-process simulated observer (needs "
+                   "--simulate-observer) answers at once; nothing is shown or timed "
+                   "(tests and demos of the session logic)")
     p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
     who = p.add_argument_group(
         "participant (optional; participants.tsv, described in participants.json)")
@@ -128,6 +137,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     lab.add_argument("--authors", help="dataset authors, separated by ';' (overrides the "
                                        "lab config)")
     lab.add_argument("--institution", help="institution name (overrides the lab config)")
+
+
+def given_flags(argv: Sequence[str]) -> frozenset[str]:
+    """The long options typed on the command line (``--trials 8`` and ``--trials=8``)."""
+    return frozenset(a.split("=", 1)[0] for a in argv if a.startswith("--"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -315,13 +329,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
             rerun_flagged=not args.no_rerun, participant=participant_of(args),
-            lab=lab_of(args))
+            lab=lab_of(args), no_window=args.no_window,
+            repeat_sources=args.repeat_sources,
+            given=getattr(args, "given_flags", None))
     try:  # (no display: run_session says so before opening a window; a complete
         # session resumes without one)
         outcome = run_session(config)
-    except KeyboardInterrupt:
-        print("interrupted: every completed trial is saved; continue with --resume",
-              file=sys.stderr)
+    except KeyboardInterrupt as err:
+        if getattr(err, "created", True):
+            print("interrupted: every completed trial is saved; continue with --resume",
+                  file=sys.stderr)
+        else:
+            print("interrupted before the session's files were created: nothing was "
+                  "written; run the same command again", file=sys.stderr)
         return 130
     state = "complete" if outcome.completed else "stopped (continue with --resume)"
     print(f"session {state}: {outcome.trials_run} trials run; data in {outcome.paths.trials}")
@@ -391,8 +411,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")
     args = build_parser().parse_args(argv)
+    args.given_flags = given_flags(argv)
     try:
         return COMMANDS[args.command](args)
     except LabInputError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a path the checks could not foresee: still one line
+        from experiment.oserrors import os_error_line
+
+        print(f"error: {os_error_line(err)}", file=sys.stderr)
         return 2

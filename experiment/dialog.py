@@ -76,4 +76,6 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
             resume=args.resume, seed=args.seed, click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
             durations=Durations.parse(args.durations), image_units=args.image_units,
-            rerun_flagged=not args.no_rerun, participant=participant, lab=lab)
+            rerun_flagged=not args.no_rerun, participant=participant, lab=lab,
+            no_window=args.no_window, repeat_sources=args.repeat_sources,
+            given=getattr(args, "given_flags", None))

@@ -7,21 +7,21 @@ import logging
 from psychopy import event
 
 from experiment.display import FrameClock
+from experiment.observers import Observer, WindowSink
 from experiment.screens import Screens
-from experiment.simulated import SimulatedObserver
 
 log = logging.getLogger(__name__)
 
 
 class Prompter:
-    """Shows a message until a click or the space bar (the simulated observer clicks)."""
+    """Shows a message until a click or the space bar (a simulated observer clicks)."""
 
     def __init__(self, clock: FrameClock, screens: Screens, mouse: event.Mouse,
-                 simulator: SimulatedObserver | None) -> None:
+                 observer: Observer) -> None:
         self.clock = clock
         self.screens = screens
         self.mouse = mouse
-        self.simulator = simulator
+        self.observer = observer
 
     def wait(self, text: str, *, max_s: float | None = None) -> None:
         """Show ``text``; return on a new left click or space (or after ``max_s``)."""
@@ -30,8 +30,7 @@ class Prompter:
         start = self.clock.flip()
         self.mouse.clickReset()
         was_down = bool(self.mouse.getPressed()[0])
-        if self.simulator is not None:
-            self.simulator.click_at(0, -300, delay_s=0.05)
+        self.observer.prompt(WindowSink())
         while True:
             down = bool(self.mouse.getPressed()[0])
             if (down and not was_down) or event.getKeys(keyList=["space"]):
@@ -40,8 +39,7 @@ class Prompter:
             self.screens.draw_text(text)
             if self.clock.flip() - start > (max_s if max_s is not None else float("inf")):
                 break
-        if self.simulator is not None:
-            self.simulator.wait()
+        self.observer.settle()
         self.clock.flip()
 
     def confirm_quit(self) -> bool:

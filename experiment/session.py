@@ -21,30 +21,27 @@ from typing import Any
 from experiment.bids import (
     SessionPaths,
     bids_column_entries,
+    check_label,
     check_observer_id,
     check_session,
-    claim_label,
     dataset_path,
-    ensure_dataset_files,
     session_paths,
 )
+from experiment.creation import CREATED, HALF_CREATED, NONE, session_state
 from experiment.frames import Durations
 from experiment.participants import LabInfo, Participant
 from experiment.policies import Humans2018, ObserverPolicy, make_policy
 from experiment.profiles import DEFAULT_PROFILE, DisplayProfile, deg_to_px, load_profile
 from experiment.provenance import PACKAGES, run_provenance, software_versions
-from experiment.stimulus_check import verify_session_stimuli
 from experiment.trial_list import (
     PlannedTrial,
     build_trial_list,
     practice_list,
     read_trial_list,
-    work_left,
 )
 from results.accounting import effective_rows
 from results.provenance import provenance
 from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
-from results.trial_file import read_rows
 from stimuli.design import ExperimentDesign, load_experiment
 from stimuli.errors import LabInputError
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
@@ -92,6 +89,14 @@ class SessionConfig:
     rerun_flagged: bool = True
     participant: Participant | None = None  #: age, sex, ... for participants.tsv
     lab: LabInfo | None = None  #: authors and institution for the BIDS metadata
+    #: show a source image more than once to an observer (small demo sets); off: each
+    #: source image once per observer and experiment, as in the paper
+    repeat_sources: bool = False
+    no_window: bool = False  #: the in-process simulated observer, no window (tests, demos)
+    #: flags given on the command line (``--trials``, ...); None: those differing from
+    #: the defaults. A resumed session refuses a given flag that differs from its saved
+    #: settings (:mod:`experiment.resume`).
+    given: frozenset[str] | None = None
 
 
 @dataclass
@@ -107,6 +112,7 @@ class SessionPlan:
     trials: list[PlannedTrial]
     practice: list[PlannedTrial]
     sidecar: dict[str, Any]  #: the existing sidecar when resuming, else empty
+    config: SessionConfig | None = None  #: the config as run (resumed: saved settings)
     policy: ObserverPolicy | None = None  #: the simulated observer's (new sessions only)
 
 
@@ -121,63 +127,94 @@ def _own_version() -> str:
     return software_versions().get("vision-generalisation-lab", "unknown")
 
 
+def read_sidecar(paths: SessionPaths) -> dict[str, Any]:
+    try:
+        sidecar = json.loads(paths.sidecar.read_text(encoding="utf-8"))
+        int(sidecar["seed"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise LabInputError(f"{paths.sidecar}: unreadable ({err}); restore it to "
+                            "resume") from err
+    return dict(sidecar)
+
+
+def stimulus_set_of(sidecar: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(folder, manifest sha256) a session's sidecar names (older sidecars: ``stimuli``)."""
+    old = sidecar.get("stimuli") if isinstance(sidecar.get("stimuli"), dict) else {}
+    return (sidecar.get("stimulus_set") or old.get("path"),
+            sidecar.get("manifest_sha256") or old.get("manifest_sha256"))
+
+
+def _profile_name(display: str) -> str:
+    return load_profile(display).name
+
+
 def plan_session(config: SessionConfig) -> SessionPlan:
-    """Check the inputs and settle the trial list (saved or rebuilt); no window."""
+    """Check the inputs and settle the trial list (saved or planned); writes nothing.
+
+    Resuming takes the saved settings (:func:`experiment.resume.resume_config`); a new
+    session plans per observer (:mod:`experiment.planning`)."""
+    from experiment.planning import sources_seen
+    from experiment.resume import resume_config
+
     check_observer_id(config.observer)
     check_session(config.session)
     design = load_experiment(config.experiment)
     paths = session_paths(config.data, config.observer, config.session, design.name)
-    if config.resume:
-        if not paths.trials.is_file():
-            raise LabInputError(f"{paths.trials}: nothing to resume; start without --resume")
-    elif paths.trial_list.exists() and not paths.trials.exists():
+    state = session_state(paths, HUMAN_FILE_COLUMNS)
+    if config.resume and state == NONE:
+        raise LabInputError(f"{paths.trials}: nothing to resume; start without --resume")
+    if config.resume and state == HALF_CREATED:
         raise LabInputError(
-            f"{paths.trial_list}: a trial list without trials (the session stopped before "
-            "its first trial): use another --session number, or delete that file"
-        )
-    elif paths.trials.exists():
+            f"{paths.beh_dir}: the session stopped while it was being created, before any "
+            "trial was recorded: start it again without --resume")
+    if not config.resume and state == CREATED:
         raise LabInputError(
             f"{paths.trials}: this session has data; continue it with --resume or use "
             "another --session number"
         )
+    sidecar: dict[str, Any] = {}
+    if config.resume:
+        sidecar = read_sidecar(paths)
+        config = resume_config(config, sidecar, _profile_name)
     if config.image_units not in ("deg", "px"):
         raise LabInputError(f"image units {config.image_units!r}: use deg or px")
+    if config.no_window and config.simulate_observer is None:
+        raise LabInputError("--no-window runs the in-process simulated observer: give "
+                            "--simulate-observer ACCURACY too")
     profile = load_profile(config.display)
     if config.screen is not None:
         profile = dataclasses.replace(profile, screen=config.screen)
     entries = read_manifest(config.stimuli)
     manifest_sha = sha256_file(Path(config.stimuli) / MANIFEST_NAME)
-    claim_label(paths, config.observer)
-    ensure_dataset_files(config.data, config.observer, _own_version(), config.participant,
-                         config.lab)
+    check_label(paths, config.observer)
 
     if config.resume:
-        try:
-            sidecar = json.loads(paths.sidecar.read_text(encoding="utf-8"))
-            seed = int(sidecar["seed"])
-        except (OSError, ValueError, KeyError) as err:
-            raise LabInputError(f"{paths.sidecar}: unreadable ({err}); restore it to "
-                                "resume") from err
-        if config.seed is not None and config.seed != seed:
-            raise LabInputError(f"--seed {config.seed}: the session was started with seed "
-                                f"{seed}; resume without --seed")
+        seed = int(sidecar["seed"])
+        started_path, started_with = stimulus_set_of(sidecar)
+        if started_with not in (None, manifest_sha):
+            raise LabInputError(
+                f"--stimuli {config.stimuli}: its manifest differs from the one the session "
+                f"started with ({started_path}); resume with that stimulus set")
         trials = read_trial_list(paths.trial_list)
-        practice: list[PlannedTrial] = []
-        policy = None
+        policy = (None if config.simulate_observer is None
+                  else make_policy(config.simulate_observer, design.name))
     else:
-        sidecar = {}
         seed = config.seed if config.seed is not None else secrets.randbits(32)
         policy = (None if config.simulate_observer is None
                   else make_policy(config.simulate_observer, design.name))
         if isinstance(policy, Humans2018):
             policy.check_conditions(e.condition for e in entries)
+        seen, sessions = ((set(), []) if config.repeat_sources
+                          else sources_seen(paths, design.name, entries))
         trials = build_trial_list(entries, design, seed, n_trials=config.trials,
                                   block_size=config.block_size, policy=policy,
-                                  per_condition=config.per_condition)
-        practice = (practice_list(entries, seed, config.practice, policy=policy)
-                    if config.practice > 0 else [])
+                                  per_condition=config.per_condition,
+                                  exclude_sources=seen, seen_in_sessions=sessions,
+                                  distinct_sources=not config.repeat_sources)
+    practice = (practice_list(entries, seed, config.practice, policy=policy)
+                if config.practice > 0 else [])
     return SessionPlan(paths, design, profile, entries, manifest_sha, seed, trials,
-                       practice, sidecar, policy)
+                       practice, sidecar, config, policy)
 
 
 def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
@@ -209,6 +246,11 @@ def run_record(display: dict[str, Any]) -> dict[str, Any]:
 def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
                 ) -> dict[str, Any]:
     """The JSON sidecar of a new session (BIDS-style, plus provenance)."""
+    from experiment.resume import new_settings
+
+    settings = new_settings(config, seed=plan.seed, trials=len(plan.trials),
+                            block_size=config.block_size or plan.design.block_size,
+                            practice=len(plan.practice))
     meta = {
         "TaskName": plan.design.name, "TaskDescription": TASK_DESCRIPTION,
         **(config.lab.sidecar() if config.lab else {}),
@@ -227,6 +269,7 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
         "stimulus_set": dataset_path(config.stimuli, config.data),
         "trial_list": plan.paths.trial_list.name,
         "analysis_note": ANALYSIS_NOTE,
+        "settings": settings,
         **run,
         "columns": column_descriptions(HUMAN_FILE_COLUMNS),
     }
@@ -237,40 +280,9 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
     return {**meta, **{k: v for k, v in columns.items() if k not in meta}}
 
 
-def _add_log_file(path: Path) -> logging.Handler:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.INFO)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if root.level > logging.INFO or root.level == logging.NOTSET:
-        root.setLevel(logging.INFO)
-    return handler
-
-
 def run_session(config: SessionConfig) -> SessionOutcome:
-    """Run (or resume) a session; raises :class:`LabInputError` on a refusal."""
-    plan = plan_session(config)
-    handler = _add_log_file(plan.paths.log)
-    try:
-        log.info("session %s: observer %s, session %d, experiment %s, seed %d%s",
-                 plan.paths.stem, config.observer, config.session, plan.design.name,
-                 plan.seed, " (resumed)" if config.resume else "")
-        if config.resume and not work_left(plan.trials, read_rows(plan.paths.trials),
-                                           config.rerun_flagged):
-            log.info("session %s is complete: nothing to resume", plan.paths.stem)
-            return SessionOutcome(plan.paths, 0, completed=True)
-        n_files = verify_session_stimuli(Path(config.stimuli), plan.entries,
-                                         [*plan.trials, *plan.practice])
-        try:  # PsychoPy only from here on: everything above needs no window
-            from experiment.booth import Booth
-        except Exception as err:  # pyglet cannot reach an X display
-            raise LabInputError(
-                f"cannot open the display ({str(err).splitlines()[0]}): run on the "
-                "booth's screen, or under xvfb-run -a -s '-screen 0 1280x1024x24'"
-            ) from err
-        return Booth(config, plan, n_files).run()
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+    """Run (or resume) a session; raises :class:`LabInputError` on a refusal (see
+    :func:`experiment.launch.launch`)."""
+    from experiment.launch import launch
+
+    return launch(config)

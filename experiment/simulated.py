@@ -3,7 +3,8 @@
 At response onset it moves the pointer to the planned icon's screen position and presses
 the left button for about 80 ms (``mousedown``/``mouseup``; PsychoPy sees these as a real
 observer's clicks). The planned answers and click times come from a policy
-(:mod:`experiment.policies`), are seeded and stored in the trial list.
+(:mod:`experiment.policies`), are seeded and stored in the trial list; this class only
+delivers them, as one of the :class:`~experiment.observers.Observer` kinds.
 """
 
 from __future__ import annotations
@@ -17,13 +18,20 @@ import subprocess
 from psychopy import visual
 
 from experiment.layout import IconCell
+from experiment.observers import (
+    CLICK_DELAY_S,
+    PROMPT_DELAY_S,
+    AnswerPolicy,
+    PlannedAnswers,
+    ResponseSink,
+)
+from experiment.trial_list import PlannedTrial
 from stimuli.categories import NO_RESPONSE
 from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
 
-#: Delay before the press and how long the button is held (seconds).
-CLICK_DELAY_S = 0.12
+#: How long the button is held (seconds).
 HOLD_S = 0.08
 #: The delivery lag subtracted from planned click times is the median of this many last
 #: clicks' lags (recorded response time minus requested delay).
@@ -95,6 +103,21 @@ class SimulatedObserver:
         cell = self.cells[answer]
         self._requested = max(0.0, delay)
         self.click_at(cell.x, cell.y, delay_s=self._requested)
+
+    # -- the Observer protocol: the click reaches PsychoPy's mouse through X ----------
+    kind = "xdotool"
+    policy: AnswerPolicy = PlannedAnswers()
+    latest_s: float | None = None  #: set by the booth: the latest useful click time
+
+    def response_onset(self, trial: PlannedTrial, sink: ResponseSink) -> None:
+        answer = self.policy.answer(trial)
+        self.respond(answer.category, answer.delay_s, self.latest_s)
+
+    def prompt(self, sink: ResponseSink) -> None:
+        self.click_at(0, -300, delay_s=PROMPT_DELAY_S)
+
+    def settle(self) -> None:
+        self.wait()
 
     def wait(self, timeout_s: float = 5.0) -> None:
         """Let a running click finish (so it never spills into the next screen)."""

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from experiment.bids import OBSERVER_FILE
+from experiment.bids import OBSERVER_FILE, SessionPaths
+from experiment.creation import HALF_CREATED, lock_path, session_state
+from experiment.lock import holder
 from experiment.trial_list import read_trial_list, work_left
 from results.accounting import effective_rows
+from results.schema import HUMAN_FILE_COLUMNS
 from results.trial_file import read_rows
 from stimuli.errors import LabInputError
 
@@ -29,7 +32,7 @@ _STEM = re.compile(r"(sub-[A-Za-z0-9]+_ses-(\d+)_task-[A-Za-z0-9]+)_(?:beh|trial
 
 COMPLETE = "complete"
 RESUMABLE = "resumable (--resume)"
-NOT_STARTED = "not started (trial list only)"
+NOT_STARTED = "not started (run it again without --resume)"
 
 
 @dataclass
@@ -149,6 +152,12 @@ def _session(beh: Path, stem: str, owner: str, subject: str) -> SessionSummary:
                 s.state = RESUMABLE
         else:
             s.state = RESUMABLE if s.planned is None or s.done < s.planned else COMPLETE
+    paths = SessionPaths(subject_dir=beh.parent.parent, beh_dir=beh, stem=stem)
+    if session_state(paths, HUMAN_FILE_COLUMNS) == HALF_CREATED:
+        s.state = NOT_STARTED  # stopped while being created: the booth starts it anew
+    running = holder(lock_path(paths))
+    if running is not None:
+        s.state = f"running (process {running.get('pid')} on {running.get('host')})"
     if problems:
         s.problem = "; ".join(problems)
     return s

@@ -1,7 +1,8 @@
 """The session's trial list: a pure function of manifest + design + seed (no PsychoPy).
 
-STYLE: "the design is data; running it is a loop". :func:`build_trial_list` shuffles the
-manifest entries with a recorded seed, cuts them into blocks and gives every trial its
+STYLE: "the design is data; running it is a loop". :func:`build_trial_list` orders the
+manifest entries with a recorded seed (balanced, each source image once:
+:mod:`experiment.planning`), cuts them into blocks and gives every trial its
 mask seed (and, for a simulated observer, its planned click and click time, from a policy
 of :mod:`experiment.policies`). The list is saved beside
 the data before the first flip (:func:`write_trial_list`); resuming walks it on from the
@@ -11,12 +12,13 @@ first trial without a record (:func:`remaining_schedule`).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from experiment.planning import balanced_order, refuse_other_experiment, too_few_message
 from experiment.policies import (
     ConstantAccuracy,
     ObserverPolicy,
@@ -74,24 +76,25 @@ def build_trial_list(
     simulate_accuracy: float | None = None,
     policy: ObserverPolicy | None = None,
     per_condition: int | None = None,
+    exclude_sources: Collection[str] = (),
+    seen_in_sessions: Sequence[int] = (),
+    distinct_sources: bool = True,
 ) -> list[PlannedTrial]:
-    """Shuffle ``entries`` with ``seed`` and plan the session.
+    """Plan the session: ``entries`` in a balanced random order (seeded), each source
+    image at most once and none of ``exclude_sources`` (those an observer saw in the
+    sessions ``seen_in_sessions``), see :func:`experiment.planning.balanced_order`.
 
-    ``n_trials`` keeps the first N of the shuffled order (default: every entry);
-    ``per_condition`` instead keeps, in that order, ``per_condition / 16`` trials of every
-    class in every condition (balanced);
+    ``n_trials`` keeps the first N of that order, balanced over conditions and classes
+    (default: every entry); a set without enough unseen source images is refused with
+    the numbers. ``per_condition`` instead keeps, in that order, ``per_condition / 16``
+    trials of every class in every condition;
     ``block_size`` defaults to the design's. With a ``policy`` (or ``simulate_accuracy``,
     short for :class:`~experiment.policies.ConstantAccuracy`) each trial gets the simulated
     observer's planned click and click time, drawn from its own seeded generator.
     """
     if not entries:
         raise LabInputError("the stimulus set has no images; rebuild it")
-    wrong = sorted({e.experiment for e in entries} - {design.name})
-    if wrong:
-        raise LabInputError(
-            f"the stimulus set is for {wrong[0]!r}, not {design.name!r}: pass --experiment "
-            f"{wrong[0]} or another --stimuli folder"
-        )
+    refuse_other_experiment(entries, design.name)
     block_size = design.block_size if block_size is None else block_size
     if block_size < 1:
         raise LabInputError(f"block size must be at least 1, not {block_size}")
@@ -102,16 +105,21 @@ def build_trial_list(
         )
     policy = _policy(policy, simulate_accuracy)
     rng = np.random.default_rng(_child_seed(seed, 0))
-    order = rng.permutation(len(entries))
     if n_trials is not None and per_condition is not None:
         raise LabInputError("--trials and --per-condition: give one of them")
-    if n_trials is not None:
-        order = order[:n_trials]
+    order = balanced_order(entries, rng, exclude_sources,
+                           distinct_sources=distinct_sources)
     if per_condition is not None:
         order = _balanced(entries, order, per_condition)
+    else:
+        needed = len(entries) if n_trials is None else n_trials
+        if len(order) < needed:
+            raise LabInputError(too_few_message(
+                needed, len(order), entries, exclude_sources, seen_in_sessions,
+                "the stimulus set" if n_trials is None else f"--trials {n_trials}"))
+        order = order[:needed]
     trials = []
-    for position, index in enumerate(order, start=1):
-        entry = entries[int(index)]
+    for position, entry in enumerate(order, start=1):
         planned, planned_rt = "", None
         if policy is not None:
             sim_rng = np.random.default_rng(_child_seed(seed, 2, position))
@@ -131,9 +139,10 @@ def build_trial_list(
     return trials
 
 
-def _balanced(entries: Sequence[ManifestEntry], order: np.ndarray,
-              per_condition: int) -> np.ndarray:
-    """The first ``per_condition / 16`` entries of every (condition, class) in ``order``."""
+def _balanced(entries: Sequence[ManifestEntry], order: Sequence[ManifestEntry],
+              per_condition: int) -> list[ManifestEntry]:
+    """The first ``per_condition / 16`` entries of every (condition, class) in ``order``
+    (which holds no source image twice)."""
     if per_condition < 1 or per_condition % len(CATEGORIES):
         raise LabInputError(f"--per-condition {per_condition}: use a multiple of "
                             f"{len(CATEGORIES)} (one trial per class is {len(CATEGORIES)})")
@@ -141,21 +150,20 @@ def _balanced(entries: Sequence[ManifestEntry], order: np.ndarray,
     cells: dict[tuple[str, str], int] = {
         (e.condition, c): 0 for e in entries for c in CATEGORIES}
     kept = []
-    for index in order:
-        entry = entries[int(index)]
+    for entry in order:
         key = (entry.condition, entry.category)
         if cells[key] < quota:
             cells[key] += 1
-            kept.append(index)
+            kept.append(entry)
     short = sorted(k for k, n in cells.items() if n < quota)
     if short:
         condition, category = short[0]
-        available = sum(1 for e in entries if (e.condition, e.category) == short[0])
+        available = sum(1 for e in order if (e.condition, e.category) == short[0])
         raise LabInputError(
             f"--per-condition {per_condition}: condition {condition!r} has "
             f"{available} {category} image(s), {quota} needed; lower --per-condition or "
             "build the set with more")
-    return np.array(kept, dtype=int)
+    return kept
 
 
 def practice_list(

@@ -67,7 +67,7 @@ step "1/4 build the stimulus sets from the bundled images" \
 
 step "2/4 run the contrast session: $PER_CONDITION trials per contrast, balanced over the classes ($((PER_CONDITION * 8)) trials)" \
     "$PY" run_experiment.py --experiment contrast --stimuli "$OUT/stimuli/contrast" \
-    --session 1 --data "$OUT/data" --per-condition "$PER_CONDITION" --practice 2 --seed 1 \
+    --session 1 --data "$OUT/data" --per-condition "$PER_CONDITION" --repeat-sources --practice 2 --seed 1 \
     --click-to-continue \
     "${observer_args[@]}"
 

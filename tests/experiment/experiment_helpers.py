@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from experiment.trial_list import read_trial_list
 from stimuli.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,3 +55,58 @@ def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None,
     return subprocess.run([sys.executable, str(REPO / "run_experiment.py"), *args],
                           capture_output=True, text=True, timeout=timeout, cwd=REPO,
                           env=env, input=input)
+
+
+def headless_args(stimuli: Path, data: Path, *extra: str, observer: str = "fast-01",
+                  session: int = 1, trials: int = 8) -> list[str]:
+    """A short session without a window (the in-process simulated observer)."""
+    return ["--experiment", "cue-conflict", "--stimuli", str(stimuli), "--observer",
+            observer, "--session", str(session), "--data", str(data), "--trials",
+            str(trials), "--block-size", "4", "--simulate-observer", "0.6", "--seed", "5",
+            "--no-window", *extra]
+
+
+def fork_cli(argv: list[str], env: dict[str, str] | None = None,
+             out: Path | None = None) -> tuple[int, str]:
+    """``run_experiment.py`` in a forked child of this (already imported) process: a real
+    process that a test hook may ``kill -9``, without the start-up cost of a new Python.
+    Returns (exit status, negative for a signal; its stderr + stdout)."""
+    import tempfile
+    import traceback
+
+    from experiment.cli import main
+
+    log = out or Path(tempfile.mkstemp(suffix=".txt")[1])
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        rc = 99
+        try:
+            os.environ.update(env or {})
+            fh = open(log, "w", encoding="utf-8")  # noqa: SIM115
+            sys.stdout = sys.stderr = fh
+            rc = main(argv)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            os._exit(rc)
+    _, status = os.waitpid(pid, 0)
+    rc = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    text = log.read_text(encoding="utf-8") if log.exists() else ""
+    if out is None:
+        log.unlink(missing_ok=True)
+    return rc, text
+
+
+def check_exactly_once(rows: list[dict[str, str]], plan_path: Path) -> None:
+    plan = {t.trial: t for t in read_trial_list(plan_path)}
+    by_trial: dict[int, list[dict[str, str]]] = {}
+    for row in rows:
+        by_trial.setdefault(int(row["trial"]), []).append(row)
+    assert sorted(by_trial) == sorted(plan), "a planned trial is missing or foreign"
+    for trial, records in by_trial.items():
+        flags = [r["flagged"] for r in records]
+        # once, or a flagged attempt followed by its one re-run
+        assert flags in (["0"], ["1", "0"]), f"trial {trial}: records {flags}"
+        assert all(r["image"] == plan[trial].image for r in records)
+        assert all(r["response"] == plan[trial].simulated_response for r in records)

@@ -50,7 +50,7 @@ def balanced_entries(experiment: str, per_cell: int) -> list[ManifestEntry]:
                 out.append(ManifestEntry(
                     file=f"{condition}/{category}{k}.png", sha256=f"{i:064x}",
                     experiment=experiment, condition=condition, category=category,
-                    source=f"{category}/{k}.png", seed=i, width=224, height=224))
+                    source=f"{category}/{condition}-{k}.png", seed=i, width=224, height=224))
     return out
 
 

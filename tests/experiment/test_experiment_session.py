@@ -209,3 +209,34 @@ def test_check_command_runs_the_preflight_and_writes_nothing(stimulus_set: Path)
     assert "frames: fixation 18, image 12, mask 12, response 90, iti 18" in out
     assert any(line.startswith("warning: virtual display") for line in out)
     assert sorted(p.name for p in stimulus_set.iterdir()) == before
+
+
+@pytest.mark.parametrize("instant", ["created-trial-list", "resume"])
+def test_real_window_kill_at_an_instant_then_carry_on(stimulus_set: Path, tmp_path: Path,
+                                                      instant: str) -> None:
+    """``kill -9`` of a real-window session at a named instant (a test hook: the process
+    sends itself SIGKILL there); then a plain start where the session was not created,
+    else ``--resume``: every planned trial once, nothing recorded changed."""
+    from experiment.checkpoints import KILL_ENV
+    from experiment.creation import CREATED, session_state
+
+    data = tmp_path / "data"
+    args = session_args(stimulus_set, data, "--practice", "1", trials=8)
+    args[args.index("--block-size") + 1] = "4"
+    paths = session_paths(data, "sim-01", 1, "cue-conflict")
+    env = {**os.environ}
+    if instant == "resume":  # killed in trial 2, then again while resuming
+        env[KILL_ENV] = "saved@2"
+        assert run_cli(*args, env=env).returncode == -signal.SIGKILL
+        instant = "resume-sidecar"
+    env[KILL_ENV] = instant
+    resume = ["--resume"] if session_state(paths, HUMAN_FILE_COLUMNS) == CREATED else []
+    killed = run_cli(*args, *resume, env=env)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    before = paths.trials.read_bytes() if paths.trials.exists() else b""
+    resume = ["--resume"] if session_state(paths, HUMAN_FILE_COLUMNS) == CREATED else []
+    assert bool(resume) == (instant != "created-trial-list")
+    done = run_cli(*args, *resume)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert paths.trials.read_bytes().startswith(before)
+    check_rows(read_rows(paths.trials), paths.trial_list)

@@ -147,7 +147,7 @@ def test_per_condition_keeps_a_balanced_seeded_subset() -> None:
     design = load_experiment("contrast")
     full = [ManifestEntry(file=f"{c}/{cat}{k}.png", sha256=f"{i:064x}",
                           experiment="contrast", condition=c, category=cat,
-                          source=f"{cat}/{k}.png", seed=i, width=224, height=224)
+                          source=f"{cat}/{c}-{k}.png", seed=i, width=224, height=224)
             for i, (c, cat, k) in enumerate(
                 (c, cat, k) for c in design.conditions for cat in CATEGORIES
                 for k in range(3))]
