@@ -229,13 +229,14 @@ class _Task:
     size: int
     seed: int
     out_path: str
+    rgb_files: bool = False
 
 
 def _render_task(task: _Task) -> str:
     """Worker: render one stimulus, write it, return the sha256 of the bytes written."""
     image = _render(task.source_path, task.manipulation, task.parameters, task.size,
                     task.seed, grey=True)  # png_bytes writes (H, W) and equal RGB alike
-    data = png_bytes(image)
+    data = png_bytes(image, rgb=task.rgb_files)
     Path(task.out_path).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
 
@@ -330,8 +331,12 @@ def build_set(
     force: bool = False,
     workers: int | None = None,
     progress: bool = True,
+    rgb_files: bool = False,
 ) -> list[ManifestEntry]:
     """Build the set and return its manifest entries (see the module docstring).
+
+    Grey stimuli are written as 8-bit greyscale PNGs (the same pixels as three identical
+    channels); ``rgb_files=True`` writes them as RGB files with three identical channels.
 
     Every input is checked before a file is written. The set is written into a hidden
     folder beside ``out_dir`` and renamed into place only when complete; if ``out_dir``
@@ -366,7 +371,7 @@ def build_set(
         tasks = [
             _Task(source_path=str(source / item.source.path), manipulation=manipulation.name,
                   parameters=design.parameters_of(item.condition), size=design.image_size,
-                  seed=item.seed, out_path=str(tmp / name))
+                  seed=item.seed, out_path=str(tmp / name), rgb_files=rgb_files)
             for item, name in zip(plan, names, strict=True)
         ]
         digests = list(_run_tasks(tasks, workers, progress, f"build {design.name}"))

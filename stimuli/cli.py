@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="replace a previous stimulus set in --out (never other files)")
     b.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: number of cores)")
+    b.add_argument("--rgb-files", action="store_true",
+                   help="write grey stimuli as RGB PNGs with three identical channels "
+                        "(default: 8-bit greyscale PNGs with the same pixels)")
 
     sub.add_parser("list", help="list experiments and manipulations with their conditions",
                    epilog="example:\n  python -m stimuli list",
@@ -175,7 +178,7 @@ def _build(args: argparse.Namespace) -> None:
     entries = build_set(
         args.experiment, args.source, args.out, seed=args.seed,
         per_condition=args.per_condition, set_name=args.set_name, force=args.force,
-        workers=args.workers, progress=True,
+        workers=args.workers, progress=True, rgb_files=args.rgb_files,
     )
     print(f"wrote {len(entries)} stimuli and manifest.csv to {args.out}")
 

@@ -135,17 +135,20 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 PNG_COMPRESS_LEVEL = 1
 
 
-def png_bytes(image: np.ndarray) -> bytes:
+def png_bytes(image: np.ndarray, *, rgb: bool = False) -> bytes:
     """8-bit PNG bytes of a float RGB image ``(H, W, 3)``, or of a grey one ``(H, W)``
     (deterministic: no metadata).
 
     An image whose three channels are equal after rounding (every grey stimulus) is stored
-    as an 8-bit greyscale PNG, as the 2018 code stored its grey stimuli: the same pixels
-    (read back as RGB they are the three equal channels), a third of the data to compress.
-    Other images are stored as 8-bit RGB.
+    as an 8-bit greyscale PNG, as the 2018 code stored most of its grey stimuli: the same
+    pixels (read back as RGB they are the three equal channels), a third of the data to
+    compress. Other images are stored as 8-bit RGB. ``rgb=True`` stores every image as
+    8-bit RGB, grey ones as three identical channels (``stimuli build --rgb-files``).
     """
     pixels = to_uint8(image)
-    if (pixels.ndim == 3 and np.array_equal(pixels[..., 0], pixels[..., 1])
+    if rgb and pixels.ndim == 2:
+        pixels = np.repeat(pixels[..., None], 3, axis=2)
+    elif (not rgb and pixels.ndim == 3 and np.array_equal(pixels[..., 0], pixels[..., 1])
             and np.array_equal(pixels[..., 0], pixels[..., 2])):
         pixels = pixels[..., 0]
     pixels = np.ascontiguousarray(pixels)

@@ -146,3 +146,23 @@ def test_greyscale_sources_are_skipped_with_a_warning(source4, tmp_path, caplog)
     assert "cat/cat_grey.png" not in {s.path for s in sources["cat"]}
     assert len(sources["cat"]) == 4
     assert "greyscale" in caplog.text and "cat/cat_grey.png" in caplog.text
+
+
+def test_rgb_files_keep_the_pixels_as_three_identical_channels(tmp_path: Path) -> None:
+    """--rgb-files (the layout the spec of the 2018 stimuli names): the same pixels as the
+    default greyscale files, written as RGB with three equal channels."""
+    source = make_source(tmp_path / "src", per_class=1)
+    grey = build_set("contrast", source, tmp_path / "grey", seed=2, per_condition=16,
+                     workers=1, progress=False)
+    rgb = build_set("contrast", source, tmp_path / "rgb", seed=2, per_condition=16,
+                    workers=1, progress=False, rgb_files=True)
+    assert [e.file for e in grey] == [e.file for e in rgb]
+    for a, b in zip(grey[:8], rgb[:8], strict=True):
+        with Image.open(tmp_path / "grey" / a.file) as g, \
+                Image.open(tmp_path / "rgb" / b.file) as r:
+            assert g.mode == "L" and r.mode == "RGB"
+            pixels = np.asarray(r)
+            assert np.array_equal(pixels[..., 0], pixels[..., 1])
+            assert np.array_equal(pixels[..., 0], pixels[..., 2])
+            assert np.array_equal(np.asarray(g.convert("RGB")), pixels)
+    assert {e.sha256 for e in grey}.isdisjoint({e.sha256 for e in rgb})
