@@ -112,7 +112,9 @@ def test_the_simulation_is_labelled_everywhere(demo) -> None:
     assert sidecar["simulated"]["label"] == label
     assert sidecar["durations_ms"]["fixation"] == 100  # shortened, and said so:
     html = (out / "report/report.html").read_text(encoding="utf-8")
-    assert f"Simulated observers</b> (sim-humans2018-01): {label}" in html
+    assert 'id="simulated-banner"' in html
+    assert "All human observers in this report are simulated" in html
+    assert f"<li><code>sim-humans2018-01</code>: {label}</li>" in html
     assert "Timing shortened for the demo" in html
     assert "cue-conflict images" in html and "networks only" in html
     assert "sim-humans2018-01" in html  # the data-quality table names the observer

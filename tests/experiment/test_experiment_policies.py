@@ -177,14 +177,14 @@ def _relabelled_contrast_set(folder: Path) -> None:
     from stimuli.manifest import MANIFEST_NAME, write_manifest
 
     entries = make_cue_conflict_set(folder)
-    chosen, seen = [], set()
+    # each file listed once, each condition its own source images (once per observer)
+    per_class: dict[str, list] = {}
     for entry in entries:
-        if entry.category not in seen:
-            seen.add(entry.category)
-            chosen.append(entry)
-    relabelled = [dataclasses.replace(e, experiment="contrast", texture="",
+        per_class.setdefault(entry.category, []).append(entry)
+    relabelled = [dataclasses.replace(files[k], experiment="contrast", texture="",
                                       condition=condition)
-                  for condition in ("c100", "c05") for e in chosen]
+                  for k, condition in enumerate(("c100", "c05"))
+                  for files in per_class.values()]
     write_manifest(folder / MANIFEST_NAME, relabelled)
 
 
