@@ -561,8 +561,13 @@ def plot_rt(data: FigureInput, out_dir: Path) -> list[Panel]:
                  order=70)
 def plot_figure4(data: FigureInput, out_dir: Path) -> list[Panel]:
     """Accuracy of networks trained on distortions, at each experiment's test condition."""
+    from results.readers import HEAD_16_RULE
     from results.training_matrix import figure4
 
-    paths = figure4(data.table, out_dir)
+    table = data.table
+    trained = (table["observer_type"] != "human") & (table["rule"] == HEAD_16_RULE)
+    if not trained.any():  # only networks trained here (16-way heads) belong in figure 4
+        return []
+    paths = figure4(table[trained | (table["observer_type"] == "human")], out_dir)
     return [Panel(paths, "figure 4: accuracy at each experiment's test condition")] \
         if paths else []

@@ -31,3 +31,22 @@ def test_matrix_takes_each_experiments_test_condition(tmp_path):
     paths = figure4(table, tmp_path)
     assert [p.name for p in paths] == ["figure4-training.png", "figure4-training.pdf"]
     assert figure4(table, tmp_path / "none", conditions={"rotation": "90"}) == []
+
+
+def test_the_registered_figure_shows_only_networks_trained_here(tmp_path):
+    """Figure 4 is about networks trained on distortions (16-way heads, rule 16-way): a
+    report of pretrained networks only has no figure 4, and pretrained rows stay out."""
+    from results.figure_registry import FigureInput, get_figure
+
+    def rows(observer, kind, rule, correct):
+        return [dict(r, rule=rule) for r in _trials(observer, kind, "uniform-noise", "0.35",
+                                                    correct)]
+
+    pretrained = pd.DataFrame(rows("efficientnet_lite0", "dnn", "sum", [1, 0])
+                              + rows("s01", "human", "", [1, 1]))
+    draw = get_figure("figure4").draw
+    assert draw(FigureInput(pretrained), tmp_path / "a") == []
+    trained = pd.concat([pretrained, pd.DataFrame(rows("noise-net", "dnn", "16-way", [1, 1]))],
+                        ignore_index=True)
+    panels = draw(FigureInput(trained), tmp_path / "b")
+    assert len(panels) == 1
