@@ -54,7 +54,7 @@ def naive(folders: list[Path]) -> dict[tuple[str, str, str], float]:
 
 
 def ours(folders: list[Path]):
-    from results.readers import read_trials
+    from lab.readers import read_trials
     from results.tables import summary_table
 
     started = time.perf_counter()

@@ -33,13 +33,13 @@ from torchvision import transforms
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from lab.manifest import ManifestEntry, sha256_file, write_manifest  # noqa: E402
 from models.acceleration import prepare_model  # noqa: E402
 from models.distributed import resolve_device  # noqa: E402
 from models.options import ScoreOptions  # noqa: E402
 from models.registry import get_spec  # noqa: E402
 from models.scoring import auto_batch_size, autocast_dtype, score  # noqa: E402
 from models.weights import build_model  # noqa: E402
-from stimuli.manifest import ManifestEntry, sha256_file, write_manifest  # noqa: E402
 
 DEMO = REPO / "stimuli" / "demo" / "source"
 

@@ -68,7 +68,7 @@ from experiment.frames import DROP_FACTOR, Durations, plan_frames  # noqa: E402
 from experiment.profiles import load_profile  # noqa: E402
 from experiment.screens import Screens  # noqa: E402
 from experiment.trial import ResponseCollector, run_iti, run_trial  # noqa: E402
-from stimuli.design import load_experiment  # noqa: E402
+from lab.design import load_experiment  # noqa: E402
 from stimuli.masks import make_mask  # noqa: E402
 
 

@@ -47,9 +47,9 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from scipy.ndimage import gaussian_filter  # noqa: E402
 
+from lab.design import load_experiment  # noqa: E402
 from stimuli.builder import build_set  # noqa: E402
 from stimuli.data_files import display_gamma_curve, mean_power_spectrum  # noqa: E402
-from stimuli.design import load_experiment  # noqa: E402
 from stimuli.manipulations import get_manipulation  # noqa: E402
 from stimuli.manipulations.opponent import WHITE_POINT, M, N  # noqa: E402
 
@@ -275,7 +275,7 @@ def bench_build(quick: bool) -> None:
     root = Path(tempfile.mkdtemp(prefix="stimuli-bench-"))
     try:
         gen = np.random.default_rng(0)
-        from stimuli.categories import CATEGORIES
+        from lab.categories import CATEGORIES
         for c in CATEGORIES:
             (root / "src" / c).mkdir(parents=True)
             for i in range(4):

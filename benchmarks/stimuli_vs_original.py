@@ -49,9 +49,9 @@ ORIGINAL = REPO.parent / "shared" / "reference" / "geirhos2018_image_manipulatio
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from lab.design import load_experiment  # noqa: E402
 from stimuli.builder import build_set  # noqa: E402
 from stimuli.data_files import display_gamma_curve, mean_power_spectrum  # noqa: E402
-from stimuli.design import load_experiment  # noqa: E402
 from stimuli.manipulations import get_manipulation  # noqa: E402
 
 
@@ -155,7 +155,7 @@ def one_image(orig, repeats: int) -> None:
 
 
 def make_sources(root: Path, per_class: int) -> Path:
-    from stimuli.categories import CATEGORIES
+    from lab.categories import CATEGORIES
 
     gen = np.random.default_rng(0)
     for c in CATEGORIES:

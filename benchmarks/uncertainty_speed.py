@@ -55,7 +55,7 @@ def main() -> int:
     if not DATA.is_dir():
         print(f"reference data not found at {DATA}", file=sys.stderr)
         return 1
-    from results.readers import read_trials
+    from lab.readers import read_trials
     from results.uncertainty import consistency_intervals
     table = read_trials(DATA)
     start = time.perf_counter()

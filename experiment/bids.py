@@ -17,9 +17,9 @@ from typing import Any
 
 from experiment.lock import SessionLock
 from experiment.participants import NA, PARTICIPANT_COLUMNS, LabInfo, Participant
-from results.trial_file import write_json_atomic, write_text_atomic
-from stimuli.categories import CATEGORIES, NO_RESPONSE
-from stimuli.errors import LabInputError
+from lab.categories import CATEGORIES, NO_RESPONSE
+from lab.errors import LabInputError
+from lab.trial_file import write_json_atomic, write_text_atomic
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")
 OBSERVER_FILE = "observer.json"

@@ -36,8 +36,8 @@ from experiment.session import (
 from experiment.simulated import SimulatedObserver
 from experiment.trial import Pacing, ResponseCollector, TrialResult, run_iti, run_trial
 from experiment.trial_list import PlannedTrial
-from results.accounting import effective_rows
-from results.trial_file import write_json_atomic
+from lab.accounting import effective_rows
+from lab.trial_file import write_json_atomic
 from stimuli.masks import make_mask
 
 __all__ = ["Booth", "human_record"]

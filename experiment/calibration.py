@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from experiment.profiles import DisplayProfile, load_profile, profile_path
-from results.trial_file import write_json_atomic
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
+from lab.trial_file import write_json_atomic
 
 log = logging.getLogger(__name__)
 

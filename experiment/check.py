@@ -14,9 +14,9 @@ from experiment.frames import Durations
 from experiment.planning import refuse_other_experiment
 from experiment.profiles import load_profile
 from experiment.session import image_px_for
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
-from stimuli.manifest import read_manifest, verify_files
+from lab.design import load_experiment
+from lab.errors import LabInputError
+from lab.manifest import read_manifest, verify_files
 
 
 def preflight_report(experiment: str, stimuli: Path | None, display: str, *,

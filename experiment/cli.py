@@ -13,7 +13,7 @@ from pathlib import Path
 
 from experiment.headless import require_display
 from experiment.participants import LabInfo, Participant
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display):
   xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python run_experiment.py \\
@@ -380,7 +380,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from experiment.profiles import list_profiles, load_profile
-    from stimuli.design import list_experiments, load_experiment
+    from lab.design import list_experiments, load_experiment
 
     print("experiments:")
     for name in list_experiments():
@@ -418,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # a path the checks could not foresee: still one line
-        from experiment.oserrors import os_error_line
+        from lab.oserrors import os_error_line
 
         print(f"error: {os_error_line(err)}", file=sys.stderr)
         return 2

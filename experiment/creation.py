@@ -30,8 +30,8 @@ from typing import Any
 from experiment.bids import SessionPaths
 from experiment.checkpoints import checkpoint
 from experiment.trial_list import PlannedTrial, write_trial_list
-from results.trial_file import TrialFile, read_rows, write_json_atomic
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
+from lab.trial_file import TrialFile, read_rows, write_json_atomic
 
 log = logging.getLogger(__name__)
 

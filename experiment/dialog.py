@@ -12,9 +12,9 @@ from experiment.cli import lab_of, participant_of
 from experiment.frames import Durations
 from experiment.profiles import list_profiles
 from experiment.session import SessionConfig
-from stimuli.design import list_experiments
-from stimuli.errors import LabInputError
-from stimuli.manifest import read_manifest
+from lab.design import list_experiments
+from lab.errors import LabInputError
+from lab.manifest import read_manifest
 
 SEX_CHOICES = ["", "F", "M", "O"]
 HAND_CHOICES = ["", "R", "L", "A"]

@@ -20,7 +20,7 @@ from psychopy import monitors, visual
 
 from experiment.calibration import calibration_provenance
 from experiment.profiles import DisplayProfile
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 log = logging.getLogger(__name__)
 

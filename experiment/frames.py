@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 #: Relative tolerance for "ms * rate / 1000 is a whole number".
 WHOLE_FRAME_TOLERANCE = 1e-3

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 XVFB_HINT = "xvfb-run -a -s '-screen 0 1280x1024x24'"
 

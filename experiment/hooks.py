@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,6 @@ from experiment.bids import claim_label, ensure_dataset_files, session_paths
 from experiment.checkpoints import checkpoint
 from experiment.creation import create_session, lock_path, open_for_resume, remove_half_created
 from experiment.lock import SessionLock
-from experiment.oserrors import os_error_line, setup_error
 from experiment.session import (
     SessionConfig,
     SessionOutcome,
@@ -43,10 +42,11 @@ from experiment.session import (
 )
 from experiment.stimulus_check import verify_session_stimuli
 from experiment.trial_list import work_left
-from results.schema import HUMAN_FILE_COLUMNS
-from results.trial_file import TrialFile, read_rows
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
+from lab.design import load_experiment
+from lab.errors import LabInputError
+from lab.oserrors import os_error_line, setup_error
+from lab.schema import HUMAN_FILE_COLUMNS
+from lab.trial_file import TrialFile, read_rows
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stimuli.categories import ICON_ROWS
+from lab.categories import ICON_ROWS
 
 ICON_PX = 129
 ICON_GAP_PX = 10

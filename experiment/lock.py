@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 log = logging.getLogger(__name__)
 

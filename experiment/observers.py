@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from experiment.trial_list import PlannedTrial
-from stimuli.categories import NO_RESPONSE
+from lab.categories import NO_RESPONSE
 
 #: Delay from response onset to the simulated click (seconds).
 CLICK_DELAY_S = 0.12

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 NA = "n/a"
 

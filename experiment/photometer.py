@@ -15,7 +15,7 @@ from typing import Any
 
 from experiment.calibration import Readings, make_readings
 from experiment.profiles import DisplayProfile
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 log = logging.getLogger(__name__)
 

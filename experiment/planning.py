@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from experiment.bids import SessionPaths, task_label
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry, read_manifest
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry, read_manifest
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from stimuli.categories import CATEGORIES, NO_RESPONSE
-from stimuli.errors import LabInputError
+from lab.categories import CATEGORIES, NO_RESPONSE
+from lab.errors import LabInputError
 
 #: ``--simulate-observer`` value that selects :class:`Humans2018`.
 HUMANS2018 = "humans2018"
@@ -143,7 +143,7 @@ class Humans2018:
             "kind": self.kind, "label": HUMANS2018_LABEL, "experiment": self.experiment,
             "human_trials": self.n_trials,
             "source": "Geirhos et al. 2018, human raw data (CC-BY 4.0), bundled as "
-                      "results/data/geirhos2018-human-raw-data.tar.xz",
+                      "lab/data/geirhos2018-human-raw-data.tar.xz",
             "description": "each answer resamples one 2018 human trial (all observers "
                            "pooled) of the same experiment, condition and true class: its "
                            "response (na: no click) after its response time; the simulated "
@@ -154,8 +154,8 @@ class Humans2018:
 @lru_cache(maxsize=1)
 def _bundled_humans() -> Any:
     """The bundled 2018 human trials (read once per process)."""
-    from results.datasets import HUMANS_2018
-    from results.readers import read_trials
+    from lab.datasets import HUMANS_2018
+    from lab.readers import read_trials
 
     return read_trials(HUMANS_2018)
 

@@ -1,11 +1,11 @@
-"""The packages a session's sidecar names, for :mod:`results.provenance` (the one
+"""The packages a session's sidecar names, for :mod:`lab.provenance` (the one
 provenance schema of human and network sidecars; no PsychoPy import)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from results import provenance as _provenance
+from lab import provenance as _provenance
 
 __all__ = ["PACKAGES", "run_provenance", "software_versions"]
 

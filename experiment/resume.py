@@ -13,7 +13,7 @@ from typing import Any
 
 from experiment.frames import Durations
 from experiment.session import SessionConfig
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 #: setting -> (flag, how to read it from a config, how to show a value)
 SETTINGS: dict[str, tuple[str, Callable[[SessionConfig], Any]]] = {

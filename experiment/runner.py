@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Protocol
 
 from experiment.checkpoints import checkpoint
-from experiment.oserrors import write_error
 from experiment.session import SessionConfig, SessionOutcome, SessionPlan, block_percent
 from experiment.trial_list import (
     PlannedTrial,
@@ -23,8 +22,9 @@ from experiment.trial_list import (
     remaining_schedule,
 )
 from experiment.trial_result import TrialResult
-from results.schema import HumanTrialRecord
-from results.trial_file import TrialFile
+from lab.oserrors import write_error
+from lab.schema import HumanTrialRecord
+from lab.trial_file import TrialFile
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
+from lab.design import load_experiment
+from lab.errors import LabInputError
 from stimuli.masks import make_mask
 
 EXAMPLE_IMAGE = Path(__file__).resolve().parents[1] / "stimuli" / "data" / "example_image.png"

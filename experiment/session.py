@@ -2,7 +2,7 @@
 
 The trial list is built (pure, :mod:`experiment.trial_list`) and saved beside the data
 before the first trial; the booth (:mod:`experiment.booth`) only walks it. Every trial is
-appended and fsynced the moment it ends (:class:`results.trial_file.TrialFile`), so a
+appended and fsynced the moment it ends (:class:`lab.trial_file.TrialFile`), so a
 crash, Ctrl-C or ``kill -9`` loses nothing, and ``resume=True`` walks on from the first
 trial without a record. A trial with a dropped frame during image or mask is saved with
 ``flagged=1`` and re-run once at the end of its block (same ``trial`` number).
@@ -39,12 +39,12 @@ from experiment.trial_list import (
     practice_list,
     read_trial_list,
 )
-from results.accounting import effective_rows
-from results.provenance import provenance
-from results.schema import HUMAN_FILE_COLUMNS, column_descriptions
-from stimuli.design import ExperimentDesign, load_experiment
-from stimuli.errors import LabInputError
-from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
+from lab.accounting import effective_rows
+from lab.design import ExperimentDesign, load_experiment
+from lab.errors import LabInputError
+from lab.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
+from lab.provenance import provenance
+from lab.schema import HUMAN_FILE_COLUMNS, column_descriptions
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def block_percent(rows: list[dict[str, str]], block: int) -> float:
 
 def run_record(display: dict[str, Any]) -> dict[str, Any]:
     """The per-run part of the sidecar: the display as measured, then ``software``,
-    ``git_commit`` and ``started`` (UTC) as in :mod:`results.provenance`."""
+    ``git_commit`` and ``started`` (UTC) as in :mod:`lab.provenance`."""
     return {**display, **run_provenance()}
 
 

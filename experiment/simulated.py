@@ -26,8 +26,8 @@ from experiment.observers import (
     ResponseSink,
 )
 from experiment.trial_list import PlannedTrial
-from stimuli.categories import NO_RESPONSE
-from stimuli.errors import LabInputError
+from lab.categories import NO_RESPONSE
+from lab.errors import LabInputError
 
 log = logging.getLogger(__name__)
 

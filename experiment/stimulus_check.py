@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from experiment.trial_list import PlannedTrial
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry, verify_files
-from stimuli.progress import progress
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry, verify_files
+from lab.progress import progress
 
 
 def verify_session_stimuli(stimulus_dir: Path, entries: Sequence[ManifestEntry],

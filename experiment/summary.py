@@ -4,7 +4,7 @@ folder and never written to (no PsychoPy).
 A session is found by its trial list or trial file under
 ``<data>/sub-*/ses-*/beh/``. Trials done are the planned trial numbers with a record;
 accuracy counts the effective record of each trial (the last attempt; a flagged attempt
-that was re-run is superseded: :mod:`results.accounting`, the rule every analysis uses);
+that was re-run is superseded: :mod:`lab.accounting`, the rule every analysis uses);
 the state follows the booth's own schedule
 (:func:`experiment.trial_list.remaining_schedule`): complete when nothing is left to run,
 otherwise resumable with ``--resume``.
@@ -23,10 +23,10 @@ from experiment.bids import OBSERVER_FILE, SessionPaths
 from experiment.creation import HALF_CREATED, lock_path, session_state
 from experiment.lock import holder
 from experiment.trial_list import read_trial_list, work_left
-from results.accounting import effective_rows
-from results.schema import HUMAN_FILE_COLUMNS
-from results.trial_file import read_rows
-from stimuli.errors import LabInputError
+from lab.accounting import effective_rows
+from lab.errors import LabInputError
+from lab.schema import HUMAN_FILE_COLUMNS
+from lab.trial_file import read_rows
 
 _STEM = re.compile(r"(sub-[A-Za-z0-9]+_ses-(\d+)_task-[A-Za-z0-9]+)_(?:beh|trials)\.tsv$")
 

@@ -24,7 +24,7 @@ from experiment.frames import DROP_FACTOR, FramePlan, phase_timing
 from experiment.layout import hit_test
 from experiment.screens import Screens
 from experiment.trial_result import TrialResult
-from stimuli.categories import NO_RESPONSE
+from lab.categories import NO_RESPONSE
 
 __all__ = ["ResponseCollector", "TrialResult", "run_trial"]
 

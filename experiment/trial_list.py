@@ -24,11 +24,11 @@ from experiment.policies import (
     ObserverPolicy,
     simulated_choice,  # noqa: F401 (its former home; tests and callers import it here)
 )
-from results.accounting import effective_rows
-from stimuli.categories import CATEGORIES
-from stimuli.design import ExperimentDesign
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry
+from lab.accounting import effective_rows
+from lab.categories import CATEGORIES
+from lab.design import ExperimentDesign
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry
 
 #: How many times a flagged trial is re-run (at the end of its block).
 MAX_RERUNS = 1
@@ -238,7 +238,7 @@ class ScheduledTrial:
 def reruns_due(
     block_trials: Sequence[PlannedTrial], rows: Sequence[Mapping[str, str]]
 ) -> list[ScheduledTrial]:
-    """Re-runs of a block's trials whose effective record (:mod:`results.accounting`) is
+    """Re-runs of a block's trials whose effective record (:mod:`lab.accounting`) is
     flagged and that have re-runs left."""
     effective = effective_rows(rows)
     due = []

@@ -24,7 +24,7 @@ from experiment.runner import SessionRunner
 from experiment.session import SessionConfig, SessionOutcome, SessionPlan, run_record
 from experiment.trial_list import PlannedTrial
 from experiment.trial_result import TrialResult
-from stimuli.categories import NO_RESPONSE
+from lab.categories import NO_RESPONSE
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
@@ -74,7 +74,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 def software_versions() -> dict[str, str]:
     import torchvision
 
-    from results.provenance import git_commit, package_version
+    from lab.provenance import git_commit, package_version
 
     info = {"python": platform.python_version(), "torch": str(torch.__version__),
             "torchvision": str(torchvision.__version__),

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 EXAMPLES = """\
 examples:

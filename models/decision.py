@@ -1,7 +1,7 @@
 """From 1000 ImageNet probabilities to a 16-class decision (SPEC §4). Pure numpy.
 
 Three rules aggregate the softmax probabilities of the ImageNet classes that map to each
-of the 16 entry-level classes (:data:`stimuli.categories.IMAGENET_INDICES`):
+of the 16 entry-level classes (:data:`lab.categories.IMAGENET_INDICES`):
 
 * ``sum``: the sum of the mapped probabilities (the 2018 paper; reproduces its numbers).
   Classes with many ImageNet members (dog: 109, bird: 49) collect more mass.
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stimuli.categories import CATEGORIES, IMAGENET_INDICES
+from lab.categories import CATEGORIES, IMAGENET_INDICES
 
 RULES: tuple[str, ...] = ("sum", "mean", "max")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from lab.errors import LabInputError
 from models.train_config import DistortionSection
-from stimuli.errors import LabInputError
 
 #: The manipulations of the paper's Figure 4 (training and test conditions).
 TRAINING_DISTORTIONS: tuple[str, ...] = (
@@ -75,7 +75,7 @@ def levels_of(distortion: str) -> list[Level]:
     if distortion == "salt-and-pepper":
         return [Level(f"{distortion}@{code}", "salt-and-pepper", (("probability", p),))
                 for code, p in SALT_AND_PEPPER_LEVELS]
-    from stimuli.design import load_experiment
+    from lab.design import load_experiment
 
     design = load_experiment(EXPERIMENT_OF[distortion])
     return [Level(f"{distortion}@{code}", design.manipulation,

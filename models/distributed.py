@@ -17,8 +17,8 @@ from typing import TypeVar
 import torch
 import torch.distributed as dist
 
+from lab.errors import LabInputError
 from models.options import DEVICES
-from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 
 def last_classifier(model: nn.Module) -> tuple[str, nn.Module] | None:

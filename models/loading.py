@@ -18,8 +18,8 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
+from lab.errors import LabInputError
 from models.registry import Preprocessing
-from stimuli.errors import LabInputError
 
 
 def fit_to_input(image: torch.Tensor, pre: Preprocessing) -> torch.Tensor:

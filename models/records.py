@@ -1,7 +1,7 @@
 """Network answers as trial records (torch-free): output paths and ``DnnTrialRecord`` rows.
 
 A network's trial file has the human columns (``rt`` is ``n/a``) plus the scores
-(:data:`results.schema.DNN_FILE_COLUMNS`): ``observer`` is the model name, ``block`` 1,
+(:data:`lab.schema.DNN_FILE_COLUMNS`): ``observer`` is the model name, ``block`` 1,
 ``trial`` the 1-based position of the image among its experiment's files in manifest order.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from lab.categories import CATEGORIES
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry
+from lab.schema import DnnTrialRecord
 from models.decision import Decisions, rank_of
-from results.schema import DnnTrialRecord
-from stimuli.categories import CATEGORIES
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

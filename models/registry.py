@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn

@@ -6,7 +6,7 @@ resumable (torch-free).
 * When every row is written, the sidecar is rewritten with ``"complete": true`` and the
   number of trials, then the TSV is published under ``<name>.tsv`` with a link (never
   replacing a file) and the partial name removed. Readers therefore never see an
-  incomplete run under a ``.tsv`` name, and :mod:`results.readers` leaves out, with one
+  incomplete run under a ``.tsv`` name, and :mod:`lab.readers` leaves out, with one
   warning line, a ``.tsv`` whose sidecar says it is incomplete or that holds fewer rows
   than ``n_images`` (files of older versions).
 * ``--resume`` reopens the partial files after checking that the sidecar was written by
@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from results.trial_file import read_rows, sidecar_path, write_json_atomic
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry
+from lab.trial_file import read_rows, sidecar_path, write_json_atomic
 
 PARTIAL_SUFFIX = ".partial"
 #: Sidecar fields that must be equal for ``--resume`` to continue a run.

@@ -37,6 +37,12 @@ import torch
 import torchvision
 from torch import nn
 
+from lab.errors import LabInputError
+from lab.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
+from lab.progress import progress
+from lab.provenance import provenance
+from lab.schema import DNN_FILE_COLUMNS, column_descriptions
+from lab.trial_file import TrialFile, sidecar_path, write_json_atomic
 from models.acceleration import prepare_model
 from models.decision import Decisions, decide_logits, softmax
 from models.distributed import Team, join
@@ -56,12 +62,6 @@ from models.runs import (
     resume_state,
 )
 from models.weights import build_model
-from results.provenance import provenance
-from results.schema import DNN_FILE_COLUMNS, column_descriptions
-from results.trial_file import TrialFile, sidecar_path, write_json_atomic
-from stimuli.errors import LabInputError
-from stimuli.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
-from stimuli.progress import progress
 
 log = logging.getLogger(__name__)
 #: The ``rule`` of a network with a 16-way head, scored directly.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 REGIMES: tuple[str, ...] = ("clean", "one", "all-but-one", "all", "gaussian", "speckle")
 HEADS: tuple[int, ...] = (16, 1000)
@@ -62,7 +62,7 @@ batch_size = 256
 class ModelSection:
     architecture: str = "resnet50"
     weights: str = "none"  #: none | DEFAULT | torchvision weights name | PATH
-    head: int = 16  #: 16-way head (classes of stimuli.categories) or 1000 (ImageNet)
+    head: int = 16  #: 16-way head (classes of lab.categories) or 1000 (ImageNet)
     batch_norm: str = "train"  #: train | frozen (running stats, eval mode) | sync (GPU)
     train_only_head: bool = False  #: fine-tune the new head only (the rest frozen)
 

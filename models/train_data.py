@@ -12,7 +12,7 @@ Two folder layouts are accepted (``data.train`` and ``data.val``):
 
 The list of files and labels is written to the run's folder (``data-train.csv``) and its
 sha256 goes into the model card. Labels of the 16-way head follow
-:data:`stimuli.categories.CATEGORIES` (alphabetical).
+:data:`lab.categories.CATEGORIES` (alphabetical).
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from torch.utils.data import Dataset, DistributedSampler
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
+from lab.categories import CATEGORIES, parse_wnid_mapping, read_imagenet_wnids
+from lab.errors import LabInputError
+from lab.images import DECODE_ERRORS, is_greyscale_mode, is_image_file
 from models.distortion_plan import CLEAN, DistortionPlan, Level, draw_for
-from stimuli.categories import CATEGORIES, parse_wnid_mapping, read_imagenet_wnids
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
-from stimuli.errors import LabInputError
-from stimuli.images import DECODE_ERRORS, is_greyscale_mode, is_image_file
 
 log = logging.getLogger(__name__)
 WNID = re.compile(r"^n\d{8}$")
@@ -216,7 +216,7 @@ class TrainingImages(Dataset):
 def numpy_manipulation(image: torch.Tensor, level: Level, seed: int) -> torch.Tensor:
     """A manipulation of :mod:`stimuli.manipulations` (at ``level``) on one 8-bit CxHxW
     image."""
-    from stimuli.images import to_uint8
+    from lab.images import to_uint8
     from stimuli.manipulations import get_manipulation
 
     rgb = image.permute(1, 2, 0).numpy().astype(np.float64) / 255.0

@@ -6,7 +6,7 @@ optimiser's parameter groups.
 * ``weights``: ``none`` (random, seeded), ``DEFAULT`` (the registry's pretrained weights),
   a torchvision weights name (``IMAGENET1K_V2``) or the path of a state_dict / checkpoint.
 * ``head = 16``: the last 1000-way layer is replaced by a fresh 16-way one (outputs in
-  :data:`stimuli.categories.CATEGORIES` order).
+  :data:`lab.categories.CATEGORIES` order).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import logging
 import torch
 from torch import nn
 
+from lab.errors import LabInputError
 from models.heads import checkpoint_card, last_classifier, replace_head
 from models.registry import Preprocessing, get_spec
 from models.train_config import ModelSection
 from models.weights import DEFAULT, NONE, load_weights_file
-from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
 NORMS = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)

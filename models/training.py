@@ -44,6 +44,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from lab.errors import LabInputError
 from models.augment import apply_plan
 from models.checkpoint import (
     CARD,
@@ -69,7 +70,6 @@ from models.train_data import (
     scan_folder,
 )
 from models.train_model import build_training_model, parameter_groups, set_train_mode
-from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
 #: Test hook: SIGKILL this process right after the given global step (a real ``kill -9``).
@@ -274,7 +274,7 @@ class _Run:
 
 
 def _classes() -> tuple[str, ...]:
-    from stimuli.categories import CATEGORIES
+    from lab.categories import CATEGORIES
 
     return CATEGORIES
 

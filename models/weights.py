@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from lab.errors import LabInputError
+from lab.manifest import sha256_file
 from models.registry import ModelSpec
-from stimuli.errors import LabInputError
-from stimuli.manifest import sha256_file
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lab.errors import LabInputError
 from models.registry import ModelSpec, Preprocessing, register_model
-from stimuli.errors import LabInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn

@@ -16,8 +16,8 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
+from lab.errors import LabInputError
 from models.registry import ModelSpec, Preprocessing, add_model, is_registered
-from stimuli.errors import LabInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn

@@ -33,8 +33,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from lab.readers import HUMAN
 from results.consistency import error_consistency, observer_ids
-from results.readers import HUMAN
 from results.tables import HUMANS, design_for, group_order
 
 CHANCE_CUTOFF = 0.2  #: conditions where humans score below this are excluded

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from lab.readers import HUMAN
 from results.benchmark import ood_trials
 from results.channels import banded_experiments, channel_tables
-from results.readers import HUMAN
 from results.shape_bias import shape_bias
 from results.tables import design_for
 

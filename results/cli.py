@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 PATHS_NOTE = """\
 PATH is a trial file, a folder (read recursively) or a tar archive of them: our TSVs
@@ -201,10 +201,10 @@ def _check_criterion(criterion: float) -> float:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from results.datasets import FetchOffline, fetch, missing_files, remote_dataset
+    from lab.datasets import FetchOffline, fetch, missing_files, remote_dataset
 
     if not args.quiet:
-        logging.getLogger("results.datasets").setLevel(logging.INFO)
+        logging.getLogger("lab.datasets").setLevel(logging.INFO)
     try:
         folder = fetch(args.name, args.cache, args.url)
     except FetchOffline as err:
@@ -230,8 +230,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from results.datasets import resolve_paths
-    from results.readers import read_trials
+    from lab.datasets import resolve_paths
+    from lab.readers import read_trials
 
     if args.command == "fetch":
         return _fetch(args)

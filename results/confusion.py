@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stimuli.categories import CATEGORIES, NO_RESPONSE
+from lab.categories import CATEGORIES, NO_RESPONSE
 
 RESPONSE_COLUMNS: tuple[str, ...] = CATEGORIES + (NO_RESPONSE,)
 

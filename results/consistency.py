@@ -21,7 +21,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from results.readers import HUMAN
+from lab.readers import HUMAN
 from results.tables import HUMANS, sort_rows
 
 log = logging.getLogger(__name__)

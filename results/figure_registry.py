@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 #: Modules whose import registers figures (the built-in ones, then any added later).
 FIGURE_MODULES: list[str] = ["results.figures", "results.figures_psychometric"]
@@ -49,7 +49,7 @@ class Panel:
 @dataclass
 class FigureInput:
     """What a figure function is given: the trial table (from
-    :func:`results.readers.read_trials`), the command line's choice of experiment and
+    :func:`lab.readers.read_trials`), the command line's choice of experiment and
     condition (``None``: the figure picks), and derived tables computed once on first use."""
 
     table: pd.DataFrame

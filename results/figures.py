@@ -17,6 +17,8 @@ from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from matplotlib.patches import Patch
 
+from lab.categories import CATEGORIES
+from lab.errors import LabInputError
 from results.confusion import RESPONSE_COLUMNS, confusion_percent
 from results.figure_registry import FigureInput, Panel, register_figure
 from results.intervals import MIN_TRIALS_PER_POINT, low_n_text, too_few, wilson_interval
@@ -39,8 +41,6 @@ from results.tables import (
     unit_table,
     with_units,
 )
-from stimuli.categories import CATEGORIES
-from stimuli.errors import LabInputError
 
 log = logging.getLogger(__name__)
 
@@ -561,7 +561,7 @@ def plot_rt(data: FigureInput, out_dir: Path) -> list[Panel]:
                  order=70)
 def plot_figure4(data: FigureInput, out_dir: Path) -> list[Panel]:
     """Accuracy of networks trained on distortions, at each experiment's test condition."""
-    from results.readers import HEAD_16_RULE
+    from lab.readers import HEAD_16_RULE
     from results.training_matrix import figure4
 
     table = data.table

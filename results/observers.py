@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from lab.readers import HUMAN
 from results.plot_style import display_name
-from results.readers import HUMAN
 from results.tables import HUMANS
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from results.readers import HUMAN
+from lab.readers import HUMAN
 from results.tables import HUMANS, design_for, group_order
 
 log = logging.getLogger(__name__)

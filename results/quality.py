@@ -5,7 +5,7 @@ window), response times (median and 10th/90th percentile of answered trials, and
 faster than 200 ms, which are unlikely to be considered responses), and, for our own
 records with frame accounting, trials flagged for a dropped frame during image or mask and
 the number of dropped frames. Like every analysis it counts the effective trials (the last
-attempt of each trial, :mod:`results.accounting`); ``superseded_records`` says how many
+attempt of each trial, :mod:`lab.accounting`); ``superseded_records`` says how many
 earlier attempts (flagged trials that were re-run) were set aside.
 
 Provenance: per experiment, how many distinct stimulus files humans and networks saw and
@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from results.accounting import SUPERSEDED_COLUMN
-from results.readers import DNN, HUMAN
-from stimuli.categories import NO_RESPONSE
+from lab.accounting import SUPERSEDED_COLUMN
+from lab.categories import NO_RESPONSE
+from lab.readers import DNN, HUMAN
 
 FAST_RT_S = 0.2  #: answers faster than this are counted as suspiciously fast
 

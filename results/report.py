@@ -16,7 +16,9 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from results.accounting import superseded_by_observer
+from lab.accounting import superseded_by_observer
+from lab.readers import HUMAN
+from lab.trial_file import write_text_atomic
 from results.benchmark import benchmark_table, ood_conditions
 from results.consistency import consistency_by_group
 from results.credits import report_credits
@@ -24,9 +26,7 @@ from results.figure_registry import FigureInput, FigureKind, Panel, figure_kinds
 from results.intervals import MIN_TRIALS_PER_POINT, low_n_text, too_few
 from results.observers import label_observers
 from results.quality import provenance_table, quality_table, shared_sha256, sources_table
-from results.readers import HUMAN
 from results.tables import summary_table
-from results.trial_file import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ SectionBuilder = Callable[[ReportContext], Section | None]
 def write_report(table: pd.DataFrame, out_dir: str | Path, *,
                  inputs: Sequence[str] = (), rule: str = "sum",
                  notes: Sequence[str] = ()) -> Path:
-    """Analyse ``table`` (from :func:`results.readers.read_trials`) and write
+    """Analyse ``table`` (from :func:`lab.readers.read_trials`) and write
     ``<out_dir>/report.html`` with CSV tables and PNG/PDF figures beside it. Returns the
     report's path. ``notes`` (e.g. a demo's: where its stimuli come from) are shown at the
     top, after the banner of simulated observers."""

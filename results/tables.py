@@ -17,10 +17,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from lab.categories import NO_RESPONSE
+from lab.design import ExperimentDesign, bundled_designs
+from lab.readers import DNN, HUMAN
 from results.intervals import wilson_interval
-from results.readers import DNN, HUMAN
-from stimuli.categories import NO_RESPONSE
-from stimuli.design import ExperimentDesign, bundled_designs
 
 HUMANS = "humans"  #: the observer-group name of all human observers
 TABLE_COLUMNS: tuple[str, ...] = (

@@ -39,9 +39,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from lab.readers import HUMAN
 from results.benchmark import CHANCE_CUTOFF, ood_trials
 from results.consistency import observer_ids
-from results.readers import HUMAN
 from results.shape_bias import cue_conflict_trials
 from results.tables import HUMANS, unit_table, with_units
 

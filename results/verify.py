@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from results.datasets import (
+from lab.datasets import (
     HUMANS_2018,
     PUBLISHED_2018,
     FetchOffline,
@@ -16,7 +16,7 @@ from results.datasets import (
     fetch,
     missing_files,
 )
-from results.readers import read_trials
+from lab.readers import read_trials
 from results.tables import summary_table
 
 log = logging.getLogger(__name__)

@@ -36,12 +36,12 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from lab.categories import CATEGORIES  # noqa: E402
+from lab.images import load_rgb, to_uint8  # noqa: E402
 from models.decision import decide_logits  # noqa: E402
 from models.loading import normalise  # noqa: E402
 from models.registry import get_spec  # noqa: E402
 from models.weights import build_model  # noqa: E402
-from stimuli.categories import CATEGORIES  # noqa: E402
-from stimuli.images import load_rgb, to_uint8  # noqa: E402
 from stimuli.manipulations import get_manipulation  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data" / "texture-vs-shape" / "stimuli"

@@ -24,25 +24,25 @@ from typing import Any
 
 import numpy as np
 
-from stimuli.categories import CATEGORIES
-from stimuli.design import ExperimentDesign, load_experiment
-from stimuli.errors import LabInputError
-from stimuli.images import (
+from lab.categories import CATEGORIES
+from lab.design import ExperimentDesign, load_experiment
+from lab.errors import LabInputError
+from lab.images import (
     image_mode,
     is_greyscale_mode,
     is_image_file,
     load_rgb,
     png_bytes,
 )
-from stimuli.manifest import (
+from lab.manifest import (
     MANIFEST_NAME,
     ManifestEntry,
     read_manifest,
     sha256_file,
     write_manifest,
 )
-from stimuli.manipulations import get_manipulation
-from stimuli.progress import progress as progress_bar
+from lab.progress import progress as progress_bar
+from stimuli.manipulations import check_design, get_manipulation
 
 logger = logging.getLogger(__name__)
 
@@ -206,8 +206,7 @@ def render_stimulus(
     """One stimulus of ``design`` (or the experiment of that name) as float RGB: load,
     centre-crop + Lanczos-resize to the design's size, manipulate as in ``condition`` with
     ``np.random.default_rng(seed)``. Regenerates any file from its manifest row."""
-    if isinstance(design, str):
-        design = load_experiment(design)
+    design = check_design(load_experiment(design) if isinstance(design, str) else design)
     return _render(str(source_path), design.manipulation, design.parameters_of(condition),
                    design.image_size, seed)
 
@@ -343,7 +342,7 @@ def build_set(
     appeared meanwhile (another build), or changed while building with ``force``, the new
     set is discarded and nothing is replaced.
     """
-    design = load_experiment(experiment)
+    design = check_design(load_experiment(experiment))
     manipulation = get_manipulation(design.manipulation)
     check_seed(seed)
     if not SET_NAME.match(set_name):

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from stimuli.categories import check_mapping_file
+from lab.categories import check_mapping_file
+from lab.design import designs_using, list_experiments, load_experiment
+from lab.errors import LabInputError
+from lab.images import fit_square, load_rgb, png_bytes
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
-from stimuli.design import designs_using, list_experiments, load_experiment
-from stimuli.errors import LabInputError
-from stimuli.images import fit_square, load_rgb, png_bytes
 from stimuli.manipulations import get_manipulation, list_manipulations
 
 EPILOG = """examples:
@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check the ImageNet-to-16-class (WNID) mapping file",
         description="Check that the mapping file gives, for each of the 16 classes, "
         "exactly the ImageNet classes (WNIDs) the 2018 paper used (the table "
-        "IMAGENET_INDICES in stimuli/categories.py).",
+        "IMAGENET_INDICES in lab/categories.py).",
         epilog="examples:\n  python -m stimuli check-mapping\n"
                "  python -m stimuli check-mapping --mapping my_mapping.txt",
         formatter_class=argparse.RawDescriptionHelpFormatter)

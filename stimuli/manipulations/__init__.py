@@ -15,9 +15,12 @@ from stimuli.manipulations import (  # noqa: F401
 )
 from stimuli.manipulations.registry import (
     Manipulation,
+    apply_condition,
     apply_manipulation,
+    check_design,
     get_manipulation,
     list_manipulations,
 )
 
-__all__ = ["Manipulation", "apply_manipulation", "get_manipulation", "list_manipulations"]
+__all__ = ["Manipulation", "apply_condition", "apply_manipulation", "check_design",
+           "get_manipulation", "list_manipulations"]

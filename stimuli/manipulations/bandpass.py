@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 

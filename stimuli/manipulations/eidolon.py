@@ -46,7 +46,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import fft, special
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 

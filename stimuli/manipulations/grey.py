@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 from stimuli.manipulations.registry import grey_to_rgb, register
 
 #: scikit-image ``rgb2gray`` weights, applied to the gamma-encoded values (SPEC §1).

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from stimuli.errors import LabInputError
+from lab.design import ExperimentDesign
+from lab.errors import LabInputError
 
 #: ``f(batch (N, H, W, 3) float, rng, **parameters) -> batch``; always called with a batch.
 #: It may return a grey batch ``(N, H, W)``: the registry clips it and writes it as 3
@@ -246,3 +247,23 @@ def apply_manipulation(
 ) -> np.ndarray:
     """Shorthand for ``get_manipulation(name)(image, rng, **parameters)``."""
     return get_manipulation(name)(image, rng, **parameters)
+
+
+def check_design(design: ExperimentDesign) -> ExperimentDesign:
+    """``design`` itself if its manipulation exists and every condition's parameters fit
+    its signature; else one line naming the design file and the condition."""
+    where = design.source_file or f"experiment {design.name!r}"
+    try:
+        manipulation = get_manipulation(design.manipulation)
+    except LabInputError as err:
+        raise LabInputError(f"{where}: {err}") from None
+    for spec in design.condition_specs:
+        manipulation.check_parameters(dict(spec.parameters),
+                                      where=f"{where}: condition {spec.code!r}")
+    return design
+
+
+def apply_condition(design: ExperimentDesign, image: np.ndarray, condition: str,
+                    rng: np.random.Generator | None = None) -> np.ndarray:
+    """``image`` (or a batch) manipulated as in ``condition`` of ``design``."""
+    return get_manipulation(design.manipulation)(image, rng, **design.parameters_of(condition))

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft
 
+from lab.errors import LabInputError
 from stimuli.data_files import mean_power_spectrum
-from stimuli.errors import LabInputError
 from stimuli.manipulations.grey import to_grey
 from stimuli.manipulations.registry import register
 

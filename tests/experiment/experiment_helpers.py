@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from experiment.trial_list import read_trial_list
-from stimuli.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
+from lab.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_SOURCE = REPO / "stimuli" / "demo" / "source"

@@ -23,9 +23,9 @@ from experiment.bids import session_paths
 from experiment.hooks import DROP_FRAMES_VARIABLE, STALL_FRAMES, parse_drop_frames
 from experiment.summary import summarise
 from experiment.trial_list import MAX_RERUNS, read_trial_list
-from results.readers import read_trials
-from results.trial_file import read_rows
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
+from lab.readers import read_trials
+from lab.trial_file import read_rows
 
 pytestmark = [needs_display, needs_xdotool, pytest.mark.display, pytest.mark.slow]
 

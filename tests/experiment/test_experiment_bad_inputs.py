@@ -12,8 +12,8 @@ import pytest
 from experiment_helpers import run_cli
 
 from experiment.profiles import PROFILES_DIR, load_profile
-from stimuli.errors import LabInputError
-from stimuli.manifest import MANIFEST_NAME
+from lab.errors import LabInputError
+from lab.manifest import MANIFEST_NAME
 
 LAB = json.loads((PROFILES_DIR / "lab.json").read_text(encoding="utf-8"))
 

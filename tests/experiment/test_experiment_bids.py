@@ -9,8 +9,8 @@ import pytest
 
 from experiment.bids import check_observer_id, check_session, claim_label, session_paths, task_label
 from experiment.profiles import DisplayProfile, deg_to_px, load_profile, make_profile
-from stimuli.design import list_experiments, load_experiment
-from stimuli.errors import LabInputError
+from lab.design import list_experiments, load_experiment
+from lab.errors import LabInputError
 
 
 @pytest.mark.parametrize("good", ["subject-01", "S_02", "x", "ab-cd_9"])

@@ -29,7 +29,7 @@ from experiment.gamma_fit import fit_gamma
 from experiment.photometer import ask_while
 from experiment.profiles import load_profile
 from experiment.summary import summarise
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 GAMMA, BLACK, WHITE = 2.35, 0.42, 118.0
 

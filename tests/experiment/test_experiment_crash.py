@@ -24,8 +24,8 @@ from experiment.checkpoints import KILL_ENV
 from experiment.creation import CREATED, HALF_CREATED, NONE, session_state
 from experiment.hooks import DROP_FRAMES_VARIABLE
 from experiment.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
-from results.schema import HUMAN_FILE_COLUMNS
-from results.trial_file import read_rows
+from lab.schema import HUMAN_FILE_COLUMNS
+from lab.trial_file import read_rows
 
 TRIALS = 8
 #: instants of one run and how often each is reached in a fresh 8-trial session with

@@ -12,7 +12,7 @@ import pytest
 from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotool
 
 from experiment.bids import session_paths
-from results.trial_file import read_rows
+from lab.trial_file import read_rows
 
 pytestmark = [needs_display, needs_xdotool, pytest.mark.display, pytest.mark.slow]
 

@@ -19,8 +19,8 @@ from experiment_helpers import REPO, check_exactly_once, fork_cli, headless_args
 from experiment.bids import session_paths
 from experiment.checkpoints import HOLD_ENV
 from experiment.creation import NONE, session_state
-from results.schema import HUMAN_FILE_COLUMNS
-from results.trial_file import read_rows
+from lab.schema import HUMAN_FILE_COLUMNS
+from lab.trial_file import read_rows
 
 
 def one_error(out: str) -> str:

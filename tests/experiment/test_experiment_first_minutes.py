@@ -15,7 +15,7 @@ from experiment_helpers import REPO, needs_display, run_cli
 
 from experiment.cli import build_parser
 from experiment.headless import display_available, require_display
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 NO_DISPLAY = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
 

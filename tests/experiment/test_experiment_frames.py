@@ -12,7 +12,7 @@ from experiment.frames import (
     phase_timing,
     plan_frames,
 )
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 
 @pytest.mark.parametrize(("ms", "rate", "frames"), [

@@ -19,8 +19,8 @@ from experiment.checkpoints import HOLD_ENV, KILL_ENV
 from experiment.creation import lock_path
 from experiment.lock import SessionLock
 from experiment.summary import summarise
-from results.trial_file import read_rows
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
+from lab.trial_file import read_rows
 
 
 def dead_pid() -> int:

@@ -11,7 +11,7 @@ from experiment_helpers import run_cli
 
 from experiment.bids import bids_column_entries, dataset_path, ensure_dataset_files
 from experiment.participants import LabInfo, Participant
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 
 def test_participant_values_are_checked_and_normalised() -> None:

@@ -13,10 +13,10 @@ from experiment_helpers import fork_cli, headless_args
 from experiment.bids import session_paths
 from experiment.planning import balanced_order
 from experiment.trial_list import build_trial_list, read_trial_list
-from stimuli.categories import CATEGORIES
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry
+from lab.categories import CATEGORIES
+from lab.design import load_experiment
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry
 
 
 def entries_for(conditions: list[str], per_cell: int, *, shared_sources: bool = False

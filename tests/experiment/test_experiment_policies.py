@@ -22,16 +22,16 @@ from experiment.trial_list import (
     read_trial_list,
     write_trial_list,
 )
-from results.datasets import HUMANS_2018
-from results.readers import read_trials
-from results.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord
+from lab.categories import CATEGORIES, NO_RESPONSE
+from lab.datasets import HUMANS_2018
+from lab.design import load_experiment
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry
+from lab.readers import read_trials
+from lab.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord
+from lab.trial_file import TrialFile
 from results.tables import summary_table
-from results.trial_file import TrialFile
 from results.verify import published_accuracies
-from stimuli.categories import CATEGORIES, NO_RESPONSE
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def _relabelled_contrast_set(folder: Path) -> None:
     never looks at them), one file per condition and class in two conditions."""
     from experiment_helpers import make_cue_conflict_set
 
-    from stimuli.manifest import MANIFEST_NAME, write_manifest
+    from lab.manifest import MANIFEST_NAME, write_manifest
 
     entries = make_cue_conflict_set(folder)
     # each file listed once, each condition its own source images (once per observer)
@@ -207,7 +207,7 @@ def test_a_real_window_session_clicks_the_planned_answers_at_the_human_times(
                      "fixation=50,image=50,mask=50,response=1500,iti=50")
     assert result.returncode == 0, result.stderr[-2000:]
     from experiment.bids import session_paths
-    from results.trial_file import read_rows
+    from lab.trial_file import read_rows
 
     paths = session_paths(data, "sim-humans2018-01", 1, "contrast")
     plan = {t.trial: t for t in read_trial_list(paths.trial_list)}

@@ -12,7 +12,7 @@ from experiment_helpers import REPO, check_exactly_once, fork_cli, make_cue_conf
 from experiment.bids import session_paths
 from experiment.checkpoints import KILL_ENV
 from experiment.hooks import DROP_FRAMES_VARIABLE
-from results.trial_file import read_rows
+from lab.trial_file import read_rows
 
 
 def base(stimuli: Path, data: Path) -> list[str]:

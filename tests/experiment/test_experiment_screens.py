@@ -10,7 +10,7 @@ from experiment_helpers import needs_display
 from PIL import Image
 
 from experiment.layout import ICON_GAP_PX, ICON_PX, hit_test, icon_layout
-from stimuli.categories import ICON_ORDER
+from lab.categories import ICON_ORDER
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "stimuli" / "data" / "example_image.png"
 

@@ -16,10 +16,10 @@ from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotoo
 
 from experiment.bids import session_paths
 from experiment.trial_list import read_trial_list
-from results.provenance import PROVENANCE_KEYS
-from results.schema import HUMAN_FILE_COLUMNS
-from results.trial_file import read_rows
-from stimuli.manifest import MANIFEST_NAME, sha256_file
+from lab.manifest import MANIFEST_NAME, sha256_file
+from lab.provenance import PROVENANCE_KEYS
+from lab.schema import HUMAN_FILE_COLUMNS
+from lab.trial_file import read_rows
 
 pytestmark = [needs_display, needs_xdotool, pytest.mark.display, pytest.mark.slow]
 

@@ -27,10 +27,10 @@ from experiment_helpers import (
 from experiment.bids import claim_label, session_paths
 from experiment.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
 from experiment.trial_list import PlannedTrial, build_trial_list, write_trial_list
-from results.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord
-from results.trial_file import TrialFile, read_rows
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
+from lab.design import load_experiment
+from lab.errors import LabInputError
+from lab.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord
+from lab.trial_file import TrialFile, read_rows
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

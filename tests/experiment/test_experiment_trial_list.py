@@ -17,10 +17,10 @@ from experiment.trial_list import (
     work_left,
     write_trial_list,
 )
-from stimuli.categories import CATEGORIES, NO_RESPONSE
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
-from stimuli.manifest import ManifestEntry
+from lab.categories import CATEGORIES, NO_RESPONSE
+from lab.design import load_experiment
+from lab.errors import LabInputError
+from lab.manifest import ManifestEntry
 
 
 def entries(n: int = 48, experiment: str = "cue-conflict") -> list[ManifestEntry]:

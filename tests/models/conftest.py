@@ -1,7 +1,7 @@
 """Fixtures for the models tests: small real stimulus sets made from the bundled images.
 
 Until ``python -m stimuli build`` lands, the sets are made here: real PNG files on disk
-with a real manifest (``stimuli.manifest.write_manifest``).
+with a real manifest (``lab.manifest.write_manifest``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from lab.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
+from lab.trial_file import read_rows
 from models.cli import main
-from results.trial_file import read_rows
-from stimuli.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "stimuli" / "demo" / "source"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import models.decision as decision
+from lab.categories import CATEGORIES, IMAGENET_INDICES
 from models.decision import (
     MEMBER_COUNTS,
     aggregate_16,
@@ -18,7 +19,6 @@ from models.decision import (
     rank_of,
     softmax,
 )
-from stimuli.categories import CATEGORIES, IMAGENET_INDICES
 
 COL = {c: i for i, c in enumerate(CATEGORIES)}
 

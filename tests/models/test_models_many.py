@@ -38,8 +38,8 @@ def test_network_list_scores_each_and_skips_offline_weights(small_set, tmp_path)
     assert done.stdout.splitlines()[-1].startswith("3 network(s) x 1 set(s): 16 images")
     assert done.stdout.splitlines()[-1].endswith("1 skipped")
 
+    from lab.readers import read_trials
     from results.biases import bias_table
-    from results.readers import read_trials
     biases = bias_table(read_trials(out)).set_index("network")
     assert list(biases.index) == ["efficientnet_lite0", "resnet18"]
     assert 0 <= biases.loc["efficientnet_lite0", "shape_bias"] <= 1

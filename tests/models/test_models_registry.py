@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from lab.errors import LabInputError
 from models import registry
 from models.loading import normalise, read_image
 from models.registry import (
@@ -16,7 +17,6 @@ from models.registry import (
     list_models,
     register_model,
 )
-from stimuli.errors import LabInputError
 
 
 def test_lists_the_paper_models_torchvision_and_efficientnet_lite0():

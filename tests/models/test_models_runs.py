@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import results.trial_file as trial_file
+import lab.trial_file as trial_file
+from lab.categories import CATEGORIES
+from lab.errors import LabInputError
+from lab.manifest import MANIFEST_NAME, read_manifest
+from lab.readers import read_trials
 from models.cli import main
-from results.readers import read_trials
-from stimuli.categories import CATEGORIES
-from stimuli.errors import LabInputError
-from stimuli.manifest import MANIFEST_NAME, read_manifest
 
 MODEL = ("--model", "mobilenet_v3_small", "--weights", "none", "--batch-size", "2")
 NAME = "cue-conflict/mobilenet_v3_small_sum_ses-1"

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import torch
 
+from lab.categories import CATEGORIES, IMAGENET_INDICES
+from lab.manifest import MANIFEST_NAME, read_manifest, sha256_file
+from lab.provenance import PROVENANCE_KEYS
+from lab.schema import DNN_FILE_COLUMNS
 from models.cli import main
 from models.decision import MEMBER_COUNTS, decide_logits
 from models.loading import fit_to_input, normalise, read_image
 from models.registry import get_spec
 from models.weights import build_model
-from results.provenance import PROVENANCE_KEYS
-from results.schema import DNN_FILE_COLUMNS
-from stimuli.categories import CATEGORIES, IMAGENET_INDICES
-from stimuli.manifest import MANIFEST_NAME, read_manifest, sha256_file
 
 P_COLUMNS = [f"p_{c}" for c in CATEGORIES]
 REPO_DATA = Path(__file__).resolve().parents[2] / "stimuli" / "data"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from lab.errors import LabInputError
 from models.distortion_plan import CLEAN, TRAINING_DISTORTIONS, draw_for, make_plan
 from models.heads import replace_head
 from models.train_config import (
@@ -19,7 +20,6 @@ from models.train_config import (
     to_toml,
 )
 from models.train_data import ResumableSampler, TrainingImages, class_weights
-from stimuli.errors import LabInputError
 
 BASE = {"data": {"train": "T"}, "run": {"out": "O"}}
 

@@ -19,7 +19,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def geirhos2018_all(shared_data: Path):
     """All 2018 human and DNN trials, read once per test session (sum rule)."""
-    from results.readers import read_trials
+    from lab.readers import read_trials
     return read_trials([shared_data / "geirhos2018" / "human-raw-data",
                         shared_data / "geirhos2018" / "dnn-raw-data"])
 

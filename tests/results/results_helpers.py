@@ -8,14 +8,14 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from results.schema import (
+from lab.categories import CATEGORIES
+from lab.schema import (
     DNN_FILE_COLUMNS,
     HUMAN_FILE_COLUMNS,
     DnnTrialRecord,
     HumanTrialRecord,
 )
-from results.trial_file import TrialFile
-from stimuli.categories import CATEGORIES
+from lab.trial_file import TrialFile
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 ORIGINAL_HEADER = "subj,session,trial,rt,object_response,category,condition,imagename"

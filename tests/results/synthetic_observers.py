@@ -1,5 +1,5 @@
 """Simulated observers with known psychometric functions and channels, as record tables
-(the columns :func:`results.readers.read_trials` gives that the analyses use)."""
+(the columns :func:`lab.readers.read_trials` gives that the analyses use)."""
 
 from __future__ import annotations
 

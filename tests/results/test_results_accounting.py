@@ -1,4 +1,4 @@
-"""The accounting rule (results.accounting): each planned trial counts once, by its last
+"""The accounting rule (lab.accounting): each planned trial counts once, by its last
 attempt, in every analysis; superseded records are counted per observer."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from results_helpers import ORIGINAL_HEADER, human_record, write_human_tsv, write_original
 
-from results.accounting import effective_rows, next_attempt, select_last_attempts
+from lab.accounting import effective_rows, next_attempt, select_last_attempts
+from lab.readers import read_trials
+from lab.schema import HUMAN_FILE_COLUMNS, format_value, record_row
+from lab.trial_file import read_rows
 from results.benchmark import benchmark_table
 from results.consistency import pairwise_consistency
 from results.quality import quality_table
-from results.readers import read_trials
 from results.report import write_report
-from results.schema import HUMAN_FILE_COLUMNS, format_value, record_row
 from results.shape_bias import shape_bias
 from results.tables import summary_table
-from results.trial_file import read_rows
 
 NAN = math.nan
 

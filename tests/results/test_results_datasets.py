@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from results_helpers import write_original
 
-from results import cli, datasets
-from results.datasets import HUMANS_2018, FetchOffline, RemoteDataset, fetch, missing_files
-from results.readers import read_trials
+from lab import datasets
+from lab.datasets import HUMANS_2018, FetchOffline, RemoteDataset, fetch, missing_files
+from lab.errors import LabInputError
+from lab.readers import read_trials
+from results import cli
 from results.verify import compare, published_accuracies, verify
-from stimuli.errors import LabInputError
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

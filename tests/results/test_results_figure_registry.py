@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from lab.errors import LabInputError
+from lab.readers import read_trials
 from results import figure_registry
 from results.cli import main
 from results.figure_registry import (
@@ -16,9 +18,7 @@ from results.figure_registry import (
     register_figure,
 )
 from results.plot_style import new_figure, save
-from results.readers import read_trials
 from results.report import write_report
-from stimuli.errors import LabInputError
 
 
 def test_built_in_figures_are_registered_in_report_order():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from results_helpers import write_original
 
+from lab.readers import read_trials
 from results.benchmark import benchmark_table, control_condition, ood_conditions
 from results.confusion import RESPONSE_COLUMNS, confusion_counts, confusion_percent
 from results.consistency import (
@@ -17,7 +18,6 @@ from results.consistency import (
     error_consistency,
     pairwise_consistency,
 )
-from results.readers import read_trials
 from results.shape_bias import shape_bias
 
 

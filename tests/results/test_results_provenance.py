@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import fields
 
-from results.provenance import PROVENANCE_KEYS, provenance, run_provenance
-from results.schema import (
+from lab.provenance import PROVENANCE_KEYS, provenance, run_provenance
+from lab.schema import (
     DESCRIPTION,
     DNN_FILE_COLUMNS,
     HUMAN_FILE_COLUMNS,

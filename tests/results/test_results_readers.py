@@ -8,9 +8,9 @@ import logging
 import pytest
 from results_helpers import DNN_EXTRA, ORIGINAL_HEADER, write_original
 
-from results.readers import RECORD_COLUMNS, detect_format, image_key, read_trials, texture_of
-from results.schema import BASE_COLUMNS
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
+from lab.readers import RECORD_COLUMNS, detect_format, image_key, read_trials, texture_of
+from lab.schema import BASE_COLUMNS
 
 
 def _raw_rows(path):
@@ -200,8 +200,8 @@ def test_model_answers_in_the_eight_human_columns_are_a_network(tmp_path):
 
 
 def test_header_only_files_say_so(tmp_path):
-    from results.schema import HUMAN_FILE_COLUMNS
-    from results.trial_file import TrialFile
+    from lab.schema import HUMAN_FILE_COLUMNS
+    from lab.trial_file import TrialFile
     TrialFile.create(tmp_path / "sub-01_beh.tsv", HUMAN_FILE_COLUMNS).close()
     with pytest.raises(LabInputError, match="hold only their header"):
         read_trials(tmp_path)

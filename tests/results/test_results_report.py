@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 from results_helpers import fake_sha, write_original
 
+from lab.readers import read_trials
 from results import figures
 from results.cli import main
 from results.consistency import consistency_matrix, pairwise_consistency
-from results.readers import read_trials
 from results.report import write_report
 from results.shape_bias import shape_bias
 from results.tables import TABLE_COLUMNS

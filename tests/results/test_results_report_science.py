@@ -18,17 +18,17 @@ from PIL import Image
 from results_helpers import dnn_record, human_record, write_dnn_tsv
 from scipy.stats import binomtest
 
+from lab.categories import CATEGORIES
+from lab.readers import read_trials
+from lab.schema import HUMAN_FILE_COLUMNS
+from lab.trial_file import TrialFile
 from results import figures
 from results.cli import main
 from results.credits import GEIRHOS_2018, GEIRHOS_2019, GEIRHOS_2021
 from results.intervals import MIN_TRIALS_PER_POINT, wilson_interval
 from results.observers import group_names, simulated_label, simulated_observers
-from results.readers import read_trials
 from results.report import write_report
-from results.schema import HUMAN_FILE_COLUMNS
 from results.tables import summary_table
-from results.trial_file import TrialFile
-from stimuli.categories import CATEGORIES
 
 CONDITIONS = ("c100", "c50", "c10", "c01")
 SIMULATED = {"kind": "human-confusions",

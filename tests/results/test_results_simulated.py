@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from results_helpers import dnn_record, human_record, write_dnn_tsv
 
+from lab.readers import read_trials, simulated_label
+from lab.schema import HUMAN_FILE_COLUMNS
+from lab.trial_file import TrialFile
 from results import figures
-from results.readers import read_trials, simulated_label
 from results.report import write_report
-from results.schema import HUMAN_FILE_COLUMNS
 from results.tables import humans_label
-from results.trial_file import TrialFile
 
 LABEL = "simulated from the 2018 human data"
 

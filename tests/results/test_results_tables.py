@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from results_helpers import write_original
 
-from results.datasets import PUBLISHED_2018
-from results.readers import read_trials
+from lab.datasets import PUBLISHED_2018
+from lab.readers import read_trials
 from results.tables import TABLE_COLUMNS, response_entropy, summary_table
 
 PUBLISHED = PUBLISHED_2018

@@ -1,4 +1,4 @@
-"""The crash-safe trial-file writer (foundation ``results.trial_file``), on real files."""
+"""The crash-safe trial-file writer (foundation ``lab.trial_file``), on real files."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import os
 import pytest
 from results_helpers import human_record
 
-from results.readers import read_trials
-from results.schema import BASE_COLUMNS, HUMAN_FILE_COLUMNS
-from results.trial_file import TrialFile, read_rows, sidecar_path
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
+from lab.readers import read_trials
+from lab.schema import BASE_COLUMNS, HUMAN_FILE_COLUMNS
+from lab.trial_file import TrialFile, read_rows, sidecar_path
 
 
 def _record(trial: int):

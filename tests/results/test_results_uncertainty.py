@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lab.readers import read_trials
 from results.benchmark import benchmark_table
 from results.consistency import pairwise_consistency
-from results.readers import read_trials
 from results.shape_bias import shape_bias
 from results.tables import summary_table
 from results.uncertainty import (

@@ -15,7 +15,7 @@ DEMO_SOURCE = REPO / "stimuli" / "demo" / "source"
 def make_source(root: Path, per_class: int, size: tuple[int, int] = (40, 30),
                 seed: int = 0) -> Path:
     """A source folder with ``per_class`` random RGB JPEG/PNG images per class."""
-    from stimuli.categories import CATEGORIES
+    from lab.categories import CATEGORIES
 
     gen = np.random.default_rng(seed)
     for category in CATEGORIES:

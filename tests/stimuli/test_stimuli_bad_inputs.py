@@ -19,10 +19,10 @@ from PIL import Image
 from stimuli_helpers import DEMO_SOURCE, REPO, make_source
 
 import stimuli.builder as builder
+from lab.errors import LabInputError
+from lab.manifest import MANIFEST_NAME, read_manifest, verify_files
 from stimuli.builder import build_set
 from stimuli.cli import main
-from stimuli.errors import LabInputError
-from stimuli.manifest import MANIFEST_NAME, read_manifest, verify_files
 
 
 def run_error(argv: list[str], capsys) -> str:

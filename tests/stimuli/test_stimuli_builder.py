@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 from stimuli_helpers import make_source
 
+from lab.categories import CATEGORIES
+from lab.design import load_experiment
+from lab.images import png_bytes
+from lab.manifest import read_manifest, sha256_file, verify_files
 from stimuli.builder import build_set, plan_set, render_stimulus, scan_sources
-from stimuli.categories import CATEGORIES
-from stimuli.design import load_experiment
-from stimuli.images import png_bytes
-from stimuli.manifest import read_manifest, sha256_file, verify_files
 
 NAME = re.compile(r"^(\d{4})_([a-z0-9]+)_([A-Za-z0-9-]+)_([^_]+)_([a-z]+)_(.+)\.png$")
 

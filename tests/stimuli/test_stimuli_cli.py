@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from stimuli_helpers import REPO, make_source
 
+from lab.manifest import MANIFEST_NAME, read_manifest
 from stimuli.cli import main
-from stimuli.manifest import MANIFEST_NAME, read_manifest
 
 
 def run_error(argv: list[str], capsys) -> str:

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stimuli.categories import check_mapping_file
+from lab.categories import check_mapping_file
+from lab.design import EXPERIMENTS_DIR, list_experiments, load_design_file, load_experiment
+from lab.errors import LabInputError
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE, display_gamma_curve, mean_power_spectrum
-from stimuli.design import EXPERIMENTS_DIR, list_experiments, load_design_file, load_experiment
-from stimuli.errors import LabInputError
-from stimuli.manipulations import get_manipulation
+from stimuli.manipulations import check_design, get_manipulation
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
@@ -119,7 +119,7 @@ def test_bad_design_files_are_refused_in_one_line(tmp_path, change, match):
     bad = tmp_path / "contrast.toml"
     bad.write_text(text.replace(change[0], change[1]), encoding="utf-8")
     with pytest.raises(LabInputError, match=match) as err:
-        load_design_file(bad)
+        check_design(load_design_file(bad))
     assert "\n" not in str(err.value) and str(bad) in str(err.value)
 
 
@@ -194,7 +194,7 @@ def test_psychometric_axis_is_part_of_the_design(tmp_path):
                                                  'psychometric_axis = "log2"')
     bad = tmp_path / "low-pass.toml"
     bad.write_text(text)
-    from stimuli.design import load_design_file
+    from lab.design import load_design_file
     with pytest.raises(LabInputError, match="psychometric_axis must be one of") as err:
         load_design_file(bad)
     assert "\n" not in str(err.value)

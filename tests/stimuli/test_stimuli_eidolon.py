@@ -19,8 +19,8 @@ from benchmarks.eidolon_reference import (
     sample_pictures,
     toolbox_grid,
 )
-from stimuli.design import load_experiment
-from stimuli.errors import LabInputError
+from lab.design import load_experiment
+from lab.errors import LabInputError
 from stimuli.manipulations import eidolon, get_manipulation
 from stimuli.manipulations.eidolon import SHARP, TOOLBOX
 
@@ -235,8 +235,8 @@ def test_registered_variants_differ_as_documented(example_image):
 def test_a_design_can_use_the_sharp_variant(tmp_path, example_image):
     """A copy of eidolonII.toml with ``manipulation = "eidolon-sharp"`` is a valid design
     whose stimuli render through the builder's per-image path (load, resize, seed)."""
+    from lab.design import EXPERIMENTS_DIR, load_design_file
     from stimuli.builder import render_stimulus
-    from stimuli.design import EXPERIMENTS_DIR, load_design_file
 
     text = (EXPERIMENTS_DIR / "eidolonII.toml").read_text()
     assert 'manipulation = "eidolon"' in text

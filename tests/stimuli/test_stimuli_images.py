@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stimuli.errors import LabInputError
-from stimuli.images import fit_square, load_rgb, png_bytes, to_uint8, write_png
+from lab.errors import LabInputError
+from lab.images import fit_square, load_rgb, png_bytes, to_uint8, write_png
 
 
 def test_to_uint8_rounds_not_truncates():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 
-from stimuli.progress import on_terminal, progress
+from lab.progress import on_terminal, progress
 
 
 def test_no_bar_into_a_file_or_pipe() -> None:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 from stimuli.manipulations import get_manipulation, list_manipulations
 from stimuli.manipulations.registry import register
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lab.errors import LabInputError
 from stimuli.data_files import mean_power_spectrum
-from stimuli.errors import LabInputError
 from stimuli.manipulations import get_manipulation, spectral
 
 

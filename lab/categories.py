@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 #: The 16 classes in alphabetical order: the column order of every probability table.
 CATEGORIES: tuple[str, ...] = (
@@ -141,5 +141,5 @@ def check_mapping_file(mapping_path: str | Path, imagenet_path: str | Path) -> N
         if tuple(sorted(IMAGENET_INDICES[name])) != resolved[name]:
             raise LabInputError(
                 f"{mapping_path}: class {name!r} maps to {resolved[name]}, "
-                f"the 2018 paper's table (stimuli/categories.py) says {IMAGENET_INDICES[name]}"
+                f"the 2018 paper's table (lab/categories.py) says {IMAGENET_INDICES[name]}"
             )

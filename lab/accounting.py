@@ -10,8 +10,8 @@ by the analysis and counted per observer.
 
 Files written before the ``attempt`` column existed (and network files, which have none)
 get it from row order: the n-th record of a trial number in a file is attempt n. A torn
-last line (a write cut by a crash) is no record at all (:func:`results.trial_file.read_rows`
-and :func:`results.readers.read_trials` skip it).
+last line (a write cut by a crash) is no record at all (:func:`lab.trial_file.read_rows`
+and :func:`lab.readers.read_trials` skip it).
 
 The original data formats (the 2018 CSVs, model-vs-human) have no re-runs; readers leave
 them as they are.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from results.schema import ATTEMPT_COLUMN
+from lab.schema import ATTEMPT_COLUMN
 
 SUPERSEDED_COLUMN = "superseded"  #: per effective record: records of its trial set aside
 
@@ -101,7 +101,7 @@ def _attempt_cell(row: Mapping[str, str]) -> float:
 
 def effective_rows(rows: Sequence[Mapping[str, str]]) -> dict[int, EffectiveRecord]:
     """Trial number -> its effective record, for the rows of one trial file (as read by
-    :func:`results.trial_file.read_rows`), in file order."""
+    :func:`lab.trial_file.read_rows`), in file order."""
     trials = [int(r["trial"]) for r in rows]
     chosen = select_last_attempts(trials, [_attempt_cell(r) for r in rows])
     return {trials[i]: EffectiveRecord(trials[i], rows[i], int(a), int(s))

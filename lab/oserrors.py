@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 _FIXES: dict[int, str] = {
     errno.ENOSPC: "the disk is full: free space on it",

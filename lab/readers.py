@@ -3,7 +3,7 @@
 Three formats are recognised, per file, from the header and the file name:
 
 ``lab``
-    our own trial TSVs (``results.trial_file``): header ``experiment<TAB>observer<TAB>...``;
+    our own trial TSVs (``lab.trial_file``): header ``experiment<TAB>observer<TAB>...``;
     a ``rule`` column marks a network's file.
 ``geirhos2018``
     the CSVs of Geirhos et al. 2018, ``<name>-experiment_<subj>_session_<n>.csv`` with the
@@ -14,16 +14,16 @@ Three formats are recognised, per file, from the header and the file name:
     (some files say ``Session``).
 
 :func:`read_trials` returns one :class:`pandas.DataFrame` with the columns of
-:data:`RECORD_COLUMNS` (the base trial columns of :mod:`results.schema` plus
+:data:`RECORD_COLUMNS` (the base trial columns of :mod:`lab.schema` plus
 ``observer_type``, ``rule``, ``source_format``, ``texture``, ``image_key``, ``file`` and
 ``simulated``: the label of a simulated observer from its session's sidecar, else empty),
 whatever the mix of formats. A tar archive of such files (``.tar.xz``, ``.tar.gz``, ``.tar``)
-is read like a folder: the bundled 2018 human data are one (:mod:`results.datasets`).
+is read like a folder: the bundled 2018 human data are one (:mod:`lab.datasets`).
 Optional per-trial columns (network scores, frame accounting)
 are kept where a file has them.
 
 Of our own files only the effective trials are returned: the last attempt of each trial
-(:mod:`results.accounting`); column ``superseded`` counts the records of that trial set
+(:mod:`lab.accounting`); column ``superseded`` counts the records of that trial set
 aside, ``attempt`` is the attempt kept (NaN for the original formats).
 """
 
@@ -42,12 +42,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from results.accounting import SUPERSEDED_COLUMN, effective_table
-from results.schema import BASE_COLUMNS, DNN_COLUMNS, HUMAN_COLUMNS
-from results.trial_file import sidecar_path
-from stimuli.categories import CATEGORIES, NO_RESPONSE
-from stimuli.design import bundled_designs
-from stimuli.errors import LabInputError
+from lab.accounting import SUPERSEDED_COLUMN, effective_table
+from lab.categories import CATEGORIES, NO_RESPONSE
+from lab.design import bundled_designs
+from lab.errors import LabInputError
+from lab.schema import BASE_COLUMNS, DNN_COLUMNS, HUMAN_COLUMNS
+from lab.trial_file import sidecar_path
 
 log = logging.getLogger(__name__)
 
@@ -475,7 +475,7 @@ def read_trials(
     network files only rows with that ``rule`` are kept (``sum``, ``mean`` or ``max``), and
     2018 network files read with ``mean`` or ``max`` fall back to ``sum`` with a warning.
     A human trial our booth re-ran after a dropped frame counts once, by its last attempt
-    (:func:`results.accounting.effective_table`; column ``superseded`` counts the records
+    (:func:`lab.accounting.effective_table`; column ``superseded`` counts the records
     set aside). Identical
     copies of a file (the 2018 ``dnn-raw-data`` folders repeat the human files) are read
     once; two different files holding the same observer and session are an error.
@@ -496,7 +496,7 @@ def read_trials(
         )
     iterator: Iterable[tuple[Path, TrialFileKind, bytes | None]] = files
     if progress:
-        from stimuli.progress import progress as progress_bar
+        from lab.progress import progress as progress_bar
         iterator = progress_bar(files, desc="reading trial files", unit="file")
     groups: dict[tuple[str, str, str], list[_Source]] = {}
     seen: dict[str, Path] = {}

@@ -1,10 +1,10 @@
 """The authors' published data: bundled (the 2018 humans) or fetched on demand (the 2018
-networks), each checked against sha256 sums kept in ``results/data/``.
+networks), each checked against sha256 sums kept in ``lab/data/``.
 
 ``geirhos2018-humans``
     the 67 human trial CSVs of Geirhos et al. 2018 (11 experiments, about 8 MB), bundled
-    byte for byte in ``results/data/geirhos2018-human-raw-data.tar.xz`` (1.4 MB). The
-    readers open the archive directly (:func:`results.readers.read_trials`).
+    byte for byte in ``lab/data/geirhos2018-human-raw-data.tar.xz`` (1.4 MB). The
+    readers open the archive directly (:func:`lab.readers.read_trials`).
 ``geirhos2018-dnn``
     the 268 network (and repeated human) CSVs of the same paper (about 57 MB), fetched
     file by file from the authors' repository at a pinned commit into a cache folder
@@ -24,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
 
 log = logging.getLogger(__name__)
 

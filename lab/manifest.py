@@ -16,9 +16,9 @@ from pathlib import Path, PureWindowsPath
 
 from PIL import Image
 
-from stimuli.categories import CATEGORIES
-from stimuli.errors import LabInputError
-from stimuli.images import DECODE_ERRORS, quiet_bombs
+from lab.categories import CATEGORIES
+from lab.errors import LabInputError
+from lab.images import DECODE_ERRORS, quiet_bombs
 
 MANIFEST_NAME = "manifest.csv"
 

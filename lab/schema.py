@@ -5,7 +5,7 @@ A trial file is a TSV whose columns are :data:`BASE_COLUMNS`, then the human col
 (:data:`DNN_COLUMNS`). The columns are the fields of the record dataclasses, in order;
 each field carries its description (field metadata), and the JSON sidecar beside a file
 describes every column from them (:func:`column_descriptions`). Which records count is
-:mod:`results.accounting`; where a file came from, :mod:`results.provenance`.
+:mod:`lab.accounting`; where a file came from, :mod:`lab.provenance`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from stimuli.categories import CATEGORIES, NO_RESPONSE
+from lab.categories import CATEGORIES, NO_RESPONSE
 
 DESCRIPTION = "description"  #: field-metadata key of a column's description
 
@@ -49,7 +49,7 @@ class TrialRecord:
 @dataclass(kw_only=True)
 class Attempt:
     """Which showing of a planned trial a human record is (the accounting rule of
-    :mod:`results.accounting`: the last attempt of each trial counts)."""
+    :mod:`lab.accounting`: the last attempt of each trial counts)."""
 
     attempt: int = _column(
         "1 for the first showing of the trial; 2, 3, ... for re-runs of a flagged trial "

@@ -22,8 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from results.schema import TrialRecord, column_descriptions, record_row
-from stimuli.errors import LabInputError
+from lab.errors import LabInputError
+from lab.schema import TrialRecord, column_descriptions, record_row
 
 log = logging.getLogger(__name__)
 
