@@ -354,6 +354,14 @@ def build_set(
     if per_condition is not None:
         check_per_condition(per_condition)
     out = Path(out_dir).absolute()
+    if design.copy_sources:
+        if per_condition is not None or rgb_files:
+            option = "--rgb-files" if rgb_files else "--per-condition"
+            raise LabInputError(f"{option}: the {design.name} set is the whole image folder, "
+                                "copied unchanged; build it without that option")
+        from stimuli.copyset import build_copy_set
+        return build_copy_set(design, source_dir, out, seed=seed, set_name=set_name,
+                              replaceable=_check_replaceable(out, force), force=force)
     replaceable = _check_replaceable(out, force)
     source = Path(source_dir)
     plan = plan_set(design, scan_sources(source, design), per_condition, seed)
