@@ -87,7 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     common("consistency", "error consistency (kappa) of every pair of observers per "
            "experiment and condition")
     common("shape-bias", "shape bias per observer and class on cue-conflict trials")
-    common("benchmark", "model-vs-human benchmark metrics and OOD accuracy")
+    bench = common("benchmark", "model-vs-human benchmark metrics and OOD accuracy: the "
+                   "humans' row and every network's, averaged over the data sets and per "
+                   "data set, with the data sets of model-vs-human's 17 it had and had not")
+    bench.add_argument("--per-dataset", action="store_true",
+                       help="with --csv: the per-data-set table instead of the averages")
     common("quality", "data quality per human observer (na rate, RTs, dropped frames, "
            "superseded records set aside)")
     intervals = common("intervals", "95%% bootstrap intervals of accuracy, error and "
@@ -185,6 +189,34 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
                               float_format=lambda v: f"{v:.4f}"))
 
 
+def _benchmark(table: pd.DataFrame, as_csv: bool, per_dataset: bool) -> None:
+    """The benchmark: averages, then per data set, then the data sets it had and had not
+    (with ``--csv``: one table, the averages or, with ``--per-dataset``, per data set)."""
+    from results.benchmark import (
+        MODEL_VS_HUMAN_DATASETS,
+        benchmark_coverage,
+        benchmark_per_experiment,
+        benchmark_table,
+    )
+    if as_csv:
+        _print(benchmark_per_experiment(table) if per_dataset else benchmark_table(table),
+               True)
+        return
+    coverage = benchmark_coverage(table)
+    n_all = len(MODEL_VS_HUMAN_DATASETS)
+    print(f"averaged over the data sets (model-vs-human: {len(coverage['had'])} of {n_all}"
+          + (f", and {len(coverage['other'])} other" if coverage["other"] else "") + ")")
+    _print(benchmark_table(table), False)
+    print("\nper data set")
+    _print(benchmark_per_experiment(table), False)
+    print(f"\ndata sets had ({len(coverage['had'])} of {n_all}): "
+          f"{', '.join(coverage['had']) or 'none'}")
+    print(f"data sets not had ({len(coverage['missing'])}): "
+          f"{', '.join(coverage['missing']) or 'none'}")
+    if coverage["other"]:
+        print(f"other experiments (counted in the averages): {', '.join(coverage['other'])}")
+
+
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
     from results.figure_registry import FigureInput, draw_figures
 
@@ -258,8 +290,7 @@ def run(args: argparse.Namespace) -> int:
                                 "in the input; give cue-conflict data")
         _print(bias, args.csv)
     elif args.command == "benchmark":
-        from results.benchmark import benchmark_table
-        _print(benchmark_table(table), args.csv)
+        _benchmark(table, args.csv, args.per_dataset)
     elif args.command == "quality":
         from results.quality import quality_table
         _print(quality_table(table), args.csv)

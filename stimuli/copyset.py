@@ -99,10 +99,12 @@ def scan_copy_sources(source_dir: str | Path, design: ExperimentDesign) -> list[
 
 
 def copy_name(design: ExperimentDesign, set_name: str, number: int, source: CopySource) -> str:
-    """``NNNN_<code>_<set>_<condition>_<category>_<source file>`` as model-vs-human names
-    its trials (the source's extension kept: the bytes are the source's)."""
+    """``NNNN_<code>_<set>_<condition>_<category>_00_<source file>``, exactly as
+    model-vs-human names its trials (``0001_edg_s01_0_oven_00_oven10.png``; ``00`` is a
+    constant there), so trials pair with its human data by image name. The source's
+    extension is kept: the bytes are the source's."""
     return (f"{number:04d}_{design.code}_{set_name}_{design.conditions[0]}_"
-            f"{source.category}_{Path(source.path).name}")
+            f"{source.category}_00_{Path(source.path).name}")
 
 
 def build_copy_set(design: ExperimentDesign, source_dir: str | Path, out: Path, *,
