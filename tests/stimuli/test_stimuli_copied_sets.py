@@ -153,3 +153,19 @@ def test_the_refusal_is_one_line_on_the_command_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
     assert "no class folders" in done.stderr
+
+
+@pytest.mark.parametrize("change", [
+    ("whole_image_set = true", "whole_image_set = false"),
+    ('manipulation = "none"', 'manipulation = "contrast"'),
+    ("trials_per_observer = 160", "trials_per_observer = 150"),
+])
+def test_a_copied_design_must_show_each_image_as_it_is(change, tmp_path):
+    from lab.design import EXPERIMENTS_DIR, load_design_file
+
+    text = (EXPERIMENTS_DIR / "edge.toml").read_text(encoding="utf-8")
+    assert change[0] in text
+    path = tmp_path / "edge.toml"
+    path.write_text(text.replace(*change), encoding="utf-8")
+    with pytest.raises(LabInputError, match="copy_sources needs whole_image_set"):
+        load_design_file(path)
