@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lab.categories import CATEGORIES
+from lab.decision_rules import rule_for_label_space
 from lab.errors import LabInputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,13 +97,53 @@ class Preprocessing:
 
 
 @dataclass(frozen=True)
+class LabelSpace:
+    """What a network's outputs are (timm's pretrained config carries the same as
+    ``num_classes`` and ``label_names``): the 1000 ILSVRC-2012 classes, which a decision
+    rule maps to the 16 (Geirhos et al. 2018, Methods), or the 16 classes themselves, in
+    :data:`lab.categories.CATEGORIES` order (a head trained by ``python -m models train``).
+    """
+
+    num_classes: int
+    name: str
+    label_names: tuple[str, ...] = ()  #: output order; empty: the ILSVRC-2012 index order
+
+    def rule(self, requested: str) -> str:
+        """The decision rule of a network with this label space: ``requested`` for the 1000
+        ImageNet classes, ``16-way`` for 16 (:func:`lab.decision_rules.rule_for_label_space`).
+        """
+        return rule_for_label_space(requested, self.num_classes)
+
+
+#: The 1000 classes of ImageNet (ILSVRC-2012): every pretrained network's.
+IMAGENET_1000 = LabelSpace(num_classes=1000, name="ILSVRC-2012")
+#: The 16 entry-level classes: a network trained here with a 16-way head.
+CATEGORIES_16 = LabelSpace(num_classes=16, name="16-class-ImageNet", label_names=CATEGORIES)
+LABEL_SPACES: dict[int, LabelSpace] = {s.num_classes: s for s in (IMAGENET_1000, CATEGORIES_16)}
+
+
+def label_space_of(num_classes: int, *, source: str = "the network") -> LabelSpace:
+    """The label space with ``num_classes`` outputs; one line naming ``source`` if none."""
+    space = LABEL_SPACES.get(num_classes)
+    if space is None:
+        raise LabInputError(f"{source}: {num_classes} outputs; a network scored here has the "
+                            "1000 ImageNet classes or a 16-way head (python -m models train)")
+    return space
+
+
+@dataclass(frozen=True)
 class ModelSpec:
-    """Everything needed to build one network and feed it.
+    """Everything needed to build one network, feed it and read its outputs.
 
     ``architecture()`` returns the network with random weights (deterministic: the caller
     seeds torch); ``pretrained()`` returns the network with its default pretrained weights
     and a one-line description of them, or raises :class:`LabInputError` with a fix
     (e.g. when a download fails offline).
+
+    ``label_space`` is set once: when the spec is built (the 1000 ImageNet classes for every
+    pretrained network) or, for a weights file written by ``python -m models train``, when
+    the weights are chosen (:func:`models.weights.spec_for_weights`, which also makes
+    ``architecture()`` return the network with that head). Scoring reads it from here.
     """
 
     name: str
@@ -111,6 +153,7 @@ class ModelSpec:
     pretrained: Callable[[], tuple[nn.Module, str]]
     default_weights: str = ""  #: name of the default weights, for listings
     note: str = ""
+    label_space: LabelSpace = IMAGENET_1000
 
 
 SpecFactory = Callable[[], ModelSpec]
