@@ -62,7 +62,7 @@ from models.checkpoint import (
 )
 from models.distortion_plan import DistortionPlan, make_plan
 from models.distributed import Team, join
-from models.registry import Preprocessing
+from models.registry import Preprocessing, label_space_of
 from models.train_config import TrainConfig, build_config, differences, to_toml
 from models.train_data import (
     ImageFolder,
@@ -234,7 +234,7 @@ class _Run:
         return {
             "kind": "trained-network", "architecture": self.cfg.model.architecture,
             "head": self.cfg.model.head, "image_size": self.cfg.data.image_size,
-            "classes": (list(_classes()) if self.cfg.model.head == 16 else "ILSVRC-2012"),
+            "classes": _card_classes(self.cfg.model.head),
             "start_weights": self.start_weights, "regime": self.cfg.distortions.regime,
             "distortions": list(self.plan.names), "config": self.cfg.as_dict(),
             "data": {"train": str(self.train.root.resolve()), "train_images": len(
@@ -255,10 +255,10 @@ class _Run:
         write_atomic(self.out / CARD, (json.dumps(card, indent=2, default=str) + "\n").encode())
 
 
-def _classes() -> tuple[str, ...]:
-    from lab.categories import CATEGORIES
-
-    return CATEGORIES
+def _card_classes(head: int) -> list[str] | str:
+    """The card's ``classes``: the 16 names in output order, or the label space's name."""
+    space = label_space_of(head)
+    return list(space.label_names) if space.label_names else space.name
 
 
 def plot_learning_curves(history: list[dict[str, Any]], path: Path) -> None:
