@@ -44,6 +44,7 @@ import pandas as pd
 
 from lab.accounting import SUPERSEDED_COLUMN, effective_table
 from lab.categories import CATEGORIES, NO_RESPONSE
+from lab.decision_rules import HEAD_16_RULE, ORIGINAL_RULES
 from lab.design import bundled_designs
 from lab.errors import LabInputError
 from lab.schema import BASE_COLUMNS, DNN_COLUMNS, HUMAN_COLUMNS
@@ -59,11 +60,6 @@ ORIGINAL_COLUMNS: tuple[str, ...] = (
 ORIGINAL_DNN_COLUMNS: tuple[str, ...] = (
     "entropy_1000", "prob_correct_16", "rank_correct_16", "entropy_16", "highest_prob_16",
 )
-#: The ``rule`` of a network scored with its own 16-way head (``python -m models train``).
-HEAD_16_RULE = "16-way"
-#: Decision rules of the 2018 network files: ``sum`` reads the ``*_sums`` columns (the
-#: paper's rule; it reproduces the published accuracies), ``other`` the unsuffixed ones.
-ORIGINAL_RULES: tuple[str, ...] = ("sum", "other")
 
 #: Columns every record table has.
 RECORD_COLUMNS: tuple[str, ...] = BASE_COLUMNS + (

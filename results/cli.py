@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.decision_rules import DEFAULT, READ_RULES
 from lab.errors import LabInputError
 
 PATHS_NOTE = """\
@@ -58,9 +59,6 @@ example:
   python -m results table geirhos2018-humans geirhos2018-dnn
 """
 
-RULES = ("sum", "mean", "max", "other")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m results",
@@ -73,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
                              epilog=_epilog(name) if name in EXAMPLES else PATHS_NOTE,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
-        cmd.add_argument("--rule", choices=RULES, default="sum",
+        cmd.add_argument("--rule", choices=READ_RULES, default=DEFAULT,
                          help="network decision rule: sum (default; the 2018 paper's, the "
                               "*_sums columns of its CSVs), mean, max (our own files), "
                               "other (the unsuffixed decision columns of the 2018 CSVs)")
