@@ -1,4 +1,5 @@
-"""Image manipulations of SPEC §1, registered by name with their numeric parameters.
+"""Image manipulations of Geirhos et al. 2018 (Methods) and its successors, registered
+by name with their numeric parameters.
 
 >>> from stimuli.manipulations import get_manipulation, list_manipulations
 >>> "contrast" in list_manipulations()

@@ -1,4 +1,5 @@
-"""The 1000 -> 16 decision rules on hand-made probability vectors (SPEC §4)."""
+"""The 1000 -> 16 decision rules on hand-made probability vectors (Geirhos et al.
+2018, Methods)."""
 
 from __future__ import annotations
 
