@@ -34,7 +34,7 @@ def vector(mass: dict[int, float]) -> np.ndarray:
     return p[None, :]
 
 
-def test_member_counts_follow_the_spec_table():
+def test_member_counts_follow_the_index_table():
     assert MEMBER_COUNTS.sum() == 207
     assert MEMBER_COUNTS[COL["dog"]] == 109 and MEMBER_COUNTS[COL["bird"]] == 49
     assert MEMBER_COUNTS[COL["knife"]] == 1
@@ -124,7 +124,7 @@ def test_bad_input_is_refused():
         aggregate_16(np.zeros((1, 999)), "sum")
 
 
-def test_indices_come_from_the_spec_table():
+def test_indices_come_from_the_index_table():
     bird = set(IMAGENET_INDICES["bird"])
     p = np.zeros((1, 1000))
     p[0, sorted(bird)] = 1 / len(bird)

@@ -40,7 +40,7 @@ def test_all_fourteen_experiments_load():
 
 
 @pytest.mark.parametrize("name", sorted(PAPER_TABLE))
-def test_design_matches_spec_table(name):
+def test_design_matches_paper_table(name):
     d = load_experiment(name)
     trials, block, distance, size, observers = PAPER_TABLE[name]
     assert (d.trials_per_observer, d.block_size, d.viewing_distance_cm, d.image_size,
@@ -150,7 +150,7 @@ def test_eidolon_conditions_equal_the_human_data():
     assert seen == designed
 
 
-def test_bundled_mapping_matches_spec_table():
+def test_bundled_mapping_matches_the_index_table():
     check_mapping_file(MAPPING_FILE, IMAGENET_FILE)
 
 
