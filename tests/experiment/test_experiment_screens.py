@@ -46,7 +46,7 @@ def test_screenshots_show_image_1to1_frame_and_mask(tmp_path: Path) -> None:
 
     mask = shots["mask"][y0:y0 + 224, x0:x0 + 224, 0] / 255
     clipped = np.mean((mask < 0.002) | (mask > 0.998))
-    assert 0.2 < clipped < 0.4 and 0.3 < mask.std() < 0.4  # SPEC §2 batch 2
+    assert 0.2 < clipped < 0.4 and 0.3 < mask.std() < 0.4  # Geirhos et al. 2018: batch 2
     green = (shots["feedback"][:, :, 1] > 200) & (shots["feedback"][:, :, 0] < 100)
     assert green.any() and not ((shots["response"][:, :, 1] > 200)
                                 & (shots["response"][:, :, 0] < 100)).any()

@@ -1,4 +1,5 @@
-"""Every command of docs/lab-guide.md, run in order from a fresh clone under Xvfb.
+"""Every command of docs/lab-guide.md, run in order from a fresh clone under Xvfb (the
+clone the demo test ran in: the demo writes its output outside it).
 
 Adaptations (said at the end of the guide): sessions get four simulated trials with
 short phases; a line marked ``# GPU`` or ``# online`` may end with the one-line
@@ -55,9 +56,8 @@ def test_guide_parses_into_the_documented_steps() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (xvfb-run)")
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool")
-def test_every_command_of_the_lab_guide_runs(tmp_path: Path) -> None:
-    clone = tmp_path / "lab"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
+def test_every_command_of_the_lab_guide_runs(demo_clone) -> None:
+    clone = demo_clone.clone  # the demo's fresh clone (tests/e2e/conftest.py), after the demo
     have_2018 = SHARED_2018.is_dir()  # the authors' data, beside the checkout in CI
     if have_2018:
         (clone / "geirhos2018").symlink_to(SHARED_2018)
