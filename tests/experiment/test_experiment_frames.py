@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiment.frames import (
+from experiment.plan.frames import (
     Durations,
     check_rate,
     frames_for,
