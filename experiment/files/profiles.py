@@ -2,7 +2,7 @@
 
 A profile holds what PsychoPy's Monitor Center needs (width, resolution, distance, gamma or
 the name of a saved Monitor Center calibration) plus the refresh rate the pre-flight
-checks against. No PsychoPy here: :mod:`experiment.window.display` turns a profile into a
+checks against. :mod:`experiment.window.display` turns a profile into a
 ``psychopy.monitors.Monitor``.
 """
 

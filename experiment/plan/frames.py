@@ -1,7 +1,8 @@
-"""Frame arithmetic (SPEC §3): every duration is a whole number of frames.
+"""Frame arithmetic (Geirhos et al. 2018, Methods: trial timing): every duration is a
+whole number of frames.
 
-The session converts milliseconds to frames once, before the
-first trial, and refuses a refresh rate at which a duration is not a whole frame.
+The session converts milliseconds to frames once, before the first trial, and refuses a
+refresh rate at which a duration is not a whole frame.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ DROP_FACTOR = 1.5
 
 @dataclass(frozen=True)
 class Durations:
-    """Phase durations of one trial in milliseconds (SPEC §3)."""
+    """Phase durations of one trial in milliseconds (Geirhos et al. 2018, Methods)."""
 
     fixation: float = 300.0
     image: float = 200.0

@@ -1,5 +1,5 @@
-"""The response screen's icon grid (SPEC §3) and mouse hit-testing, in window pixels
-(origin at the centre, y up). No PsychoPy: the grid is tested without a window."""
+"""The response screen's icon grid (Geirhos et al. 2018, Methods) and mouse hit-testing,
+in window pixels (origin at the centre, y up)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class IconCell:
 
 def icon_layout(rows: tuple[tuple[str, ...], ...] = ICON_ROWS, size: int = ICON_PX,
                 gap: int = ICON_GAP_PX) -> list[IconCell]:
-    """The centred grid of SPEC §3: first row at the top, ``size`` px icons ``gap`` apart."""
+    """The centred grid of Geirhos et al. 2018 (Methods): first row at the top, ``size``
+    px icons ``gap`` apart."""
     step = size + gap
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
     cells = []

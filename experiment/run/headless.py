@@ -1,6 +1,6 @@
 """Is there a screen to draw on? Answered before PsychoPy, Qt or pyglet load: without a
 display Qt aborts the whole process (exit 134, "reinstalling the application may fix this
-problem") and pyglet raises deep inside an import. No PsychoPy here."""
+problem") and pyglet raises deep inside an import."""
 
 from __future__ import annotations
 
