@@ -23,7 +23,7 @@ from experiment.plan.trial_list import PlannedTrial
 from experiment.run.launch import OpenData
 from experiment.run.runner import SessionRunner
 from experiment.run.session import SessionConfig, SessionOutcome, SessionPlan, run_record
-from experiment.run.trial_result import TrialResult
+from experiment.run.trial_result import TrialResult, ideal_stamps, timed_result
 from lab.categories import NO_RESPONSE
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,6 @@ class HeadlessPresenter:
     def trial(self, t: PlannedTrial, *, practice: bool = False,
               attempt: int = 1) -> TrialResult:
         f = self.frames
-        period_ms = 1000.0 / RATE_HZ
         sink = _Sink()
         self.observer.response_onset(t, sink)
         self.observer.settle()
@@ -95,17 +94,9 @@ class HeadlessPresenter:
                 if self.config.click_to_continue:
                     break
         flagged = not practice and (t.trial, attempt) in self.drops
-        return TrialResult(
-            response=response, rt=rt,
-            image_frames_planned=f.image, image_frames_shown=f.image + int(flagged),
-            mask_frames_planned=f.mask, mask_frames_shown=f.mask,
-            image_duration_ms=(f.image + int(flagged)) * period_ms,
-            mask_duration_ms=f.mask * period_ms,
-            soa_ms=(f.image + 1 + int(flagged)) * period_ms,
-            preceding_iti_ms=float("nan"),
-            max_frame_interval_ms=(2 if flagged else 1) * period_ms,
-            dropped_frames=int(flagged), flagged=flagged,
-        )
+        # a forced drop (test hook) keeps the last image frame up one period longer
+        stamps = ideal_stamps(f, late_image_frames=int(flagged))
+        return timed_result(f, stamps, response=response, rt=rt)
 
     def iti(self, work: Callable[[], PlannedTrial | None]) -> None:
         work()  # nothing is shown: the record is saved at once

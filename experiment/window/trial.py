@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 from psychopy import event
 
-from experiment.plan.frames import DROP_FACTOR, FramePlan, phase_timing
+from experiment.plan.frames import FramePlan
 from experiment.plan.layout import hit_test
-from experiment.run.trial_result import TrialResult
+from experiment.run.trial_result import FlipStamps, TrialResult, timed_result
 from experiment.window.display import FrameClock
 from experiment.window.screens import Screens
 from lab.categories import NO_RESPONSE
@@ -91,7 +91,6 @@ def run_trial(
     the flip that ends the image, which forces a dropped frame while the image is shown.
     """
     flip = clock.flip
-    period = plan.period_s
     event.clearEvents("mouse")  # keys stay: an Escape during the trial is seen below
     collector.hide()
     gc_was_enabled = gc.isenabled()
@@ -146,30 +145,9 @@ def run_trial(
             screens.draw_response(highlight=feedback_for)
             flip()
 
-    image_timing = phase_timing(image, blank1, period)
-    mask_timing = phase_timing(mask, blank2, period)
-    timed = [*fixation, *image, blank1, *mask, blank2, onset]
-    intervals = [b - a for a, b in zip(timed, timed[1:], strict=False)]
-    critical = [*image, blank1, *mask, blank2]
-    critical_intervals = [b - a for a, b in zip(critical, critical[1:], strict=False)]
-    return TrialResult(
-        response=response,
-        rt=rt,
-        image_frames_planned=plan.image,
-        image_frames_shown=image_timing.frames_shown,
-        mask_frames_planned=plan.mask,
-        mask_frames_shown=mask_timing.frames_shown,
-        image_duration_ms=(blank1 - image[0]) * 1000.0,
-        mask_duration_ms=(blank2 - mask[0]) * 1000.0,
-        soa_ms=(mask[0] - image[0]) * 1000.0,
-        preceding_iti_ms=(math.nan if iti_onset is None
-                          else (fixation[0] - iti_onset) * 1000.0),
-        max_frame_interval_ms=max(intervals) * 1000.0,
-        dropped_frames=sum(1 for i in intervals if i > DROP_FACTOR * period),
-        flagged=any(i > DROP_FACTOR * period for i in critical_intervals),
-        escape=escape,
-        clicks=clicks,
-    )
+    stamps = FlipStamps(fixation, image, blank1, mask, blank2, onset)
+    return timed_result(plan, stamps, response=response, rt=rt, iti_onset=iti_onset,
+                        escape=escape, clicks=clicks)
 
 
 def run_iti(clock: FrameClock, screens: Screens, plan: FramePlan,
