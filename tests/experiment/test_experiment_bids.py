@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from experiment.bids import check_observer_id, check_session, claim_label, session_paths, task_label
-from experiment.profiles import DisplayProfile, deg_to_px, load_profile, make_profile
+from experiment.files.bids import (
+    check_observer_id,
+    check_session,
+    claim_label,
+    session_paths,
+    task_label,
+)
+from experiment.files.profiles import DisplayProfile, deg_to_px, load_profile, make_profile
 from lab.design import list_experiments, load_experiment
 from lab.errors import LabInputError
 

@@ -9,7 +9,7 @@ import pytest
 from experiment_helpers import needs_display
 from PIL import Image
 
-from experiment.layout import ICON_GAP_PX, ICON_PX, hit_test, icon_layout
+from experiment.plan.layout import ICON_GAP_PX, ICON_PX, hit_test, icon_layout
 from lab.categories import ICON_ORDER
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "stimuli" / "data" / "example_image.png"
@@ -29,7 +29,7 @@ def test_icon_grid_layout_and_hit_testing() -> None:
 @needs_display
 @pytest.mark.display
 def test_screenshots_show_image_1to1_frame_and_mask(tmp_path: Path) -> None:
-    from experiment.screenshots import save_screenshots
+    from experiment.window.screenshots import save_screenshots
 
     paths = {p.stem.removeprefix("screen_"): p for p in save_screenshots(tmp_path)}
     shots = {k: np.asarray(Image.open(p).convert("RGB")).astype(int) for k, p in paths.items()}
