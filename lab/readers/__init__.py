@@ -30,11 +30,10 @@ aside, ``attempt`` is the attempt kept (NaN for the original formats).
 
 from lab.readers.files import ARCHIVE_SUFFIXES, detect_format, is_archive, iter_trial_files
 from lab.readers.lab_tsv import incomplete_run, simulated_label
-from lab.readers.original import ORIGINAL_COLUMNS, ORIGINAL_DNN_COLUMNS, ORIGINAL_RULES
+from lab.readers.original import ORIGINAL_COLUMNS, ORIGINAL_DNN_COLUMNS
 from lab.readers.read import read_trials
 from lab.readers.records import (
     DNN,
-    HEAD_16_RULE,
     HUMAN,
     OPTIONAL_COLUMNS,
     RECORD_COLUMNS,
@@ -44,8 +43,8 @@ from lab.readers.records import (
 )
 
 __all__ = [
-    "ARCHIVE_SUFFIXES", "DNN", "HEAD_16_RULE", "HUMAN", "OPTIONAL_COLUMNS", "ORIGINAL_COLUMNS",
-    "ORIGINAL_DNN_COLUMNS", "ORIGINAL_RULES", "RECORD_COLUMNS", "TrialFileKind",
+    "ARCHIVE_SUFFIXES", "DNN", "HUMAN", "OPTIONAL_COLUMNS", "ORIGINAL_COLUMNS",
+    "ORIGINAL_DNN_COLUMNS", "RECORD_COLUMNS", "TrialFileKind",
     "detect_format", "image_key", "incomplete_run", "is_archive", "iter_trial_files",
     "read_trials", "simulated_label", "texture_of",
 ]

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lab.decision_rules import HEAD_16_RULE
 from lab.errors import LabInputError
 from lab.readers.parsing import Source, check_complete, parse_group, warn_unknown
-from lab.readers.records import DNN, HEAD_16_RULE, HUMAN, OPTIONAL_COLUMNS, TrialFileKind
+from lab.readers.records import DNN, HUMAN, OPTIONAL_COLUMNS, TrialFileKind
 from lab.schema import BASE_COLUMNS, DNN_COLUMNS, HUMAN_COLUMNS
 from lab.trial_file import sidecar_path
 

@@ -12,11 +12,12 @@ import pandas as pd
 
 from lab.accounting import effective_table
 from lab.categories import CATEGORIES, NO_RESPONSE
+from lab.decision_rules import ORIGINAL_RULES
 from lab.design import bundled_designs
 from lab.errors import LabInputError
 from lab.readers.files import archive_members, is_archive, iter_trial_files
 from lab.readers.lab_tsv import incomplete_run, lab_group, simulated_label
-from lab.readers.original import ORIGINAL_RULES, design_names_by_original, original_group
+from lab.readers.original import design_names_by_original, original_group
 from lab.readers.parsing import NA_CELLS, Source, check_classes, floats, integers, load_source
 from lab.readers.records import (
     DNN,

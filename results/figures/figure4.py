@@ -11,7 +11,7 @@ from results.registry import FigureInput, Panel, register_figure
                  order=70)
 def plot_figure4(data: FigureInput, out_dir: Path) -> list[Panel]:
     """Accuracy of networks trained on distortions, at each experiment's test condition."""
-    from lab.readers import HEAD_16_RULE
+    from lab.decision_rules import HEAD_16_RULE
     from results.training_matrix import figure4
 
     table = data.table
