@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.decision_rules import DEFAULT, READ_RULES
 from lab.errors import LabInputError
 
 PATHS_NOTE = """\
@@ -20,37 +21,27 @@ geirhos2018-humans (bundled) and geirhos2018-dnn (after python -m results fetch)
 In the examples, data/ is the booth's data folder and out/dnn the networks' scores
 ('python -m models score ... --out out/dnn')."""
 
-#: One example block per command (``data/`` and ``out/dnn`` as a lab has them).
-EXAMPLES: dict[str, str] = {
-    "table": "python -m results table data/ out/dnn\n"
-             "python -m results table data/ out/dnn --rule mean --csv > accuracy.csv\n"
-             "python -m results table geirhos2018-humans --csv > humans2018.csv",
-    "consistency": "python -m results consistency data/ out/dnn --csv > consistency.csv",
-    "shape-bias": "python -m results shape-bias data/ out/dnn   # cue-conflict trials",
-    "benchmark": "python -m results benchmark data/ out/dnn",
-    "quality": "python -m results quality data/",
-    "plot": "python -m results plot data/ out/dnn --out figures\n"
-            "python -m results plot data/ out/dnn --out figures --kind figure3\n"
-            "python -m results plot data/ out/dnn --out figures --kind confusion \\\n"
-            "    --experiment uniform-noise --condition 0.35",
-    "report": "python -m results report data/ out/dnn --out report/",
-    "intervals": "python -m results intervals data/ out/dnn --what benchmark --boot 1000\n"
-                 "python -m results intervals data/ out/dnn --what ceilings",
-    "thresholds": "python -m results thresholds data/ out/dnn --criterion 0.5 "
-                  "--csv > thresholds.csv\n"
-                  "python -m results thresholds geirhos2018-humans   # the 2018 humans",
-    "channels": "python -m results channels data/ out/dnn --method psignifit --boot 1000\n"
-                "python -m results channels data/ out/dnn --bands   # per-band thresholds",
-    "biases": "python -m results biases out/dnn\n"
-              "python -m results biases out/dnn --correlations --boot 2000",
-}
+PLOT_EXAMPLE = "python -m results plot data/ out/dnn --out figures"
+REPORT_EXAMPLE = "python -m results report data/ out/dnn --out report/"
 
 
-def _epilog(command: str | None = None) -> str:
-    lines = EXAMPLES.values() if command is None else [EXAMPLES[command]]
+def _examples() -> dict[str, str]:
+    """One example block per command, from the registry (tables, then plot and report)."""
+    from results.registry import FIGURES, TABLES
+
+    blocks = {kind.name: kind.example for kind in TABLES.all()}
+    blocks["plot"] = "\n".join([PLOT_EXAMPLE] + [k.example for k in FIGURES.all()
+                                                  if k.example])
+    blocks["report"] = REPORT_EXAMPLE
+    return blocks
+
+
+def _epilog(examples: dict[str, str], command: str | None = None) -> str:
+    lines = examples.values() if command is None else [examples[command]]
     body = "\n".join("  " + line for block in lines for line in block.splitlines())
     title = "examples" if body.count("\n  python") else "example"
     return f"{title}:\n{body}\n\n{PATHS_NOTE}\n"
+
 
 FETCH_EXAMPLE = """\
 example:
@@ -58,22 +49,22 @@ example:
   python -m results table geirhos2018-humans geirhos2018-dnn
 """
 
-RULES = ("sum", "mean", "max", "other")
-
-
 def _parser() -> argparse.ArgumentParser:
+    from results.registry import TABLES, list_figures
+
+    examples = _examples()
     parser = argparse.ArgumentParser(
         prog="python -m results",
         description="Analyse trial records of humans and networks (Geirhos et al. 2018).",
-        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog(examples), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(name: str, help_text: str, csv: bool = True) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text, description=help_text,
-                             epilog=_epilog(name) if name in EXAMPLES else PATHS_NOTE,
+                             epilog=_epilog(examples, name),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
-        cmd.add_argument("--rule", choices=RULES, default="sum",
+        cmd.add_argument("--rule", choices=READ_RULES, default=DEFAULT,
                          help="network decision rule: sum (default; the 2018 paper's, the "
                               "*_sums columns of its CSVs), mean, max (our own files), "
                               "other (the unsuffixed decision columns of the 2018 CSVs)")
@@ -82,62 +73,15 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--csv", action="store_true", help="print CSV instead of text")
         return cmd
 
-    common("table", "accuracy and response entropy per experiment, condition and observer "
-           "group (humans, each model)")
-    common("consistency", "error consistency (kappa) of every pair of observers per "
-           "experiment and condition")
-    common("shape-bias", "shape bias per observer and class on cue-conflict trials")
-    bench = common("benchmark", "model-vs-human benchmark metrics and OOD accuracy: the "
-                   "humans' row and every network's, averaged over the data sets and per "
-                   "data set, with the data sets of model-vs-human's 17 it had and had not")
-    bench.add_argument("--per-dataset", action="store_true",
-                       help="with --csv: the per-data-set table instead of the averages")
-    common("quality", "data quality per human observer (na rate, RTs, dropped frames, "
-           "superseded records set aside)")
-    intervals = common("intervals", "95%% bootstrap intervals of accuracy, error and "
-                       "observed consistency, shape bias and the benchmark metrics, and the "
-                       "human noise ceilings")
-    intervals.add_argument("--what", choices=("accuracy", "consistency", "pairs",
-                                              "shape-bias", "benchmark", "ceilings"),
-                           default="benchmark",
-                           help="which table: accuracy per condition, consistency per "
-                                "pair and condition, pairs (mean over conditions), "
-                                "shape-bias, benchmark (default), ceilings")
-    intervals.add_argument("--boot", type=int, default=1000,
-                           help="bootstrap replicates [1000]")
-    intervals.add_argument("--seed", type=int, default=0, help="bootstrap seed [0]")
-    biases = common("biases", "per network: shape bias, spectral bias, critical-band "
-                    "channel, accuracy per distortion and mean OOD accuracy; with "
-                    "--correlations, Spearman correlations across networks with 95%% "
-                    "bootstrap intervals")
-    biases.add_argument("--correlations", action="store_true",
-                        help="print the bias-robustness rank correlations instead")
-    biases.add_argument("--channel-method", choices=("psignifit", "stepped"),
-                        default="psignifit", help="per-band thresholds [psignifit]")
-    biases.add_argument("--boot", type=int, default=2000,
-                        help="bootstrap replicates for the correlations [2000]")
-    thresholds = common("thresholds", "psignifit 4 psychometric fits (16-AFC) of every "
-                        "parametric experiment per observer and network: threshold at the "
-                        "criterion and width, with 95%% credible intervals")
-    thresholds.add_argument("--criterion", type=float, default=0.5,
-                            help="proportion correct at threshold [0.5]")
-    channels = common("channels", "critical-band masking: per-band noise thresholds and "
-                      "the spatial-frequency channel (centre, bandwidth, peak sensitivity) "
-                      "with 95%% bootstrap intervals")
-    channels.add_argument("--criterion", type=float, default=0.5,
-                          help="proportion correct at threshold [0.5]")
-    channels.add_argument("--method", choices=("psignifit", "stepped"), default="psignifit",
-                          help="per-band threshold: psignifit fit (default) or Subramanian "
-                               "et al.'s highest level still above the criterion")
-    channels.add_argument("--boot", type=int, default=1000,
-                          help="bootstrap replicates for the intervals [1000]")
-    channels.add_argument("--bands", action="store_true",
-                          help="print the per-band thresholds instead of the channels")
+    for kind in TABLES.all():
+        cmd = common(kind.name, kind.help, csv=kind.csv)
+        if kind.arguments is not None:
+            kind.arguments(cmd)
     plot = common("plot", "write figures (PNG + PDF)", csv=False)
     plot.add_argument("--out", required=True, type=Path, help="folder for the figures")
     plot.add_argument("--kind", action="append", metavar="KIND",
                       help="figure to draw (repeatable; default: all): "
-                           f"{', '.join(_figure_names())}")
+                           f"{', '.join(list_figures())}")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -174,11 +118,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _figure_names() -> list[str]:
-    from results.figure_registry import list_figures
-    return list_figures()
-
-
 def _print(frame: pd.DataFrame, as_csv: bool) -> None:
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False, na_rep="n/a"))
@@ -189,47 +128,12 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
                               float_format=lambda v: f"{v:.4f}"))
 
 
-def _benchmark(table: pd.DataFrame, as_csv: bool, per_dataset: bool) -> None:
-    """The benchmark: averages, then per data set, then the data sets it had and had not
-    (with ``--csv``: one table, the averages or, with ``--per-dataset``, per data set)."""
-    from results.benchmark import (
-        MODEL_VS_HUMAN_DATASETS,
-        benchmark_coverage,
-        benchmark_per_experiment,
-        benchmark_table,
-    )
-    if as_csv:
-        _print(benchmark_per_experiment(table) if per_dataset else benchmark_table(table),
-               True)
-        return
-    coverage = benchmark_coverage(table)
-    n_all = len(MODEL_VS_HUMAN_DATASETS)
-    print(f"averaged over the data sets (model-vs-human: {len(coverage['had'])} of {n_all}"
-          + (f", and {len(coverage['other'])} other" if coverage["other"] else "") + ")")
-    _print(benchmark_table(table), False)
-    print("\nper data set")
-    _print(benchmark_per_experiment(table), False)
-    print(f"\ndata sets had ({len(coverage['had'])} of {n_all}): "
-          f"{', '.join(coverage['had']) or 'none'}")
-    print(f"data sets not had ({len(coverage['missing'])}): "
-          f"{', '.join(coverage['missing']) or 'none'}")
-    if coverage["other"]:
-        print(f"other experiments (counted in the averages): {', '.join(coverage['other'])}")
-
-
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
-    from results.figure_registry import FigureInput, draw_figures
+    from results.registry import FigureInput, draw_figures
 
     data = FigureInput(table, experiment=args.experiment, condition=args.condition)
     drawn = draw_figures(args.kind, data, args.out)
     return [path for _, panels in drawn for panel in panels for path in panel.paths]
-
-
-def _check_criterion(criterion: float) -> float:
-    if not 1 / 16 < criterion < 1:
-        raise LabInputError(f"--criterion {criterion}: must lie between the guess rate "
-                            "1/16 and 1 (e.g. 0.5)")
-    return criterion
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -270,80 +174,22 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         return _verify(args)
     if args.command == "plot":  # an unknown kind fails before the data are read
-        from results.figure_registry import get_figure
+        from results.registry import get_figure
         args.kind = ["all"] if not args.kind or "all" in args.kind else args.kind
         if args.kind != ["all"]:
             for name in args.kind:
                 get_figure(name)
     table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
-    if args.command == "table":
-        from results.tables import summary_table
-        _print(summary_table(table), args.csv)
-    elif args.command == "consistency":
-        from results.consistency import pairwise_consistency
-        _print(pairwise_consistency(table), args.csv)
-    elif args.command == "shape-bias":
-        from results.shape_bias import shape_bias
-        bias = shape_bias(table)
-        if bias.empty:
-            raise LabInputError("no cue-conflict trials (image names <shape><n>-<texture><m>) "
-                                "in the input; give cue-conflict data")
-        _print(bias, args.csv)
-    elif args.command == "benchmark":
-        _benchmark(table, args.csv, args.per_dataset)
-    elif args.command == "quality":
-        from results.quality import quality_table
-        _print(quality_table(table), args.csv)
-    elif args.command == "intervals":
-        from results import uncertainty as u
-        if args.boot < 10:
-            raise LabInputError(f"--boot {args.boot}: use at least 10 (1000 recommended)")
-        opts = {"n_boot": args.boot, "seed": args.seed}
-        if args.what == "accuracy":
-            frame = u.accuracy_intervals(table, **opts)
-        elif args.what in ("consistency", "pairs"):
-            per_condition, per_pair, _ = u.consistency_intervals(table, **opts)
-            frame = per_condition if args.what == "consistency" else per_pair
-        elif args.what == "shape-bias":
-            frame = u.shape_bias_intervals(table, **opts)
-        elif args.what == "benchmark":
-            frame = u.benchmark_intervals(table, **opts)
-        else:
-            frame = u.noise_ceilings(table, **opts)
-        _print(frame, args.csv)
-    elif args.command == "biases":
-        from results.biases import bias_correlations, bias_table
-        frame = bias_table(table, channel_method=args.channel_method)
-        if frame.empty:
-            raise LabInputError("no network trials in the input; give scored networks")
-        if args.correlations:
-            frame = bias_correlations(frame, n_boot=max(args.boot, 10))
-        _print(frame, args.csv)
-    elif args.command == "thresholds":
-        from results.psychometric import fit_all, threshold_table
-        frame = threshold_table(fit_all(table, criterion=_check_criterion(args.criterion)))
-        if frame.empty:
-            raise LabInputError("no parametric experiment (contrast, uniform-noise, low-pass, "
-                                "high-pass, phase-scrambling, eidolon, critical-band) with "
-                                "3 or more levels in the input")
-        _print(frame, args.csv)
-    elif args.command == "channels":
-        from results.channels import channel_tables
-        if args.boot < 10:
-            raise LabInputError(f"--boot {args.boot}: use at least 10 (1000 recommended)")
-        channels, bands = channel_tables(table, method=args.method, n_boot=args.boot,
-                                         criterion=_check_criterion(args.criterion))
-        if channels.empty:
-            raise LabInputError("no critical-band trials with 4 or more bands in the input; "
-                                "give critical-band data")
-        _print(bands if args.bands else channels, args.csv)
-    elif args.command == "plot":
+    if args.command == "plot":
         for path in _plot(args, table):
             print(path)
     elif args.command == "report":
         from results.report import write_report
         print(write_report(table, args.out, inputs=args.paths, rule=args.rule,
                            notes=args.note))
+    else:
+        from results.registry import TABLES
+        _print(TABLES.get(args.command).compute(table, args), args.csv)
     return 0
 
 

@@ -140,7 +140,7 @@ def test_the_command_lists_the_data_sets_it_had_and_had_not(shared_data: Path):
     out = done.stdout
     assert "data sets had (2 of 17): edge, sketch" in out
     assert "data sets not had (15): silhouette, cue-conflict, colour" in out
-    assert "per data set" in out
+    assert "per data set" in out and "averaged over the data sets" in out
     per_dataset = subprocess.run(
         [sys.executable, "-m", "results", "benchmark", str(folder / "edge"),
          str(folder / "sketch"), "-q", "--csv", "--per-dataset"],

@@ -1,0 +1,42 @@
+"""``python -m results channels``: critical-band masking, per-band thresholds and the
+spatial-frequency channel (Subramanian et al. 2023)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from lab.errors import LabInputError
+from results.commands._checks import check_boot, check_criterion
+from results.registry import register_table
+
+
+def _options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--criterion", type=float, default=0.5,
+                     help="proportion correct at threshold [0.5]")
+    cmd.add_argument("--method", choices=("psignifit", "stepped"), default="psignifit",
+                     help="per-band threshold: psignifit fit (default) or Subramanian "
+                          "et al.'s highest level still above the criterion")
+    cmd.add_argument("--boot", type=int, default=1000,
+                     help="bootstrap replicates for the intervals [1000]")
+    cmd.add_argument("--bands", action="store_true",
+                     help="print the per-band thresholds instead of the channels")
+
+
+@register_table(
+    "channels", order=90, arguments=_options,
+    help="critical-band masking: per-band noise thresholds and the spatial-frequency "
+         "channel (centre, bandwidth, peak sensitivity) with 95%% bootstrap intervals",
+    example="python -m results channels data/ out/dnn --method psignifit --boot 1000\n"
+            "python -m results channels data/ out/dnn --bands   # per-band thresholds")
+def channels_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    from results.channels import channel_tables
+
+    check_boot(args.boot)
+    channels, bands = channel_tables(table, method=args.method, n_boot=args.boot,
+                                     criterion=check_criterion(args.criterion))
+    if channels.empty:
+        raise LabInputError("no critical-band trials with 4 or more bands in the input; "
+                            "give critical-band data")
+    return bands if args.bands else channels
