@@ -28,6 +28,7 @@ from lab.design import ExperimentDesign
 from lab.errors import LabInputError
 from lab.images import is_image_file
 from lab.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
+from stimuli.placing import place
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +113,8 @@ def build_copy_set(design: ExperimentDesign, source_dir: str | Path, out: Path, 
                    force: bool) -> list[ManifestEntry]:
     """Copy the folder's images into a new set at ``out`` (checked, shuffled, atomic).
 
-    ``replaceable`` is what :func:`stimuli.builder._check_replaceable` found at ``out``."""
-    from stimuli.builder import _place, image_seed
-
+    ``replaceable`` is what :func:`stimuli.placing.check_replaceable` found at ``out``.
+    The manifest's per-image seed is 0: nothing random is applied to a copied image."""
     source = Path(source_dir)
     sources = scan_copy_sources(source, design)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
@@ -137,10 +137,10 @@ def build_copy_set(design: ExperimentDesign, source_dir: str | Path, out: Path, 
             entries.append(ManifestEntry(
                 file=name, sha256=digest, experiment=design.name,
                 condition=design.conditions[0], category=item.category, source=item.path,
-                seed=image_seed(seed, number), width=design.image_size,
+                seed=0, width=design.image_size,
                 height=design.image_size, texture=""))
         write_manifest(tmp / MANIFEST_NAME, entries)
-        _place(tmp, out, replaceable, force)
+        place(tmp, out, replaceable, force)
     except OSError as err:
         shutil.rmtree(tmp, ignore_errors=True)
         raise LabInputError(f"{out}: writing the set failed ({err.strerror or err}); nothing "

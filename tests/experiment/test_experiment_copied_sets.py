@@ -11,7 +11,7 @@ import pytest
 from experiment_helpers import check_exactly_once, fork_cli
 from PIL import Image
 
-from experiment.bids import session_paths
+from experiment.files.bids import session_paths
 from lab.categories import CATEGORIES
 from lab.design import load_experiment
 from lab.manifest import read_manifest
