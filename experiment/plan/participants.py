@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import LabInputError
+from lab.inputs import MAX_DECIMAL_ACUITY, number
 
 NA = "n/a"
 
@@ -101,7 +102,29 @@ def _acuity(value: str | None) -> str | None:
     if not _ACUITY.match(text):
         raise LabInputError(f"visual acuity {value!r}: a short value such as 1.0 or 20/20 "
                             "(letters, digits, '.', '/', '+', '-')")
+    _check_acuity_numbers(text)
     return text
+
+
+def _check_acuity_numbers(text: str) -> None:
+    """A Snellen fraction (20/20, 6/6) has positive parts and a decimal value of at most
+    :data:`~lab.inputs.MAX_DECIMAL_ACUITY`; a plain number (decimal or logMAR) is finite
+    and at most that too. Other notations (e.g. CF for counting fingers) pass as typed."""
+    what = f"visual acuity {text!r}"
+    example = "1.0 or 20/20"
+    top, slash, bottom = text.partition("/")
+    try:
+        float(top)
+        if slash:
+            float(bottom)
+    except ValueError:
+        return
+    if slash:
+        distance = number(top, what, low=0.0, low_open=True, example=example)
+        letters = number(bottom, what, low=0.0, low_open=True, example=example)
+        number(distance / letters, what, high=MAX_DECIMAL_ACUITY, example=example)
+    else:
+        number(top, what, low=-1.0, high=MAX_DECIMAL_ACUITY, example=example)
 
 
 # -- the lab -------------------------------------------------------------------------------
