@@ -52,6 +52,7 @@ def number(value: object, what: str, *, low: float | None = None, high: float | 
     """``value`` (a number or its text) as a finite float within ``[low, high]`` (``low``
     excluded with ``low_open``); ``inf`` and ``nan`` are refused."""
     hint = f", e.g. {example}" if example else ""
+    shown = f"{what}{value}" if what.endswith("=") else f"{what} {value}"
     if isinstance(value, bool):
         raise LabInputError(f"{what} {value!r}: not a number{hint}")
     try:
@@ -59,12 +60,12 @@ def number(value: object, what: str, *, low: float | None = None, high: float | 
     except (TypeError, ValueError):
         raise LabInputError(f"{what} {value!r}: not a number{hint}") from None
     if not math.isfinite(x):
-        raise LabInputError(f"{what} {value}: must be a finite number{hint}")
+        raise LabInputError(f"{shown}: must be a finite number{hint}")
     if low is not None and (x < low or (low_open and x == low)):
         bound = f"more than {low:g}" if low_open else f"at least {low:g}"
-        raise LabInputError(f"{what} {value}: must be {bound}{hint}")
+        raise LabInputError(f"{shown}: must be {bound}{hint}")
     if high is not None and x > high:
-        raise LabInputError(f"{what} {value}: must be at most {high:g}{hint}")
+        raise LabInputError(f"{shown}: must be at most {high:g}{hint}")
     return x
 
 
