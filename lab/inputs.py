@@ -122,7 +122,7 @@ def read_text(path: str | Path, what: str, *, fix: str = "") -> str:
     except OSError as err:
         raise LabInputError(f"{os_error_line(err, path)}") from None
     if b"\0" in data[:_SNIFF]:
-        raise LabInputError(f"{path}: a binary file, not a {what} (text); {fix}")
+        raise LabInputError(f"{path}: a binary file where the {what} (text) is expected; {fix}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -197,28 +197,35 @@ def check_manifest_conditions(entries: Iterable[ManifestEntry], manifest: str | 
 
 # -- the entry point -----------------------------------------------------------------------
 def error_line(message: object) -> str:
-    """The first line of ``message``: a command prints exactly one."""
+    """One line of ``message``: a command prints exactly one. For an error re-raised from
+    a worker process (whose text is the worker's traceback) the error's own line."""
     lines = str(message).strip().splitlines() or [""]
-    return lines[0]
+    own = [line.split("LabInputError: ", 1)[1] for line in lines if "LabInputError: " in line]
+    return own[-1] if own else lines[0]
 
 
 def run_command(body: Callable[[], int | None], *, interrupted: str,
-                interrupted_status: int = 130) -> int:
+                interrupted_status: int = 130, quiet: bool = False) -> int:
     """Run a command's ``body``; a :class:`LabInputError`, an unforeseen :class:`OSError`
-    or Ctrl-C ends it in one ``error:`` line on stderr (exit 2, or 130 for Ctrl-C)."""
+    or Ctrl-C ends it in one ``error:`` line on stderr (exit 2, or 130 for Ctrl-C);
+    ``quiet`` prints nothing (the other ranks of a multi-process job)."""
+    def say(line: str) -> None:
+        if not quiet:
+            print(f"error: {line}", file=sys.stderr)
+
     try:
         try:
             status = body()
         except LabInputError as err:
-            print(f"error: {error_line(err)}", file=sys.stderr)
+            say(error_line(err))
             return 2
         except OSError as err:
             if isinstance(err, BrokenPipeError):
                 return 0
-            print(f"error: {os_error_line(err)}", file=sys.stderr)
+            say(os_error_line(err))
             return 2
     except KeyboardInterrupt:
-        print(f"error: {interrupted}", file=sys.stderr)
+        say(interrupted)
         return interrupted_status
     return 0 if status is None else status
 
