@@ -22,14 +22,16 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from lab.design import ExperimentDesign, bundled_designs
 from lab.errors import LabInputError
 from lab.oserrors import os_error_line
 
-if TYPE_CHECKING:
-    from lab.design import ExperimentDesign
-    from lab.manifest import ManifestEntry
+
+class _Row(Protocol):  # a manifest row (lab.manifest.ManifestEntry, which imports this)
+    experiment: str
+    condition: str
 
 # -- documented bounds: never reached by a real lab, always by a typo ------------------------
 #: Largest image side in px (``stimuli apply --size``): the 2018 stimuli are 224 px; a
@@ -179,12 +181,10 @@ def output_file(path: str | Path, what: str = "output file") -> Path:
 
 
 # -- stimulus sets against their design ----------------------------------------------------
-def check_manifest_conditions(entries: Iterable[ManifestEntry], manifest: str | Path,
+def check_manifest_conditions(entries: Iterable[_Row], manifest: str | Path,
                               designs: dict[str, ExperimentDesign] | None = None) -> None:
     """Every row's condition is one of its experiment's design (a row of a known
     experiment with a condition the design has not, e.g. ``c99``, is refused)."""
-    from lab.design import bundled_designs
-
     designs = bundled_designs() if designs is None else designs
     for line, entry in enumerate(entries, start=2):
         design = designs.get(entry.experiment)
