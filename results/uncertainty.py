@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 
 from lab.readers import HUMAN
-from results.benchmark import CHANCE_CUTOFF, ood_trials
+from results.benchmark import CHANCE_CUTOFF, benchmark_table, ood_trials
 from results.consistency import observer_ids
 from results.shape_bias import cue_conflict_trials
-from results.tables import HUMANS, unit_table, with_units
+from results.tables import HUMANS, humans_label, unit_table, with_units
 
 DEFAULT_BOOT = 1000
 
@@ -67,29 +67,87 @@ def kappa_from_counts(both_right: np.ndarray, right_1: np.ndarray, right_2: np.n
     return observed, kappa
 
 
+# -- what is resampled ---------------------------------------------------------------------
+OBSERVERS = "observers"  #: observers resampled, then their trials (default: group claims)
+TRIALS = "trials"  #: trials (or images) resampled within the observers at hand
+RESAMPLE_LABELS = {
+    OBSERVERS: "observers, then trials",
+    TRIALS: "within observers (trials only)",
+}
+RESAMPLE_COLUMN = "resampled"  #: the column every interval table names its resampling in
+
+
+def check_resample(resample: str) -> str:
+    """``resample`` when it is :data:`OBSERVERS` or :data:`TRIALS`."""
+    if resample not in RESAMPLE_LABELS:
+        raise ValueError(f"resample={resample!r}: use {OBSERVERS!r} or {TRIALS!r}")
+    return resample
+
+
+def observer_counts(n_observers: int, n_boot: int, rng: np.random.Generator,
+                    resample: str = OBSERVERS) -> np.ndarray:
+    """``(n_boot + 1, n_observers)`` how often each observer is drawn when ``n_observers``
+    are drawn with replacement (row 0, the data: all ones); all ones with :data:`TRIALS`."""
+    counts = np.ones((n_boot + 1, n_observers))
+    if check_resample(resample) == OBSERVERS and n_observers > 0:
+        counts[1:] = rng.multinomial(n_observers, np.full(n_observers, 1 / n_observers),
+                                     size=n_boot)
+    return counts
+
+
 # -- accuracy ------------------------------------------------------------------------------
-def accuracy_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0
-                       ) -> pd.DataFrame:
+def accuracy_replicates(n_correct: np.ndarray, n_trials: np.ndarray, cells: np.ndarray,
+                        n_boot: int, rng: np.random.Generator, resample: str = OBSERVERS
+                        ) -> np.ndarray:
+    """``(n_boot, n_cells)`` bootstrap replicates of the mean accuracy over the units of
+    each cell (``cells``: the cell code 0..C-1 of each unit, units sorted by cell).
+
+    With :data:`OBSERVERS` each replicate draws the cell's units with replacement (a unit
+    drawn ``c`` times counts ``c`` times), then each drawn unit's trials: the summed
+    accuracy of ``c`` copies of a unit with ``k`` of ``n`` correct is
+    ``Binomial(c n, k/n) / n``. With :data:`TRIALS` every unit is kept once."""
+    n_units = len(cells)
+    n_cells = int(cells.max()) + 1 if n_units else 0
+    size = np.bincount(cells, minlength=n_cells)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    if check_resample(resample) == OBSERVERS:
+        # slot s of cell C draws one of C's units: start[C] + floor(u * size[C])
+        picks = start[cells] + (rng.random((n_boot, n_units)) * size[cells]).astype(np.int64)
+        picks = np.minimum(picks, start[cells] + size[cells] - 1)
+        counts = np.bincount((picks + (np.arange(n_boot) * n_units)[:, None]).ravel(),
+                             minlength=n_boot * n_units).reshape(n_boot, n_units)
+    else:
+        counts = np.ones((n_boot, n_units), dtype=np.int64)
+    p = np.divide(n_correct, n_trials, out=np.zeros(n_units), where=n_trials > 0)
+    draws = rng.binomial(counts * n_trials, p) / np.maximum(n_trials, 1)
+    return np.add.reduceat(draws, start, axis=1) / size if n_units else draws
+
+
+def accuracy_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
+                       resample: str = OBSERVERS) -> pd.DataFrame:
     """Per experiment, condition and group: accuracy (as :func:`summary_table`) with its
-    95 % interval (``accuracy_low``, ``accuracy_high``)."""
+    95 % interval (``accuracy_low``, ``accuracy_high``), observers then trials resampled
+    (default) or trials within observers (``resample="trials"``); column ``resampled``
+    says which."""
     rng = np.random.default_rng(seed)
-    per_unit = unit_table(table)
-    n = per_unit["n_trials"].to_numpy()
-    k = np.rint(per_unit["accuracy"].to_numpy() * n).astype(int)
-    draws = rng.binomial(n[None, :], (k / n)[None, :], size=(n_boot, len(n))) / n
-    keys = per_unit[["experiment", "condition", "group"]].astype(str).agg("\x1f".join, axis=1)
-    codes, uniques = pd.factorize(keys)
-    counts = np.bincount(codes)
-    sums = np.zeros((n_boot, len(uniques)))
-    np.add.at(sums.T, codes, draws.T)
-    means = sums / counts
+    per_unit = unit_table(table)  # computed once; replicates are array operations
+    key_columns = ["experiment", "condition", "group"]
+    cells = per_unit.groupby(key_columns, sort=False).ngroup().to_numpy()
+    keys = per_unit.drop_duplicates(key_columns)[key_columns].reset_index(drop=True)
+    order = np.argsort(cells, kind="stable")
+    cells = cells[order]
+    n = per_unit["n_trials"].to_numpy()[order]
+    k = per_unit["n_correct"].to_numpy()[order]
+    means = accuracy_replicates(k, n, cells, n_boot, rng, resample)
     low, high = percentile_interval(means)
-    point = per_unit.groupby(codes)["accuracy"].mean().to_numpy()
-    parts = [u.split("\x1f") for u in uniques]
+    counts = np.bincount(cells, minlength=len(keys))
+    point = np.bincount(cells, weights=per_unit["accuracy"].to_numpy()[order],
+                        minlength=len(keys)) / counts
     return pd.DataFrame({
-        "experiment": [p[0] for p in parts], "condition": [p[1] for p in parts],
-        "observer": [p[2] for p in parts], "accuracy": point, "accuracy_low": low,
+        "experiment": keys["experiment"].to_numpy(), "condition": keys["condition"].to_numpy(),
+        "observer": keys["group"].to_numpy(), "accuracy": point, "accuracy_low": low,
         "accuracy_high": high, "n_units": counts,
+        RESAMPLE_COLUMN: RESAMPLE_LABELS[resample],
     })
 
 
@@ -134,15 +192,23 @@ def _pair_replicates(grid: np.ndarray, pairs: list[tuple[int, int]], weights: np
         return r1 / n, r2 / n, observed, kappa
 
 
-def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0
+def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
+                          resample: str = OBSERVERS
                           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(per_condition, per_pair, per_group)`` error and observed consistency with 95 %
     intervals (images resampled per condition, jointly for all observers).
 
     ``per_condition``: experiment, condition, observer_1, observer_2, pair, n_trials,
     error_consistency (+ ``_low``/``_high``), observed_consistency (+ interval);
-    ``per_pair``: the mean over conditions per experiment and pair; ``per_group``: per
-    experiment, the mean over ``humans`` pairs and over each model's pairs with humans."""
+    ``per_pair``: the mean over conditions per experiment and pair (both: images
+    resampled, the pair fixed); ``per_group``: per experiment, the mean over ``humans``
+    pairs and over each model's pairs with humans, where by default (``resample=
+    "observers"``) each replicate also draws the experiment's humans with replacement
+    (pairs weighted by how often both were drawn; a human never pairs with itself), so
+    the interval speaks for people, not only these people. Column ``resampled`` of
+    ``per_group`` says which; ``compared_with`` names the humans (labelled where any is
+    simulated)."""
+    check_resample(resample)
     rng = np.random.default_rng(seed)
     cond_rows, replicate_store = [], []
     for experiment, condition, names, types, grid in _condition_grids(table):
@@ -182,14 +248,71 @@ def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, se
     pair_means = _average(grouped[keep], kappas[keep], observeds[keep],
                           ["experiment", "group", "observer_1", "observer_2"],
                           keep_replicates=True)
-    per_group = _average(pair_means[0], pair_means[1], pair_means[2],
-                         ["experiment", "group"])
+    per_group = _group_means(*pair_means, n_boot=n_boot, rng=rng, resample=resample)
+    per_group["compared_with"] = per_group["experiment"].map(
+        lambda e: humans_label(table[table["experiment"] == e]))
+    per_group[RESAMPLE_COLUMN] = RESAMPLE_LABELS[resample]
     return per_condition, per_pair, per_group
+
+
+def _group_means(pairs: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray, *,
+                 n_boot: int, rng: np.random.Generator, resample: str) -> pd.DataFrame:
+    """Per experiment and group the mean over its pairs (``pairs``: one row per pair with
+    its replicate vectors in ``kappas``/``observeds``, column 0 the data). Each replicate
+    weights a pair by how often its humans were drawn (:func:`observer_counts`): a
+    human-human pair by ``c_a c_b``, a model-human pair by ``c_h``."""
+    rows = []
+    for experiment, rows_e in pairs.groupby("experiment", sort=False):
+        humans = sorted(set(rows_e.loc[rows_e["group"] == HUMANS, "observer_1"])
+                        | set(rows_e.loc[rows_e["group"] == HUMANS, "observer_2"])
+                        | set(rows_e.loc[rows_e["group"] != HUMANS, "observer_1"]))
+        index = {h: i for i, h in enumerate(humans)}
+        counts = observer_counts(len(humans), n_boot, rng, resample)  # (R + 1, H)
+        for group, cell in rows_e.groupby("group", sort=False):
+            at = cell.index.to_numpy()
+            first = counts[:, [index[h] for h in cell["observer_1"]]]
+            if group == HUMANS:
+                weights = first * counts[:, [index[h] for h in cell["observer_2"]]]
+            else:
+                weights = first
+            result = {"experiment": experiment, "group": group, "n_averaged": len(cell)}
+            for name, values in (("error_consistency", kappas[at]),
+                                 ("observed_consistency", observeds[at])):
+                mean = _weighted_mean(values.T, weights)
+                low, high = percentile_interval(mean[1:])
+                result.update({name: mean[0], f"{name}_low": low, f"{name}_high": high})
+            rows.append(result)
+    columns = ["experiment", "group", "n_averaged", "error_consistency",
+               "error_consistency_low", "error_consistency_high", "observed_consistency",
+               "observed_consistency_low", "observed_consistency_high"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row-wise mean of ``values`` (R, P) weighted by ``weights`` (R, P), NaN values left
+    out; NaN where no weight remains (e.g. a replicate that drew one human only)."""
+    ok = ~np.isnan(values)
+    w = np.where(ok, weights, 0.0)
+    total = w.sum(axis=1)
+    with np.errstate(all="ignore"):
+        return np.where(total > 0, (w * np.nan_to_num(values)).sum(axis=1) / total, np.nan)
 
 
 def _kind(type_1: str, type_2: str) -> str:
     kinds = sorted("human" if t == HUMAN else "dnn" for t in (type_1, type_2))
     return "-".join(sorted(kinds, key=lambda k: k != "human"))
+
+
+def _nan_means(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
+    """Mean of the rows of ``values`` per code, NaN (a replicate without shared images)
+    left out rather than counted as 0."""
+    ok = ~np.isnan(values)
+    sums = np.zeros((n_groups, values.shape[1]))
+    n = np.zeros_like(sums)
+    np.add.at(sums, codes, np.where(ok, values, 0.0))
+    np.add.at(n, codes, ok.astype(float))
+    with np.errstate(all="ignore"):
+        return np.where(n > 0, sums / n, np.nan)
 
 
 def _average(frame: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray,
@@ -198,12 +321,8 @@ def _average(frame: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray,
     data); intervals from the remaining replicates."""
     codes, uniques = pd.factorize(frame[keys].astype(str).agg("\x1f".join, axis=1))
     counts = np.bincount(codes).astype(float)
-    out_k = np.zeros((len(uniques), kappas.shape[1]))
-    out_o = np.zeros_like(out_k)
-    np.add.at(out_k, codes, np.nan_to_num(kappas))
-    np.add.at(out_o, codes, np.nan_to_num(observeds))
-    out_k /= counts[:, None]
-    out_o /= counts[:, None]
+    out_k, out_o = _nan_means(codes, len(uniques), kappas), _nan_means(codes, len(uniques),
+                                                                         observeds)
     first = frame.groupby(codes, sort=True).first().sort_index()
     result = first[keys].reset_index(drop=True)
     result["n_averaged"] = counts.astype(int)
@@ -249,71 +368,149 @@ def shape_bias_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, see
 
 
 # -- benchmark metrics -----------------------------------------------------------------------
+def _benchmark_cells(trials: pd.DataFrame):
+    """Per (experiment, condition): observer names, types, the image x observer grid of
+    the first trial of each image (what the consistency metrics use, as
+    :func:`results.benchmark.benchmark_table`), and the correct and shown counts over
+    *all* trials of each image (what OOD accuracy pools: repeats count)."""
+    work = trials.assign(_who=observer_ids(trials))
+    types = work.drop_duplicates("_who").set_index("_who")["observer_type"].to_dict()
+    for (experiment, condition), cell in work.groupby(["experiment", "condition"],
+                                                      sort=False):
+        first = cell.drop_duplicates(["_who", "image_key"])
+        grid = first.pivot(index="image_key", columns="_who", values="correct")
+        names = sorted(grid.columns, key=lambda n: (types[n] != HUMAN, str(n)))
+        grid = grid[names]
+        row = pd.Index(grid.index).get_indexer(cell["image_key"])
+        col = pd.Index(names).get_indexer(cell["_who"])
+        shown = np.zeros(grid.shape)
+        correct = np.zeros(grid.shape)
+        np.add.at(shown, (row, col), 1.0)
+        np.add.at(correct, (row, col), cell["correct"].to_numpy(dtype=float))
+        yield experiment, condition, names, types, grid.to_numpy(dtype=float), correct, shown
+
+
+BENCHMARK_METRICS = ("ood_accuracy", "accuracy_difference", "observed_consistency",
+                     "error_consistency")
+
+
 def benchmark_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
-                        cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
-    """Per observer group: the four benchmark metrics (as :func:`benchmark_table`) with
-    95 % intervals, images resampled per included condition."""
+                        cutoff: float = CHANCE_CUTOFF, resample: str = OBSERVERS
+                        ) -> pd.DataFrame:
+    """Per observer group: the benchmark metrics of :func:`results.benchmark.benchmark_table`
+    (the point values *are* that function's: one computation per number) with 95 %
+    intervals. Each replicate resamples the images of every included condition (jointly
+    for all observers: the pairing by image is kept) and, by default (``resample=
+    "observers"``), each experiment's humans with replacement (a human drawn ``c`` times
+    weighs ``c`` times; pairs of two humans weigh ``c_a c_b`` and a human never pairs with
+    itself). Columns ``compared_with`` (the humans, labelled where any is simulated) and
+    ``resampled`` say against whom and how."""
+    check_resample(resample)
     rng = np.random.default_rng(seed)
+    point = benchmark_table(table, cutoff)
     trials = ood_trials(table, cutoff)
-    metrics = ("ood_accuracy", "accuracy_difference", "observed_consistency",
-               "error_consistency")
-    # per group: experiment -> list of replicate vectors per (observer, human) pair metric
-    store: dict[str, dict[str, dict[str, list[np.ndarray]]]] = {}
-    pooled: dict[tuple[str, str], list[np.ndarray]] = {}
-    for experiment, _condition, names, types, grid in _condition_grids(trials):
+    replicates = _benchmark_replicates(trials, n_boot, rng, resample)
+    rows = []
+    for record in point.to_dict("records"):
+        group = record["observer"]
+        row = {"observer": group}
+        for metric in BENCHMARK_METRICS:
+            values = replicates.get(group, {}).get(metric)
+            low, high = (percentile_interval(values[1:]) if values is not None
+                         else (math.nan, math.nan))
+            row.update({metric: record[metric], f"{metric}_low": float(low),
+                        f"{metric}_high": float(high)})
+        row.update(n_experiments=record["n_experiments"], n_trials=record["n_trials"])
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["observer", *[f"{m}{s}" for m in BENCHMARK_METRICS
+                                                    for s in ("", "_low", "_high")],
+                                      "n_experiments", "n_trials"])
+    out["compared_with"] = humans_label(table)
+    out[RESAMPLE_COLUMN] = RESAMPLE_LABELS[resample]
+    return out
+
+
+def _benchmark_replicates(trials: pd.DataFrame, n_boot: int, rng: np.random.Generator,
+                          resample: str) -> dict[str, dict[str, np.ndarray]]:
+    """``group -> metric -> (n_boot + 1,)`` replicate values (index 0: the data), with
+    model-vs-human's averaging: per (observer, human) the mean over conditions, then over
+    humans (weighted by how often each was drawn), then over observers (for ``humans``),
+    then over experiments."""
+    # experiment -> group -> [correct, shown] (R+1,) per observer, and pair metrics
+    pooled: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+    pair_sums: dict[str, dict[str, dict[tuple[str, str], list[np.ndarray]]]] = {}
+    human_names: dict[str, set[str]] = {}
+    for experiment, _c, names, types, grid, correct_n, shown_n in _benchmark_cells(trials):
         weights = _weights(grid.shape[0], n_boot, rng)
         seen = ~np.isnan(grid)
-        right = np.nan_to_num(grid)
-        correct = weights @ right  # (R, O)
-        shown = weights @ seen.astype(float)
         with np.errstate(all="ignore"):
-            accuracy = correct / shown
+            accuracy = (weights @ np.nan_to_num(grid)) / (weights @ seen.astype(float))
+        correct, shown = weights @ correct_n, weights @ shown_n  # (R + 1, O)
         humans = [i for i, n in enumerate(names) if types[n] == HUMAN]
+        human_names.setdefault(experiment, set()).update(names[h] for h in humans)
         for i, name in enumerate(names):
             group = HUMANS if types[name] == HUMAN else name
-            pooled.setdefault((group, experiment), []).append(np.stack([correct[:, i],
-                                                                        shown[:, i]]))
+            cell = pooled.setdefault(experiment, {}).setdefault(group, {})
+            previous = cell.get(name, 0.0)
+            cell[name] = previous + np.stack([correct[:, i], shown[:, i]])
             others = [h for h in humans if h != i]
             if not others:
                 continue
             _, _, observed, kappa = _pair_replicates(grid, [(i, h) for h in others], weights)
             diff = (accuracy[:, [i]] - accuracy[:, others]) ** 2
-            cell = store.setdefault(group, {}).setdefault(experiment, {}).setdefault(name, {})
+            store = pair_sums.setdefault(experiment, {}).setdefault(group, {})
             for h_pos, h in enumerate(others):
-                cell.setdefault(names[h], []).append(np.stack(
+                store.setdefault((name, names[h]), []).append(np.stack(
                     [diff[:, h_pos], observed[:, h_pos], kappa[:, h_pos]]))
-    rows = []
-    for group in sorted({g for g, _ in pooled}, key=lambda g: (g != HUMANS, g)):
-        per_experiment = [np.stack(v).sum(axis=0) for (g, _), v in pooled.items() if g == group]
-        with np.errstate(all="ignore"):
-            ood = np.mean([c[0] / c[1] for c in per_experiment], axis=0)
-        values = {"ood_accuracy": ood}
-        if group in store:
-            per_exp = []
-            with np.errstate(all="ignore"), _quiet():
-                for observers in store[group].values():
-                    # mean over conditions per (observer, human), then over humans, then
-                    # over observers, then (below) over experiments: as benchmark_table
-                    per_observer = [
-                        np.nanmean(np.stack([np.nanmean(np.stack(v), axis=0)
-                                             for v in humans_of.values()]), axis=0)
-                        for humans_of in observers.values()]
-                    per_exp.append(np.nanmean(np.stack(per_observer), axis=0))
-                mean = np.nanmean(np.stack(per_exp), axis=0)  # (3, R)
-            values.update(accuracy_difference=mean[0], observed_consistency=mean[1],
-                          error_consistency=mean[2])
-        row = {"observer": group}
-        for metric in metrics:
-            v = values.get(metric)
-            if v is None:
-                row.update({metric: math.nan, f"{metric}_low": math.nan,
-                            f"{metric}_high": math.nan})
-                continue
-            low, high = percentile_interval(v[1:])
-            row.update({metric: float(v[0]), f"{metric}_low": float(low),
-                        f"{metric}_high": float(high)})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    per_experiment: dict[str, dict[str, list[np.ndarray]]] = {}
+    for experiment, groups in pooled.items():
+        humans = sorted(human_names.get(experiment, set()))
+        index = {h: i for i, h in enumerate(humans)}
+        counts = observer_counts(len(humans), n_boot, rng, resample)
+        for group, observers in groups.items():
+            names = sorted(observers)
+            stacked = np.stack([observers[n] for n in names])  # (O, 2, R + 1)
+            if group == HUMANS:
+                c = counts[:, [index[n] for n in names]].T  # (O, R + 1)
+                stacked = stacked * c[:, None, :]
+            with np.errstate(all="ignore"):
+                ood = stacked[:, 0].sum(axis=0) / stacked[:, 1].sum(axis=0)
+            metrics = {"ood_accuracy": ood}
+            pairs = pair_sums.get(experiment, {}).get(group)
+            if pairs:
+                metrics.update(_pair_average(pairs, counts, index, group == HUMANS))
+            for metric, values in metrics.items():
+                per_experiment.setdefault(group, {}).setdefault(metric, []).append(values)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with np.errstate(all="ignore"), _quiet():
+        for group, metrics in per_experiment.items():
+            out[group] = {m: np.nanmean(np.stack(v), axis=0) for m, v in metrics.items()}
+    return out
+
+
+def _pair_average(pairs: dict[tuple[str, str], list[np.ndarray]], counts: np.ndarray,
+                  index: dict[str, int], humans_group: bool) -> dict[str, np.ndarray]:
+    """Accuracy difference, observed and error consistency of one group in one
+    experiment: per (observer, human) the mean over conditions, then the mean over
+    humans weighted by their draw counts, then (humans group) over observers, weighted
+    likewise."""
+    with np.errstate(all="ignore"), _quiet():
+        per_pair = {key: np.nanmean(np.stack(v), axis=0) for key, v in pairs.items()}
+    observers = sorted({o for o, _ in per_pair})
+    per_observer, observer_weight = [], []
+    for observer in observers:
+        keys = [k for k in per_pair if k[0] == observer]
+        values = np.stack([per_pair[k] for k in keys])  # (H, 3, R + 1)
+        w = counts[:, [index[h] for _, h in keys]].T  # (H, R + 1)
+        per_observer.append(np.stack([_weighted_mean(values[:, m].T, w.T)
+                                      for m in range(3)]))
+        observer_weight.append(counts[:, index[observer]] if humans_group
+                               else np.ones(counts.shape[0]))
+    values = np.stack(per_observer)  # (O, 3, R + 1)
+    w = np.stack(observer_weight)  # (O, R + 1)
+    mean = np.stack([_weighted_mean(values[:, m].T, w.T) for m in range(3)])
+    return dict(zip(("accuracy_difference", "observed_consistency", "error_consistency"),
+                    mean, strict=True))
 
 
 def _quiet():
