@@ -12,7 +12,7 @@ the group's units (:mod:`results.intervals`); ``n_observers`` counts the units.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,34 @@ def humans_label(table: pd.DataFrame) -> str:
         return f"{HUMANS} ({labels.pop()})"
     simulated = humans.loc[humans["simulated"] != "", "observer"].nunique()
     return f"{HUMANS} ({simulated} of {humans['observer'].nunique()} observers simulated)"
+
+
+def simulated_humans(table: pd.DataFrame) -> dict[str, str]:
+    """``observer -> label`` of the human observers the readers marked simulated (column
+    ``simulated``); empty when none is."""
+    if "simulated" not in table.columns:
+        return {}
+    humans = table[(table["observer_type"] == HUMAN)
+                   & (table["simulated"].fillna("").astype(str) != "")]
+    return {str(o): str(label) for o, label in
+            humans.drop_duplicates("observer")[["observer", "simulated"]].itertuples(
+                index=False)}
+
+
+def comparison_label(humans: Iterable[str], simulated: Mapping[str, str]) -> str:
+    """Whom a metric "with the humans" compares with: ``humans``, ``humans (simulated:
+    <label>)`` when every one of ``humans`` is simulated, ``humans (k of n simulated)``
+    when some are (names may carry the ``lab:`` prefix of error consistency)."""
+    names = {str(h) for h in humans}
+    marked = {h: simulated[h.removeprefix("lab:")] for h in names
+              if h.removeprefix("lab:") in simulated}
+    if not marked:
+        return HUMANS
+    if len(marked) == len(names):
+        labels = "; ".join(sorted(set(marked.values())))
+        return f"{HUMANS} (simulated: {labels})" if "simulated" not in labels \
+            else f"{HUMANS} ({labels})"
+    return f"{HUMANS} ({len(marked)} of {len(names)} simulated)"
 
 
 def with_units(table: pd.DataFrame) -> pd.DataFrame:

@@ -43,7 +43,13 @@ from lab.readers import HUMAN
 from results.benchmark import CHANCE_CUTOFF, benchmark_table, ood_trials
 from results.consistency import observer_ids
 from results.shape_bias import cue_conflict_trials
-from results.tables import HUMANS, humans_label, unit_table, with_units
+from results.tables import (
+    HUMANS,
+    comparison_label,
+    simulated_humans,
+    unit_table,
+    with_units,
+)
 
 DEFAULT_BOOT = 1000
 
@@ -74,6 +80,8 @@ RESAMPLE_LABELS = {
     OBSERVERS: "observers, then trials",
     TRIALS: "within observers (trials only)",
 }
+#: what the per-pair tables resample (a pair is two given observers: only images vary)
+PAIR_RESAMPLED = "images (this pair)"
 RESAMPLE_COLUMN = "resampled"  #: the column every interval table names its resampling in
 
 
@@ -234,12 +242,14 @@ def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, se
                "observed_consistency", "observed_consistency_low",
                "observed_consistency_high"]
     per_condition = pd.DataFrame(cond_rows, columns=columns)
+    per_condition[RESAMPLE_COLUMN] = PAIR_RESAMPLED
     if per_condition.empty:
         return per_condition, per_condition.copy(), per_condition.copy()
     kappas = np.vstack([k for k, _ in replicate_store])  # (rows, R)
     observeds = np.vstack([o for _, o in replicate_store])
     per_pair = _average(per_condition, kappas, observeds,
                         ["experiment", "observer_1", "observer_2", "pair"])
+    per_pair[RESAMPLE_COLUMN] = PAIR_RESAMPLED
     grouped = per_condition.assign(group=np.where(
         per_condition["pair"] == "human-human", HUMANS,
         np.where(per_condition["pair"] == "human-dnn", per_condition["observer_2"], "")))
@@ -249,10 +259,19 @@ def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, se
                           ["experiment", "group", "observer_1", "observer_2"],
                           keep_replicates=True)
     per_group = _group_means(*pair_means, n_boot=n_boot, rng=rng, resample=resample)
-    per_group["compared_with"] = per_group["experiment"].map(
-        lambda e: humans_label(table[table["experiment"] == e]))
+    simulated = simulated_humans(table)
+    per_group["compared_with"] = [
+        comparison_label(_humans_in(pair_means[0], e, g), simulated)
+        for e, g in zip(per_group["experiment"], per_group["group"], strict=True)]
     per_group[RESAMPLE_COLUMN] = RESAMPLE_LABELS[resample]
     return per_condition, per_pair, per_group
+
+
+def _humans_in(pairs: pd.DataFrame, experiment: str, group: str) -> set[str]:
+    """The humans of ``group``'s pairs in ``experiment``."""
+    rows = pairs[(pairs["experiment"] == experiment) & (pairs["group"] == group)]
+    names = set(rows["observer_1"])
+    return names | set(rows["observer_2"]) if group == HUMANS else names
 
 
 def _group_means(pairs: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray, *,
@@ -338,33 +357,51 @@ def _average(frame: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray,
 
 
 # -- shape bias ----------------------------------------------------------------------------
-def shape_bias_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0
-                         ) -> pd.DataFrame:
+def shape_bias_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
+                         resample: str = OBSERVERS) -> pd.DataFrame:
     """Shape bias per observer and group (``humans`` pooled too) over all classes, with a
-    95 % interval (trials resampled within each observer, or within the pooled humans)."""
+    95 % interval: an observer's trials resampled (multinomial over shape hit / texture
+    hit / neither); for the pooled ``humans`` row by default the humans are drawn with
+    replacement first, then their trials (``resample="trials"``: trials within each human
+    only). Column ``resampled`` says which."""
+    check_resample(resample)
     rng = np.random.default_rng(seed)
+    columns = ["observer", "group", "n_trials", "shape_bias", "shape_bias_low",
+               "shape_bias_high", RESAMPLE_COLUMN]
     trials = cue_conflict_trials(table)
     if trials.empty:
-        return pd.DataFrame(columns=["observer", "group", "n_trials", "shape_bias",
-                                     "shape_bias_low", "shape_bias_high"])
+        return pd.DataFrame(columns=columns)
     trials = with_units(trials)
-    humans = trials[trials["group"] == HUMANS].assign(observer=HUMANS)
+    trials = trials.assign(_shape=(trials["response"] == trials["category"]).to_numpy(),
+                           _texture=(trials["response"] == trials["texture"]).to_numpy())
     rows = []
-    for frame in (humans, trials):
-        for (observer, group), cell in frame.groupby(["observer", "group"], sort=True):
-            shape = int((cell["response"] == cell["category"]).sum())
-            texture = int((cell["response"] == cell["texture"]).sum())
-            n = len(cell)
-            draws = rng.multinomial(n, [shape / n, texture / n, 1 - (shape + texture) / n],
-                                    size=n_boot)
-            with np.errstate(all="ignore"):
-                bias = draws[:, 0] / (draws[:, 0] + draws[:, 1])
-            low, high = percentile_interval(bias)
-            total = shape + texture
-            rows.append((observer, group, n, shape / total if total else math.nan,
-                         float(low), float(high)))
-    return pd.DataFrame(rows, columns=["observer", "group", "n_trials", "shape_bias",
-                                       "shape_bias_low", "shape_bias_high"])
+    counts = trials.groupby(["group", "unit"], sort=True).agg(
+        shape=("_shape", "sum"), texture=("_texture", "sum"), n=("_shape", "size"))
+    if HUMANS in counts.index.get_level_values("group"):
+        people = counts.loc[HUMANS]
+        n = people["n"].to_numpy()
+        p = np.stack([people["shape"], people["texture"],
+                      n - people["shape"] - people["texture"]], axis=1) / n[:, None]
+        c = observer_counts(len(n), n_boot, rng, resample)[1:]  # (R, H)
+        draws = rng.multinomial((c * n).astype(np.int64), p).sum(axis=1)  # (R, 3)
+        with np.errstate(all="ignore"):
+            bias = draws[:, 0] / (draws[:, 0] + draws[:, 1])
+        low, high = percentile_interval(bias)
+        total = int(people["shape"].sum() + people["texture"].sum())
+        rows.append((HUMANS, HUMANS, int(n.sum()),
+                     people["shape"].sum() / total if total else math.nan, float(low),
+                     float(high), RESAMPLE_LABELS[resample]))
+    for (observer, group), cell in trials.groupby(["observer", "group"], sort=True):
+        shape, texture, n = int(cell["_shape"].sum()), int(cell["_texture"].sum()), len(cell)
+        draws = rng.multinomial(n, [shape / n, texture / n, 1 - (shape + texture) / n],
+                                size=n_boot)
+        with np.errstate(all="ignore"):
+            bias = draws[:, 0] / (draws[:, 0] + draws[:, 1])
+        low, high = percentile_interval(bias)
+        total = shape + texture
+        rows.append((observer, group, n, shape / total if total else math.nan,
+                     float(low), float(high), "trials of this observer"))
+    return pd.DataFrame(rows, columns=columns)
 
 
 # -- benchmark metrics -----------------------------------------------------------------------
@@ -425,7 +462,7 @@ def benchmark_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed
     out = pd.DataFrame(rows, columns=["observer", *[f"{m}{s}" for m in BENCHMARK_METRICS
                                                     for s in ("", "_low", "_high")],
                                       "n_experiments", "n_trials"])
-    out["compared_with"] = humans_label(table)
+    out["compared_with"] = point["compared_with"].to_numpy()
     out[RESAMPLE_COLUMN] = RESAMPLE_LABELS[resample]
     return out
 
@@ -555,12 +592,14 @@ def split_half_reliability(grid: np.ndarray, *, n_splits: int = 200,
 
 
 def noise_ceilings(table: pd.DataFrame, per_group: pd.DataFrame | None = None, *,
-                   n_boot: int = DEFAULT_BOOT, seed: int = 0) -> pd.DataFrame:
+                   n_boot: int = DEFAULT_BOOT, seed: int = 0, resample: str = OBSERVERS
+                   ) -> pd.DataFrame:
     """Per experiment: between-human error consistency (mean over human pairs, with its
     interval) and the split-half reliability of per-image human accuracy (mean over the
     experiment's conditions)."""
     if per_group is None:
-        per_group = consistency_intervals(table, n_boot=n_boot, seed=seed)[2]
+        per_group = consistency_intervals(table, n_boot=n_boot, seed=seed,
+                                          resample=resample)[2]
     rng = np.random.default_rng(seed)
     reliability: dict[str, list[float]] = {}
     humans_only = table[table["observer_type"] == HUMAN]
@@ -574,7 +613,10 @@ def noise_ceilings(table: pd.DataFrame, per_group: pd.DataFrame | None = None, *
         rel = reliability.get(row["experiment"], [])
         rows.append((row["experiment"], row["error_consistency"],
                      row["error_consistency_low"], row["error_consistency_high"],
-                     float(np.mean(rel)) if rel else math.nan))
+                     float(np.mean(rel)) if rel else math.nan,
+                     row.get("compared_with", HUMANS),
+                     row.get(RESAMPLE_COLUMN, RESAMPLE_LABELS[OBSERVERS])))
     return pd.DataFrame(rows, columns=["experiment", "human_consistency",
                                        "human_consistency_low", "human_consistency_high",
-                                       "split_half_reliability"])
+                                       "split_half_reliability", "compared_with",
+                                       RESAMPLE_COLUMN])
