@@ -226,11 +226,12 @@ def summary_table(table: pd.DataFrame, *, entropy_range: bool = False) -> pd.Dat
 
 def sort_rows(frame: pd.DataFrame, group_column: str = "observer") -> pd.DataFrame:
     """Rows by experiment, design condition order, then humans before models."""
-    frame = frame.copy()
-    frame["_cond"] = 0.0
-    for experiment, rows in frame.groupby("experiment", sort=False):
-        frame.loc[rows.index, "_cond"] = condition_rank(experiment, rows["condition"]).astype(
-            float)
+    frame = frame.reset_index(drop=True)  # a copy; positions are the index
+    rank = np.zeros(len(frame))
+    conditions = frame["condition"]
+    for experiment, at in frame.groupby("experiment", sort=False).indices.items():
+        rank[at] = condition_rank(experiment, conditions.iloc[at]).to_numpy(dtype=float)
+    frame["_cond"] = rank
     order = {g: i for i, g in enumerate(group_order(frame[group_column]))}
     frame["_group"] = frame[group_column].map(order)
     frame = frame.sort_values(["experiment", "_cond", "_group"], kind="stable")
