@@ -4,23 +4,31 @@ The metrics themselves are those of :mod:`results.tables`, :mod:`results.consist
 :mod:`results.shape_bias` and :mod:`results.benchmark`, unchanged; this module adds 95 %
 percentile intervals (2.5 and 97.5 percentiles of ``n_boot`` replicates, default 1000)
 and is vectorised: a replicate is a vector of resampling *weights* (how often each
-trial or image is drawn), so every metric of every replicate is a matrix product.
+observer, trial or image is drawn), so every metric of every replicate is a matrix product.
 
-* **accuracy** (per experiment, condition and group): trials are resampled within each
-  unit (human, or network session); the resampled accuracy of a unit with ``k`` of ``n``
-  correct is ``Binomial(n, k/n) / n``, exactly the distribution of the mean of ``n``
-  trials drawn with replacement; the group value is the mean over units.
+Group values are claims about people: by default (``resample="observers"``) each
+replicate draws the observers with replacement, then their trials (two-stage bootstrap);
+``resample="trials"`` keeps the observers and resamples only their trials (the
+within-observer interval, for these observers only). Every table says which in its column
+``resampled`` (:data:`RESAMPLE_LABELS`).
+
+* **accuracy** (per experiment, condition and group): units (human, or network session)
+  drawn with replacement, then each drawn unit's trials: ``c`` copies of a unit with ``k``
+  of ``n`` correct sum to ``Binomial(c n, k/n) / n``; the group value is the mean over
+  the drawn units.
 * **error consistency and observed consistency** (Klein et al. 2025's point: differences
   between models need intervals): per experiment and condition the *images* are
   resampled, jointly for all observers (every observer sees the same resampled images,
   so pairs that share observers stay correlated as in the data); kappa and observed
   consistency per pair and condition, their mean over conditions per pair, and the mean
-  per group (``humans`` = all human pairs; a model = its pairs with every human).
-* **shape bias**: cue-conflict trials resampled within each observer (and within the
-  pooled humans): multinomial over shape hit / texture hit / neither.
-* **benchmark metrics**: images resampled per condition as above; OOD accuracy, accuracy
-  difference, observed and error consistency recomputed with model-vs-human's averaging
-  (conditions, then humans, then experiments). Which conditions count (control and
+  per group (``humans`` = all human pairs; a model = its pairs with every human), where
+  the humans are also drawn with replacement (pair weights ``c_a c_b`` or ``c_h``).
+* **shape bias**: cue-conflict trials resampled within each observer; the pooled humans
+  with the humans drawn first: multinomial over shape hit / texture hit / neither.
+* **benchmark metrics**: images resampled per condition as above, humans drawn per
+  experiment; OOD accuracy, accuracy difference, observed and error consistency
+  recomputed with model-vs-human's averaging; the point values are
+  :func:`results.benchmark.benchmark_table`'s own. Which conditions count (control and
   below-20 % exclusions) is decided once on the data, not per replicate.
 
 Noise ceilings (:func:`noise_ceilings`): the **between-human consistency** (mean kappa
