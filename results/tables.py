@@ -6,7 +6,11 @@ The unit of averaging is the *observer*: for humans each person (``source_format
 entropy (bits, at most 4) is that of the distribution of the given answers, ``na``
 excluded. Both are computed per unit, then averaged; min and max are over units. The 95 %
 interval (``accuracy_ci_low``/``_high``) is the Wilson interval of the trials pooled over
-the group's units (:mod:`results.intervals`); ``n_observers`` counts the units.
+the group's units (:mod:`results.intervals`), a within-observer interval (these observers'
+rate); the interval for a claim about people, with observers resampled too, is
+:func:`results.uncertainty.accuracy_intervals`. ``n_observers`` counts the units.
+
+Per-unit values are computed on integer codes of the columns (:func:`unit_codes`), once.
 """
 
 from __future__ import annotations

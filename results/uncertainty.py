@@ -64,6 +64,11 @@ DEFAULT_BOOT = 1000
 
 def percentile_interval(replicates: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """2.5 and 97.5 percentiles over ``axis``, ignoring NaN (NaN where all are)."""
+    replicates = np.asarray(replicates, dtype=float)
+    if replicates.size == 0:  # nothing to summarise (e.g. no pairs): NaN, right shape
+        shape = np.delete(replicates.shape, axis) if replicates.ndim > 1 else ()
+        empty = np.full(tuple(shape), np.nan)
+        return empty, empty.copy()
     with np.errstate(all="ignore"), _quiet():
         low, high = np.nanpercentile(replicates, [2.5, 97.5], axis=axis)
     return low, high
@@ -346,12 +351,15 @@ def _average(frame: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray,
              keys: list[str], keep_replicates: bool = False):
     """Mean of the replicate rows per ``keys`` (row 0 of each replicate vector = the
     data); intervals from the remaining replicates."""
-    codes, uniques = pd.factorize(frame[keys].astype(str).agg("\x1f".join, axis=1))
-    counts = np.bincount(codes).astype(float)
-    out_k, out_o = _nan_means(codes, len(uniques), kappas), _nan_means(codes, len(uniques),
-                                                                         observeds)
-    first = frame.groupby(codes, sort=True).first().sort_index()
-    result = first[keys].reset_index(drop=True)
+    # first-appearance order of the keys (no rows, e.g. networks only: an empty table)
+    codes = frame.groupby(keys, sort=False).ngroup().to_numpy() if len(frame) else \
+        np.zeros(0, dtype=np.int64)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    counts = np.bincount(codes, minlength=n_groups).astype(float)
+    width = kappas.shape[1] if kappas.ndim == 2 else 1
+    kappas, observeds = kappas.reshape(-1, width), observeds.reshape(-1, width)
+    out_k, out_o = _nan_means(codes, n_groups, kappas), _nan_means(codes, n_groups, observeds)
+    result = frame.drop_duplicates(keys)[keys].reset_index(drop=True)
     result["n_averaged"] = counts.astype(int)
     result["error_consistency"] = out_k[:, 0]
     low, high = percentile_interval(out_k[:, 1:], axis=1)

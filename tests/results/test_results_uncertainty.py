@@ -251,3 +251,23 @@ def test_metrics_against_simulated_observers_say_simulated():
     assert set(per_group["compared_with"]) == {label}
     real = pooled_files_table()
     assert set(benchmark_table(real)["compared_with"]) == {"humans"}
+
+
+@pytest.mark.parametrize("who", ["networks only", "one human", "humans only"])
+def test_every_interval_table_builds_on_any_mix(who):
+    """Networks alone once crashed the consistency intervals (a pandas factorize of an
+    empty frame); one human, or humans only, must work too."""
+    table = pooled_files_table()
+    if who == "networks only":
+        table = table.assign(observer_type="dnn")
+    elif who == "one human":
+        table = table[table["observer"] != "sub-02"]
+    else:
+        table = table[table["observer_type"] == "human"]
+    assert len(accuracy_intervals(table, n_boot=20))
+    per_condition, per_pair, per_group = consistency_intervals(table, n_boot=20)
+    assert "resampled" in per_group.columns
+    bench = benchmark_intervals(table, n_boot=20)
+    assert len(bench) and (bench["resampled"] == RESAMPLE_LABELS[OBSERVERS]).all()
+    noise_ceilings(table, n_boot=20)
+    shape_bias_intervals(table, n_boot=20)
