@@ -23,6 +23,9 @@ Metrics (all per experiment over the remaining conditions, then averaged over ex
 * **observed consistency** and **error consistency**: per condition and human, on the
   trials both saw (matched by image), averaged the same way.
 
+Column ``compared_with`` names the humans compared with: ``humans``, or labelled
+``simulated`` where any of them is a simulated observer.
+
 The ``humans`` row compares every human with every other human.
 """
 
@@ -35,12 +38,18 @@ import pandas as pd
 
 from lab.readers import HUMAN
 from results.consistency import error_consistency, observer_ids
-from results.tables import HUMANS, design_for, group_order
+from results.tables import (
+    HUMANS,
+    comparison_label,
+    design_for,
+    group_order,
+    simulated_humans,
+)
 
 CHANCE_CUTOFF = 0.2  #: conditions where humans score below this are excluded
 BENCHMARK_COLUMNS: tuple[str, ...] = (
     "observer", "ood_accuracy", "accuracy_difference", "observed_consistency",
-    "error_consistency", "n_experiments", "n_trials",
+    "error_consistency", "n_experiments", "n_trials", "compared_with",
 )
 
 
@@ -182,6 +191,7 @@ def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.Da
     over the experiments (data sets) with a value. Consistency metrics are NaN where no
     images are shared."""
     per = benchmark_per_experiment(table, cutoff)
+    trials = ood_trials(table, cutoff)
     grouped = per.groupby("observer", sort=False)
     out = grouped[["ood_accuracy", *_METRICS]].mean()
     out["n_experiments"] = grouped[_METRICS[0]].count()
@@ -189,6 +199,10 @@ def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.Da
     out = out.reset_index()
     # object dtype even when empty (no condition above the cutoff)
     out["observer"] = out["observer"].astype(object)
+    # against whom: a metric "with the humans" says so where any of them is simulated
+    out["compared_with"] = comparison_label(
+        trials.loc[trials["observer_type"] == HUMAN, "observer"].unique(),
+        simulated_humans(table))
     return out[list(BENCHMARK_COLUMNS)]
 
 
