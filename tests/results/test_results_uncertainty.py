@@ -16,7 +16,9 @@ from results.uncertainty import (
     accuracy_intervals,
     benchmark_intervals,
     consistency_intervals,
+    kappa_from_counts,
     noise_ceilings,
+    percentile_interval,
     shape_bias_intervals,
     split_half_reliability,
 )
@@ -115,3 +117,28 @@ def test_split_half_reliability_of_identical_and_independent_humans():
     assert split_half_reliability(same) == pytest.approx(1.0)
     independent = (rng.random((300, 6)) < 0.6).astype(float)
     assert abs(split_half_reliability(independent)) < 0.2
+
+
+def test_percentile_interval_is_exactly_the_2_5_and_97_5_percentiles():
+    """On 0, 1, ..., 400 the 2.5th and 97.5th percentiles are 10 and 390 exactly (5/95
+    would give 20/380, 4/96 16/384); NaN replicates are ignored, all-NaN gives NaN."""
+    low, high = percentile_interval(np.arange(401.0))
+    assert (float(low), float(high)) == (10.0, 390.0)
+    rows = np.vstack([np.arange(401.0), np.arange(401.0) * 2, np.full(401, np.nan)])
+    rows[0, [3, 7]] = np.nan  # ignored, not counted as values
+    low, high = percentile_interval(np.r_[rows[0, :3], rows[0, 4:7], rows[0, 8:]], axis=0)
+    ref = np.nanpercentile(rows[0], [2.5, 97.5])
+    assert (float(low), float(high)) == (ref[0], ref[1])
+    with np.errstate(all="ignore"):
+        low, high = percentile_interval(rows, axis=1)
+    assert low[1] == 20.0 and high[1] == 780.0
+    assert np.isnan(low[2]) and np.isnan(high[2])
+
+
+def test_kappa_from_counts_matches_the_formula_on_known_counts():
+    """10 trials, observer 1 right on 8, observer 2 on 6, both on 5: observed (5 + 1) / 10,
+    expected 0.8 * 0.6 + 0.2 * 0.4 = 0.56, kappa (0.6 - 0.56) / 0.44."""
+    observed, kappa = kappa_from_counts(np.array([5.0, 4.0]), np.array([8.0, 4.0]),
+                                        np.array([6.0, 4.0]), np.array([10.0, 4.0]))
+    assert observed[0] == pytest.approx(0.6) and kappa[0] == pytest.approx(0.04 / 0.44)
+    assert observed[1] == 1.0 and kappa[1] == 1.0  # both always right: perfect agreement

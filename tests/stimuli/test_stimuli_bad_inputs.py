@@ -20,7 +20,13 @@ from stimuli_helpers import DEMO_SOURCE, REPO, make_source
 
 import stimuli.builder as builder
 from lab.errors import LabInputError
-from lab.manifest import MANIFEST_NAME, read_manifest, verify_files
+from lab.manifest import (
+    MANIFEST_NAME,
+    ManifestEntry,
+    read_manifest,
+    verify_files,
+    write_manifest,
+)
 from stimuli.builder import build_set
 from stimuli.cli import main
 
@@ -160,6 +166,32 @@ def test_corrupt_image_whose_sha256_matches(small_set):
     with pytest.raises(LabInputError, match="cannot be decoded as an image") as err:
         list(verify_files(small_set, read_manifest(small_set)))
     assert entry.file in one_line(err)
+
+
+def test_a_changed_image_that_still_decodes_is_refused_by_its_sha256(tmp_path):
+    """One pixel changed, same size, a valid PNG: only the digest can tell. (A set of
+    three hand-made images with their manifest, so this runs in well under a second.)"""
+    entries = []
+    for i in range(3):
+        path = tmp_path / f"img{i}.png"
+        Image.fromarray(np.full((8, 6, 3), 40 * i, dtype=np.uint8)).save(path)
+        entries.append(ManifestEntry(file=path.name, sha256=sha(path), experiment="colour",
+                                     condition="cr", category="cat", source=f"cat/{i}.png",
+                                     seed=i, width=6, height=8))
+    write_manifest(tmp_path / MANIFEST_NAME, entries)
+    entries = read_manifest(tmp_path)
+    assert len(list(verify_files(tmp_path, entries))) == 3  # intact: all pass
+    victim = tmp_path / "img1.png"
+    pixels = np.array(Image.open(victim))
+    pixels[0, 0] = 255 - pixels[0, 0]
+    Image.fromarray(pixels).save(victim)
+    with Image.open(victim) as image:
+        assert image.size == (6, 8)  # it decodes, at the manifest's size
+    checked = []
+    with pytest.raises(LabInputError, match="sha256 differs") as err:
+        checked.extend(e.file for e in verify_files(tmp_path, entries))
+    assert str(victim) in one_line(err) and "rebuild the set" in one_line(err)
+    assert checked == ["img0.png"]  # stopped at the changed file
 
 
 @pytest.mark.parametrize("size", [(20000, 20000), (10000, 10000), (300, 200)])
