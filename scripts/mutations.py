@@ -13,8 +13,11 @@ readers, the lab/ base, the output registry, the trial phases). For each one thi
 3. runs the entry's ``tests`` (not slow: ``-m "not slow"``) there with this checkout's
    virtual environment and ``PYTHONPATH`` set to the scratch copy,
 4. records **caught** (the tests failed), **missed** (they passed: a test is missing) or
-   **error** (pytest could not run them, e.g. no test collected; or the time limit ran
-   out, which is shown as **timeout** and is not counted as caught).
+   **error** (pytest could not run them: none collected, or every one skipped); a run
+   past the time limit is a **timeout**, not counted as caught.
+
+The copy lies in a scratch folder beside a link to this checkout's ``../shared`` (the
+reference data some tests read), so the tests see what they see here.
 
 It prints a table and a summary; the exit status is 0 only when every mutation is caught.
 Not part of CI (it runs pytest once per mutation). Usage::
@@ -128,7 +131,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "index-table-knife", "lab/categories.py",
         '"knife": (499,),', '"knife": (498,),',
-        (T_DECISION, "-k", "mapping"),
+        ("tests/stimuli/test_stimuli_design.py::test_bundled_mapping_matches_the_index_table",),
         "a wrong ImageNet index for knife in the 16-class table"),
     Mutation(
         "response-class-off-by-one", "models/decision.py",
@@ -244,7 +247,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "reader-2018-plain-columns", "lab/readers/original.py",
         'suffix = "_sums" if kind.observer_type == DNN and scored and rule == "sum" else ""',
         'suffix = ""',
-        (T_READERS, "-k", "sum_rule"),
+        (T_READERS, "-k", "sum_rule"),  # the by-hand test runs without ../shared too
         "the 2018 network files read from the unsuffixed columns under the sum rule"),
     # --- recently added: lab/ base, decide() with label spaces, output registry ---------------
     Mutation(
@@ -279,7 +282,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "manifest-size-unchecked", "lab/manifest.py",
         "if im.size != (entry.width, entry.height):", "if False:",
-        ("tests/stimuli/test_stimuli_bad_inputs.py", "-k", "wrong_size"),
+        ("tests/stimuli/test_stimuli_bad_inputs.py", "-k", "another_size"),
         "a stimulus of another size than the manifest's is shown"),
     Mutation(
         "torn-line-kept", "lab/trial_file.py",
@@ -352,8 +355,10 @@ def run_one(mutation: Mutation, files: list[str], *, timeout: float, mutate: boo
             ) -> Outcome:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"mutation-{mutation.name}-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / REPO.name
         _copy(files, root)
+        if (REPO.parent / "shared").is_dir():  # reference data beside the checkout
+            (Path(tmp) / "shared").symlink_to(REPO.parent / "shared")
         try:
             if mutate:
                 apply(mutation, root)
@@ -374,6 +379,8 @@ def run_one(mutation: Mutation, files: list[str], *, timeout: float, mutate: boo
         tail = (done.stdout + done.stderr).strip().splitlines()
         last = tail[-1] if tail else ""
         status = {0: "missed", 1: "caught"}.get(done.returncode, "error")
+        if status == "missed" and " passed" not in last:  # every selected test skipped
+            status, last = "error", f"no test ran: {last}"
         if not mutate:  # baseline: the unmutated tests must pass
             status = "passes" if done.returncode == 0 else "fails"
         return Outcome(mutation, status, time.monotonic() - start, last)
