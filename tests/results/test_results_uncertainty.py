@@ -20,6 +20,7 @@ from results.uncertainty import (
     accuracy_intervals,
     benchmark_intervals,
     consistency_intervals,
+    kappa_from_counts,
     noise_ceilings,
     percentile_interval,
     shape_bias_intervals,
@@ -271,3 +272,12 @@ def test_every_interval_table_builds_on_any_mix(who):
     assert len(bench) and (bench["resampled"] == RESAMPLE_LABELS[OBSERVERS]).all()
     noise_ceilings(table, n_boot=20)
     shape_bias_intervals(table, n_boot=20)
+
+
+def test_kappa_from_counts_matches_the_formula_on_known_counts():
+    """10 trials, observer 1 right on 8, observer 2 on 6, both on 5: observed (5 + 1) / 10,
+    expected 0.8 * 0.6 + 0.2 * 0.4 = 0.56, kappa (0.6 - 0.56) / 0.44."""
+    observed, kappa = kappa_from_counts(np.array([5.0, 4.0]), np.array([8.0, 4.0]),
+                                        np.array([6.0, 4.0]), np.array([10.0, 4.0]))
+    assert observed[0] == pytest.approx(0.6) and kappa[0] == pytest.approx(0.04 / 0.44)
+    assert observed[1] == 1.0 and kappa[1] == 1.0  # both always right: perfect agreement
