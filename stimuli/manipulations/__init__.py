@@ -7,6 +7,7 @@ True
 
 from stimuli.manipulations import (  # noqa: F401
     bandpass,
+    critical_band,
     eidolon,
     filters,
     grey,

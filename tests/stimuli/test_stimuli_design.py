@@ -33,9 +33,10 @@ SPEC_TABLE = {
 }
 
 
-def test_all_fourteen_experiments_load():
-    assert len(list_experiments()) == 14
-    assert set(SPEC_TABLE) | {"cue-conflict", "critical-band"} == set(list_experiments())
+def test_all_fifteen_experiments_load():
+    assert len(list_experiments()) == 15
+    extra = {"cue-conflict", "critical-band", "critical-band-ideal"}
+    assert set(SPEC_TABLE) | extra == set(list_experiments())
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_TABLE))

@@ -40,8 +40,8 @@ def example(size: int) -> np.ndarray:
 def test_every_condition_of_every_design_is_unchanged(name):
     design = bundled_designs()[name]
     # power equalisation needs the mean spectrum's size; critical-band's top band needs > 112 px
-    image = example(224 if design.manipulation in ("power-equalisation", "critical-band")
-                    else 64)
+    image = example(224 if design.manipulation in ("power-equalisation", "critical-band",
+                                                   "critical-band-ideal") else 64)
     for condition in design.conditions:
         for dtype in (np.float64, np.float32):
             out = apply_condition(design, image.astype(dtype), condition, np.random.default_rng(7))
