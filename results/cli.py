@@ -122,9 +122,12 @@ def _parser() -> argparse.ArgumentParser:
                       "with 95%% bootstrap intervals")
     channels.add_argument("--criterion", type=float, default=0.5,
                           help="proportion correct at threshold [0.5]")
-    channels.add_argument("--method", choices=("psignifit", "stepped"), default="psignifit",
-                          help="per-band threshold: psignifit fit (default) or Subramanian "
-                               "et al.'s highest level still above the criterion")
+    channels.add_argument("--method", choices=("psignifit", "stepped", "subramanian2023"),
+                          default="psignifit",
+                          help="per-band threshold: psignifit fit (default), the highest "
+                               "level still above the criterion, or subramanian2023: the "
+                               "authors' whole analysis (stepped index j, bounded Gaussian, "
+                               "BW, CF, PNS; also reads their noise<s>freq<k> JSON files)")
     channels.add_argument("--boot", type=int, default=1000,
                           help="bootstrap replicates for the intervals [1000]")
     channels.add_argument("--bands", action="store_true",
@@ -243,6 +246,11 @@ def run(args: argparse.Namespace) -> int:
         if args.kind != ["all"]:
             for name in args.kind:
                 get_figure(name)
+    if args.command == "channels" and args.method == "subramanian2023":
+        from results.subramanian import subramanian_from_inputs
+        _print(subramanian_from_inputs(resolve_paths(args.paths), lambda p: read_trials(
+            p, rule=args.rule, progress=not args.quiet)), args.csv)
+        return 0
     table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
     if args.command == "table":
         from results.tables import summary_table
