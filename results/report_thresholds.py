@@ -56,7 +56,9 @@ def thresholds_section(ctx: ReportContext) -> Section | None:
         f"Gaussian sigmoid, per human and per network: threshold at {DEFAULT_CRITERION:.0%} "
         "correct (level units; <code>threshold_fit</code> on the fit axis) with its 95 % "
         "credible interval, width (5 % to 95 % of the sigmoid, fit axis) and lapse rate. "
-        "Table: <code>thresholds.csv</code>.</p>"],
+        "A threshold beyond the tested levels is a bound (<code>censored</code> = above / "
+        "below, shown as e.g. <code>&gt; 100</code>); where the criterion is never reached "
+        "there is none (<code>not reached</code>). Table: <code>thresholds.csv</code>.</p>"],
         body=[_table_html(ctx.labelled(thresholds.drop(columns=["criterion"])),
                           "thresholds")])
 
@@ -76,9 +78,13 @@ def channels_section(ctx: ReportContext) -> Section | None:
         "fit; sensitivity = 1 / threshold; a Gaussian over log2 frequency gives the "
         "channel's centre (cycles/image, and cycles/degree from the viewing geometry), "
         "bandwidth (full width at half maximum, octaves) and peak sensitivity, with "
-        "95 % bootstrap intervals (Subramanian et al. 2023). Humans in that study: "
-        "1.43 ± 0.54 octaves, centre about 39 cycles/image. Rows with "
-        "<code>identified = false</code> bound the bandwidth rather than measure it.</p>"],
+        "95 % bootstrap intervals (after Subramanian et al. 2023; their own analysis is "
+        "<code>python -m results channels --method subramanian2023</code>). Humans in "
+        "that study: 1.00 octave, 39.6 cycles/image (group matrix); 1.43 ± 0.54 octaves, "
+        "39.1 ± 3.0 cycles/image (per observer). Rows with <code>identified = false</code> "
+        "are not channels: the <code>reason</code> column says why (never above the "
+        "criterion, too few measured bands, fit on a search bound). Bands whose criterion "
+        "is never reached have no threshold (<code>status</code>).</p>"],
         body=[_table_html(channels, "channels", digits=3)])
 
 
