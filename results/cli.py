@@ -112,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
                         default="psignifit", help="per-band thresholds [psignifit]")
     biases.add_argument("--boot", type=int, default=2000,
                         help="bootstrap replicates for the correlations [2000]")
+    biases.add_argument("--groups", type=Path, metavar="FILE",
+                        help="JSON {group: [network, ...]}: correlations per group (and all "
+                             "but each group) besides all networks, as Gavrikov & Keuper 2024")
     thresholds = common("thresholds", "psignifit 4 psychometric fits (16-AFC) of every "
                         "parametric experiment per observer and network: threshold at the "
                         "criterion and width, with 95%% credible intervals")
@@ -232,6 +235,16 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if bool(result["reproduced"].all()) else 1
 
 
+def _gavrikov(args: argparse.Namespace, paths: list[Path]) -> int:
+    """``biases`` on per-model tables like Gavrikov & Keuper's ``benchmark.csv``."""
+    from results.gavrikov import bias_rows, correlation_table, read_benchmark, read_groups
+    table = pd.concat([read_benchmark(p) for p in paths], ignore_index=True)
+    groups = read_groups(args.groups) if args.groups else None
+    _print(correlation_table(table, groups) if args.correlations else bias_rows(table, groups),
+           args.csv)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from lab.datasets import resolve_paths
     from lab.readers import read_trials
@@ -246,6 +259,11 @@ def run(args: argparse.Namespace) -> int:
         if args.kind != ["all"]:
             for name in args.kind:
                 get_figure(name)
+    if args.command == "biases":
+        from results.gavrikov import is_benchmark_csv
+        paths = resolve_paths(args.paths)
+        if paths and all(is_benchmark_csv(p) for p in paths):
+            return _gavrikov(args, paths)
     if args.command == "channels" and args.method == "subramanian2023":
         from results.subramanian import subramanian_from_inputs
         _print(subramanian_from_inputs(resolve_paths(args.paths), lambda p: read_trials(

@@ -13,6 +13,7 @@ from stimuli.manipulations import (  # noqa: F401
     grey,
     opponent,
     spectral,
+    spectral_ffc,
 )
 from stimuli.manipulations.registry import (
     Manipulation,

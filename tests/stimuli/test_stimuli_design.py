@@ -33,9 +33,9 @@ SPEC_TABLE = {
 }
 
 
-def test_all_fifteen_experiments_load():
-    assert len(list_experiments()) == 15
-    extra = {"cue-conflict", "critical-band", "critical-band-ideal"}
+def test_all_sixteen_experiments_load():
+    assert len(list_experiments()) == 16
+    extra = {"cue-conflict", "critical-band", "critical-band-ideal", "spectral-ffc"}
     assert set(SPEC_TABLE) | extra == set(list_experiments())
 
 

@@ -32,6 +32,7 @@ EXPECTED = {
                       "contrast": (float, 0.2), "mean": (float, 0.449)},
     "critical-band-ideal": {"band": (int, None), "noise_sd": (float, None),
                             "contrast": (float, 0.2)},
+    "spectral-ffc": {"cutoff": (float, None), "high": (bool, None)},
     "none": {},
 }
 #: one setting per manipulation for the convention test
@@ -45,6 +46,7 @@ SAMPLE = {
     "eidolon-sharp": {"reach": 8.0, "coherence": 0.3}, "none": {},
     "critical-band": {"band": 4, "noise_sd": 0.08},
     "critical-band-ideal": {"band": 4, "noise_sd": 0.08},
+    "spectral-ffc": {"cutoff": 0.3, "high": True},
 }
 
 
