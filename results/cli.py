@@ -73,10 +73,12 @@ def _parser() -> argparse.ArgumentParser:
                              epilog=_epilog(name) if name in EXAMPLES else PATHS_NOTE,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
-        cmd.add_argument("--rule", choices=RULES, default="sum",
+        cmd.add_argument("--rule", choices=RULES, default=None,
                          help="network decision rule: sum (default; the 2018 paper's, the "
-                              "*_sums columns of its CSVs), mean, max (our own files), "
-                              "other (the unsuffixed decision columns of the 2018 CSVs)")
+                              "*_sums columns of its CSVs), mean (default of biases: the "
+                              "rule of Subramanian et al. 2023 and Gavrikov & Keuper 2024), "
+                              "max (our own files), other (the unsuffixed decision columns "
+                              "of the 2018 CSVs)")
         cmd.add_argument("-q", "--quiet", action="store_true", help="warnings only")
         if csv:
             cmd.add_argument("--csv", action="store_true", help="print CSV instead of text")
@@ -259,6 +261,9 @@ def run(args: argparse.Namespace) -> int:
         if args.kind != ["all"]:
             for name in args.kind:
                 get_figure(name)
+    chosen_rule = getattr(args, "rule", "sum") is not None
+    if not chosen_rule:  # the rule each measure was made with
+        args.rule = "mean" if args.command == "biases" else "sum"
     if args.command == "biases":
         from results.gavrikov import is_benchmark_csv
         paths = resolve_paths(args.paths)
@@ -270,6 +275,13 @@ def run(args: argparse.Namespace) -> int:
             p, rule=args.rule, progress=not args.quiet)), args.csv)
         return 0
     table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
+    if (args.command == "biases" and not chosen_rule
+            and not (table["observer_type"] != "human").any()):
+        logging.getLogger(__name__).warning(
+            "no network trials scored with the mean rule (the papers' rule for biases); "
+            "using sum; score with --rule mean to match Gavrikov & Keuper 2024")
+        args.rule = "sum"
+        table = read_trials(resolve_paths(args.paths), rule="sum", progress=not args.quiet)
     if args.command == "table":
         from results.tables import summary_table
         _print(summary_table(table), args.csv)
@@ -312,7 +324,11 @@ def run(args: argparse.Namespace) -> int:
         if frame.empty:
             raise LabInputError("no network trials in the input; give scored networks")
         if args.correlations:
-            frame = bias_correlations(frame, n_boot=max(args.boot, 10))
+            from results.gavrikov import read_groups
+            frame = bias_correlations(frame, n_boot=max(args.boot, 10), groups=read_groups(
+                args.groups) if args.groups else None)
+        else:
+            frame["rule"] = args.rule  # the decision rule the networks' trials were read with
         _print(frame, args.csv)
     elif args.command == "thresholds":
         from results.psychometric import fit_all, threshold_table
