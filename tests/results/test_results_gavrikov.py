@@ -127,3 +127,17 @@ def test_spectral_bias_from_trials_and_bias_sets_are_never_targets():
     assert row["rho_shown"] == row["spearman_rho"]
     assert set(corr["subset"]) == {"all", "first", "not:last"}  # subsets of >= 4 networks
     assert not corr["robustness"].str.contains("low-pass|spectral-ffc").any()
+
+
+def test_report_credits_the_successor_papers_where_their_stimuli_are_analysed():
+    from results.credits import GAVRIKOV_2024, SUBRAMANIAN_2023, report_credits
+
+    def refs(experiments):
+        table = pd.DataFrame({"image": ["x.png"] * len(experiments), "source_format": "lab",
+                              "experiment": experiments})
+        return [c.reference for c in report_credits(
+            table, shape_bias_used=False, consistency_used=False, benchmark_used=False)]
+
+    assert SUBRAMANIAN_2023 in refs(["critical-band"])
+    assert GAVRIKOV_2024 in refs(["spectral-ffc", "contrast"])
+    assert SUBRAMANIAN_2023 not in refs(["contrast"]) and GAVRIKOV_2024 not in refs(["contrast"])
