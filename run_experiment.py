@@ -2,7 +2,7 @@
 """Run a psychophysics session in the booth (see docs/experiment.md).
 
 Thin launcher: argument parsing and the session live in :mod:`experiment.cli` and
-:mod:`experiment.session`. ``run_experiment.py --help`` shows an example.
+:mod:`experiment.run.session`. ``run_experiment.py --help`` shows an example.
 """
 
 import sys

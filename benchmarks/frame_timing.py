@@ -3,8 +3,8 @@ simulated session.
 
 Part 1 draws each screen N times and times draw + flip (CPU, ``time.perf_counter``)
 against a baseline of empty flips measured in the same process (ratio = screen / empty).
-Part 2 runs the real trial loop (:func:`experiment.trial.run_trial` and
-:func:`experiment.trial.run_iti`) for a simulated session (default 1280 trials, bundled
+Part 2 runs the real trial loop (:func:`experiment.window.trial.run_trial` and
+:func:`experiment.window.trial.run_iti`) for a simulated session (default 1280 trials, bundled
 224 px demo images, a fresh 1/f mask each trial), preparing each trial during the ITI
 before it as the booth does (fsync a record line, decode the image, make the mask), and
 summarises: preparation time against the ITI's budget, measured ITI, frame intervals,
@@ -63,11 +63,11 @@ if __name__ == "__main__":
     # usage of its preferences
     build_parser().parse_args()
 
-from experiment.display import FrameClock, measure_rate, open_window  # noqa: E402
-from experiment.frames import DROP_FACTOR, Durations, plan_frames  # noqa: E402
-from experiment.profiles import load_profile  # noqa: E402
-from experiment.screens import Screens  # noqa: E402
-from experiment.trial import ResponseCollector, run_iti, run_trial  # noqa: E402
+from experiment.files.profiles import load_profile  # noqa: E402
+from experiment.plan.frames import DROP_FACTOR, Durations, plan_frames  # noqa: E402
+from experiment.window.display import FrameClock, measure_rate, open_window  # noqa: E402
+from experiment.window.screens import Screens  # noqa: E402
+from experiment.window.trial import ResponseCollector, run_iti, run_trial  # noqa: E402
 from lab.design import load_experiment  # noqa: E402
 from stimuli.masks import make_mask  # noqa: E402
 
@@ -103,7 +103,7 @@ def simulated_session(win, screens: Screens, trials: int, *, paced: bool,  # noq
                       full_response: bool, rate: float, batch: int,
                       figure: Path | None) -> None:
     """The booth's loop: each trial prepared during the ITI before it (decode image, make
-    mask, fsync a record line), as :class:`experiment.booth.Booth` does."""
+    mask, fsync a record line), as :class:`experiment.window.booth.Booth` does."""
     durations = Durations() if full_response else Durations(response=1000 / rate)
     plan = plan_frames(durations, rate)
     clock = FrameClock(win, pace_hz=rate if paced else None)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiment.calibration import (
+from experiment.files.calibration import (
     DEFAULT_LEVELS,
     Calibration,
     Readings,
@@ -24,8 +24,8 @@ from experiment.calibration import (
     read_readings_csv,
     store_calibration,
 )
-from experiment.photometer import ask_readings
-from experiment.profiles import DisplayProfile
+from experiment.files.profiles import DisplayProfile
+from experiment.window.photometer import ask_readings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def calibrate(profile: str, *, readings_csv: Path | None = None,
               screen: int | None = None, ask: Callable[[str], str] = input,
               tell: Callable[[str], None] = print) -> CalibrationOutcome:
     """Take the readings, fit, plot and store; :class:`LabInputError` on a refusal."""
-    from experiment.gamma_fit import fit_gamma, make_calibration, plot_fit
+    from experiment.window.gamma_fit import fit_gamma, make_calibration, plot_fit
 
     path, loaded = calibratable_profile(profile)
     warnings: list[str] = []
@@ -83,7 +83,7 @@ def _typed_readings(profile: DisplayProfile, levels: int | None, window: bool,
         if screen is not None:
             profile = dataclasses.replace(profile, screen=screen)
         try:
-            from experiment.photometer import GreyScreen
+            from experiment.window.photometer import GreyScreen
             screen_ = GreyScreen(profile, windowed=windowed)
             warnings += screen_.warnings
         except Exception as err:  # no display reachable: prompt only

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from experiment.calibration import describe_provenance
-from experiment.frames import Durations
-from experiment.planning import refuse_other_experiment
-from experiment.profiles import load_profile
-from experiment.session import image_px_for
+from experiment.files.calibration import describe_provenance
+from experiment.files.profiles import load_profile
+from experiment.plan.frames import Durations
+from experiment.plan.planning import refuse_other_experiment
+from experiment.run.session import image_px_for
 from lab.design import load_experiment
 from lab.errors import LabInputError
 from lab.manifest import read_manifest, verify_files
@@ -36,8 +36,8 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
         n = sum(1 for _ in verify_files(stimuli, entries))
         lines.append(f"stimuli: {n} files in {stimuli} match the manifest (sha256)")
     try:
-        from experiment.display import calibration_record, open_window
-        from experiment.preflight import check_display, window_size_note
+        from experiment.window.display import calibration_record, open_window
+        from experiment.window.preflight import check_display, window_size_note
     except Exception as err:  # pyglet cannot reach an X display
         raise LabInputError(
             f"cannot open the display ({str(err).splitlines()[0]}): run on the booth's "

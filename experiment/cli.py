@@ -10,10 +10,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from experiment.headless import require_display
-from experiment.participants import LabInfo, Participant
+from experiment.plan.participants import lab_of, participant_of
+from experiment.run.headless import require_display
 from lab.errors import LabInputError
+
+if TYPE_CHECKING:  # the session's modules load when a command needs them
+    from experiment.plan.config import SessionConfig
+    from experiment.run.launch import MakePresenter
+    from experiment.run.session import SessionOutcome
 
 RUN_EXAMPLE = """example (headless, simulated observer, under a virtual display):
   xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python run_experiment.py \\
@@ -264,7 +270,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from experiment.summary import format_summary, summarise
+    from experiment.files.summary import format_summary, summarise
 
     for line in format_summary(summarise(args.data, args.observer), args.data):
         print(line)
@@ -272,7 +278,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    from experiment.profiles import DisplayProfile, make_profile
+    from experiment.files.profiles import DisplayProfile, make_profile
 
     path = make_profile(DisplayProfile(
         name=args.name, width_cm=args.width_cm, resolution=tuple(args.resolution),
@@ -284,22 +290,27 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
-def participant_of(args: argparse.Namespace, **typed: str) -> Participant:
-    """The participant facts from the flags (``typed``: the dialog's, which win)."""
-    values = {k: getattr(args, k, None) for k in ("age", "sex", "handedness",
-                                                  "visual_acuity")}
-    values.update({k: v for k, v in typed.items() if v not in (None, "")})
-    return Participant.parse(**values)
+def choose_presenter(config: SessionConfig) -> MakePresenter:
+    """The booth's window, or the window-less presenter (``--no-window``); the window's
+    stack (PsychoPy) is imported only here, after the session's checks."""
+    if config.no_window:
+        from experiment.run.windowless import HeadlessPresenter
+        return HeadlessPresenter
+    from experiment.window.booth import Booth
+    return Booth
 
 
-def lab_of(args: argparse.Namespace) -> LabInfo:
-    return LabInfo.load(getattr(args, "lab_config", None), authors=getattr(args, "authors", None),
-                        institution=getattr(args, "institution", None))
+def run_session(config: SessionConfig) -> SessionOutcome:
+    """Run (or resume) a session with the presenter its config asks for; raises
+    :class:`LabInputError` on a refusal (see :func:`experiment.run.launch.launch`)."""
+    from experiment.run.launch import launch
+
+    return launch(config, choose_presenter)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from experiment.frames import Durations
-    from experiment.session import SessionConfig, run_session
+    from experiment.plan.config import SessionConfig
+    from experiment.plan.frames import Durations
 
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -308,7 +319,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     given = [n for n in needed if getattr(args, n) is not None]
     if not given:
         require_display("the session dialog")
-        from experiment.dialog import ask_session
+        from experiment.window.dialog import ask_session
         config = ask_session(args)
         if config is None:
             print("cancelled")
@@ -360,7 +371,7 @@ def _check_counts(practice: int, seed: int | None) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from experiment.check import preflight_report
-    from experiment.frames import Durations
+    from experiment.plan.frames import Durations
 
     # the report lists every warning once ("warning: ..."): the log records of the same
     # warnings stay off the console
@@ -379,7 +390,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from experiment.profiles import list_profiles, load_profile
+    from experiment.files.profiles import list_profiles, load_profile
     from lab.design import list_experiments, load_experiment
 
     print("experiments:")

@@ -1,8 +1,9 @@
 """The 16 entry-level classes, their response-screen order and their ImageNet indices.
 
-SPEC §4: the 16 classes map to 207 ILSVRC-2012 classes through WordNet. The index table
-below is the reference; :func:`parse_wnid_mapping` reads the authors' WNID mapping file
-and :func:`check_mapping_file` proves that file and this table agree.
+The 16 classes map to 207 ILSVRC-2012 classes through WordNet (Geirhos et al. 2018,
+Methods: 16-class-ImageNet). The index table below is the reference;
+:func:`parse_wnid_mapping` reads the authors' WNID mapping file and
+:func:`check_mapping_file` proves that file and this table agree.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ CATEGORIES: tuple[str, ...] = (
     "chair", "clock", "dog", "elephant", "keyboard", "knife", "oven", "truck",
 )
 
-#: Response-screen icon rows as rendered in the lab (SPEC §3), top row first.
+#: Response-screen icon rows as rendered in the lab (Geirhos et al. 2018, Methods), top row first.
 ICON_ROWS: tuple[tuple[str, ...], ...] = (
     ("knife", "bicycle", "bear", "truck"),
     ("airplane", "clock", "boat", "car"),
@@ -35,7 +36,7 @@ def _span(a: int, b: int) -> list[int]:
     return list(range(a, b + 1))
 
 
-#: 0-based ILSVRC-2012 indices per class (SPEC §4).
+#: 0-based ILSVRC-2012 indices per class (Geirhos et al. 2018, Methods).
 IMAGENET_INDICES: Mapping[str, tuple[int, ...]] = {
     "knife": (499,),
     "keyboard": (508, 878),

@@ -41,7 +41,7 @@ class ConditionSpec:
 
 @dataclass(frozen=True)
 class ExperimentDesign:
-    """One experiment of the paper (SPEC §1 and §3)."""
+    """One experiment of Geirhos et al. 2018 (Methods and supplementary material)."""
 
     name: str  #: model-vs-human dataset name, e.g. ``contrast``
     manipulation: str  #: registered manipulation name, e.g. ``contrast``
@@ -50,7 +50,7 @@ class ExperimentDesign:
     condition_specs: tuple[ConditionSpec, ...]  #: strongest signal first (TOML: [conditions])
     level_label: str  #: axis label of the levels, e.g. ``contrast in percent``
     image_size: int  #: px, square
-    mask_batch: int  #: 1 or 2: which 1/f mask recipe (SPEC §2)
+    mask_batch: int  #: 1 or 2: which 1/f mask recipe (Geirhos et al. 2018, Methods)
     trials_per_observer: int
     block_size: int
     sessions: int

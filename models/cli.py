@@ -36,7 +36,7 @@ command with --resume continues at the first unscored file.
 
 
 def _parser() -> argparse.ArgumentParser:
-    from models.decision import RULES
+    from lab.decision_rules import DEFAULT, MAPPING_RULES
     from models.options import DEVICES, PRECISIONS
     from models.registry import RESIZE_POLICIES
 
@@ -61,9 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--stimuli", required=True, type=Path, nargs="+",
                    help="stimulus set folder (with manifest.csv); several with --models")
     s.add_argument("--out", required=True, type=Path, help="results folder")
-    s.add_argument("--rule", choices=RULES, default="sum",
+    s.add_argument("--rule", choices=MAPPING_RULES, default=DEFAULT,
                    help="1000 -> 16 decision rule: sum (2018 paper), mean (model-vs-human), "
-                        "max (2017) [sum]")
+                        f"max (2017); a 16-way head is always 16-way [{DEFAULT}]")
     s.add_argument("--session", type=int, default=1, help="session number [1]")
     s.add_argument("--batch-size", type=int, default=None,
                    help="images per batch and rank [32 on CPU, 256 on CUDA]")

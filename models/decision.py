@@ -1,13 +1,17 @@
-"""From 1000 ImageNet probabilities to a 16-class decision (SPEC §4). Pure numpy.
+"""From a network's outputs to a 16-class decision: :func:`decide`. Pure numpy.
 
-Three rules aggregate the softmax probabilities of the ImageNet classes that map to each
-of the 16 entry-level classes (:data:`lab.categories.IMAGENET_INDICES`):
+The rule names and their meanings are listed once, in :mod:`lab.decision_rules`; what the
+outputs are comes from the network's spec (:class:`models.registry.LabelSpace`). A 16-way
+head (``python -m models train``) is decided by its own softmax (rule ``16-way``). For the
+1000 ImageNet classes (Geirhos et al. 2018, Methods), three rules aggregate the softmax
+probabilities of the ImageNet classes that map to each of the 16 entry-level classes
+(:data:`lab.categories.IMAGENET_INDICES`):
 
 * ``sum``: the sum of the mapped probabilities (the 2018 paper; reproduces its numbers).
   Classes with many ImageNet members (dog: 109, bird: 49) collect more mass.
 * ``mean``: the mean of the mapped probabilities (model-vs-human's default). Every class
   is weighed as if it had one member: ``mean = sum / n_members``.
-* ``max``: the largest mapped probability (the 2017 rule): the response is the class of
+* ``max``: the largest mapped probability (Geirhos et al. 2017): the response is the class of
   the single most probable mapped ImageNet class.
 
 Each rule's 16 scores are then divided by their total so that they form a distribution
@@ -33,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lab.categories import CATEGORIES, IMAGENET_INDICES
-
-RULES: tuple[str, ...] = ("sum", "mean", "max")
+from lab.decision_rules import HEAD_16_RULE, MAPPING_RULES
+from models.registry import IMAGENET_1000, LabelSpace
 
 #: For each of the 16 classes (column order of :data:`CATEGORIES`), its ImageNet indices.
 _MEMBERS: tuple[np.ndarray, ...] = tuple(
@@ -45,9 +49,11 @@ MEMBER_COUNTS: np.ndarray = np.array([len(m) for m in _MEMBERS], dtype=np.float6
 
 
 def check_rule(rule: str) -> str:
-    """Return ``rule`` if it is one of :data:`RULES`, else raise ``ValueError``."""
-    if rule not in RULES:
-        raise ValueError(f"unknown decision rule {rule!r}: use one of {', '.join(RULES)}")
+    """Return ``rule`` if it is one of :data:`~lab.decision_rules.MAPPING_RULES`, else raise
+    ``ValueError``."""
+    if rule not in MAPPING_RULES:
+        raise ValueError(f"unknown decision rule {rule!r}: use one of "
+                         f"{', '.join(MAPPING_RULES)}")
     return rule
 
 
@@ -129,12 +135,27 @@ class Decisions:
         return len(self.probs_16)
 
 
-def decide(probs_1000: np.ndarray, rule: str) -> Decisions:
-    """Decisions for a batch of 1000-class probability rows (each row sums to 1)."""
-    p = np.asarray(probs_1000, dtype=np.float64)
+def decide(outputs: np.ndarray, rule: str, label_space: LabelSpace = IMAGENET_1000, *,
+           logits: bool = False) -> Decisions:
+    """The decisions of a batch of network outputs, shape ``(N, label_space.num_classes)``:
+    probability rows (each sums to 1), or raw scores with ``logits=True`` (softmaxed here).
+
+    * 1000 ImageNet classes: ``rule`` (``sum``, ``mean`` or ``max``) maps them to 16 scores,
+      which are divided by their total; ``entropy_1000`` is the entropy of the 1000.
+    * 16 classes (a head trained here): ``rule`` must be ``16-way``; the probabilities are
+      the decision, and ``entropy_1000`` is NaN (there is no 1000-class output).
+    """
+    p = softmax(outputs) if logits else np.asarray(outputs, dtype=np.float64)
+    if label_space.num_classes == 16:
+        if rule != HEAD_16_RULE:
+            raise ValueError(f"a 16-way head is decided by rule {HEAD_16_RULE!r}, not {rule!r}")
+        if p.ndim != 2 or p.shape[1] != 16:
+            raise ValueError(f"expected an (N, 16) array of outputs, got {p.shape}")
+        return Decisions(rule=rule, probs_16=p, entropy_1000=np.full(len(p), np.nan))
     return Decisions(rule=rule, probs_16=probabilities_16(p, rule), entropy_1000=entropy_bits(p))
 
 
-def decide_logits(logits: np.ndarray, rule: str) -> Decisions:
-    """:func:`decide` on ``softmax(logits)``."""
-    return decide(softmax(logits), rule)
+def decide_logits(logits: np.ndarray, rule: str,
+                  label_space: LabelSpace = IMAGENET_1000) -> Decisions:
+    """:func:`decide` on raw scores (``logits=True``)."""
+    return decide(logits, rule, label_space, logits=True)

@@ -1,11 +1,11 @@
 """Which distortion each training image gets, and at which level (torch-free).
 
-A regime (SPEC §8 and its successors) names the manipulations a run draws from; every
-image gets at most one (never two), drawn from its own generator seeded with
-``(seed, epoch, dataset index)``: the draw does not depend on the batch, the rank, the
-number of workers or a resume. The manipulation's numeric parameter comes from its
-experiment's condition codes (the design files map each code to the manipulation's
-parameters) or, with ``levels = "range"``, uniformly from a range.
+A regime (the training experiments of Geirhos et al. 2018 and its successors) names the
+manipulations a run draws from; every image gets at most one (never two), drawn from its
+own generator seeded with ``(seed, epoch, dataset index)``: the draw does not depend on
+the batch, the rank, the number of workers or a resume. The manipulation's numeric
+parameter comes from its experiment's condition codes (the design files map each code to
+the manipulation's parameters) or, with ``levels = "range"``, uniformly from a range.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ EXPERIMENT_OF: dict[str, str] = {
     "rotation": "rotation", "eidolon-I": "eidolonI", "eidolon-II": "eidolonII",
     "eidolon-III": "eidolonIII",
 }
-#: Salt-and-pepper has no human experiment (DNN training only, SPEC §1): its levels.
+#: Salt-and-pepper has no human experiment (Geirhos et al. 2018 train networks on
+#: it; no human saw it): its levels.
 SALT_AND_PEPPER_LEVELS: tuple[tuple[str, float], ...] = tuple(
     (code, float(code)) for code in ("0", "0.1", "0.2", "0.35", "0.5", "0.65", "0.8", "0.95"))
 #: The one parameter of each device-side manipulation that a level sets.

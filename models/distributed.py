@@ -18,21 +18,10 @@ import torch
 import torch.distributed as dist
 
 from lab.errors import LabInputError
-from models.options import DEVICES
+from models.acceleration import resolve_device
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def resolve_device(choice: str, local_rank: int = 0) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is an error."""
-    if choice not in DEVICES:
-        raise LabInputError(f"unknown device {choice!r}: use one of {', '.join(DEVICES)}")
-    if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            raise LabInputError("--device cuda: no CUDA GPU is visible; use --device cpu")
-        return torch.device("cuda", local_rank % torch.cuda.device_count())
-    return torch.device("cpu")
 
 
 @dataclass

@@ -48,12 +48,3 @@ def checkpoint_card(path: str) -> dict | None:
         return None
     card = obj.get("card") if isinstance(obj, dict) else None
     return card if isinstance(card, dict) else None
-
-
-def card_head(weights: str) -> int:
-    """Outputs of the network a weights argument gives: the card's head for a file written
-    by ``python -m models train``, else 1000."""
-    if weights.upper() in ("DEFAULT", "NONE"):
-        return 1000
-    card = checkpoint_card(weights)
-    return int(card.get("head", 1000)) if card else 1000

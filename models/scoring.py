@@ -22,9 +22,7 @@ the first unscored file.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
-import os
 import sys
 import time
 from collections import Counter
@@ -37,16 +35,16 @@ import torch
 import torchvision
 from torch import nn
 
+from lab.decision_rules import describe
 from lab.errors import LabInputError
 from lab.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
 from lab.progress import progress
 from lab.provenance import provenance
 from lab.schema import DNN_FILE_COLUMNS, column_descriptions
 from lab.trial_file import TrialFile, sidecar_path, write_json_atomic
-from models.acceleration import prepare_model
-from models.decision import Decisions, decide_logits, softmax
+from models.acceleration import DeviceChoices, device_choices, prepare_model
+from models.decision import Decisions, decide
 from models.distributed import Team, join
-from models.heads import checkpoint_card
 from models.loading import StimulusDataset, make_loader, normalise, shard_positions
 from models.options import ScoreOptions
 from models.records import correct_indices, make_records, output_path
@@ -61,19 +59,9 @@ from models.runs import (
     resume_hint,
     resume_state,
 )
-from models.weights import build_model
+from models.weights import build_model, spec_for_weights
 
 log = logging.getLogger(__name__)
-#: The ``rule`` of a network with a 16-way head, scored directly.
-HEAD_16_RULE = "16-way"
-RULE_TEXT = {
-    "sum": "sum of the softmax probabilities of each class's ImageNet classes (2018 paper)",
-    "mean": "mean of the softmax probabilities of each class's ImageNet classes "
-            "(model-vs-human)",
-    "max": "largest softmax probability among each class's ImageNet classes (2017 rule)",
-    HEAD_16_RULE: "the network's own 16-way softmax (a head trained on the 16 classes, "
-                  "python -m models train); no 1000-to-16 mapping",
-}
 
 
 @dataclass
@@ -97,33 +85,6 @@ def auto_batch_size(device: torch.device) -> int:
     return 256 if device.type == "cuda" else 32
 
 
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def auto_workers(device: torch.device, world: int) -> int:
-    """Loader processes per rank: on CPU decoding is a few percent of the work and
-    workers would take cores from the network, so none on small machines."""
-    cores = max(1, available_cores() // world)
-    if device.type == "cuda":
-        return max(1, min(16, cores - 2))
-    return 0 if cores <= 4 else min(4, cores // 4)
-
-
-def autocast_dtype(choice: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype (``None`` = plain float32)."""
-    if choice == "fp32" or (choice == "auto" and device.type != "cuda"):
-        return None
-    if choice == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device.type != "cuda":
-        raise LabInputError(f"--precision {choice} is for CUDA; on the CPU use fp32 (auto)")
-    return torch.bfloat16 if choice == "bf16" else torch.float16
-
-
 # -- the sidecar -------------------------------------------------------------------------
 #: Packages a network sidecar names (torch and torchvision as they report themselves).
 PACKAGES = ("numpy", "pillow")
@@ -136,8 +97,8 @@ def _program() -> str:
 
 def _sidecar(
     opts: ScoreOptions, spec: ModelSpec, pre: Preprocessing, weights: str, team: Team,
-    *, experiment: str, n_images: int, batch_size: int, workers: int,
-    dtype: torch.dtype | None, optimisations: list[str], rule: str,
+    *, experiment: str, n_images: int, batch_size: int,
+    choices: DeviceChoices, optimisations: list[str], rule: str,
 ) -> dict[str, Any]:
     device = str(team.device)
     if team.device.type == "cuda":
@@ -152,16 +113,15 @@ def _sidecar(
         "weights": weights,
         "weights_option": opts.weights,
         "rule": rule,
-        "rule_description": RULE_TEXT[rule] + (
-            "" if rule == HEAD_16_RULE else "; the 16 scores are divided by their total"),
+        "rule_description": describe(rule),
         "preprocessing": pre.as_dict(),
         "device": device,
-        "dtype": "float32" if dtype is None else f"{str(dtype).removeprefix('torch.')} autocast",
+        "dtype": choices.dtype_text,
         "optimisations": optimisations,
         "batch_size": batch_size,
         "world_size": team.world,
         "backend": team.backend or "single process",
-        "workers_per_rank": workers,
+        "workers_per_rank": choices.workers,
         "seed": opts.seed,
         "session": opts.session,
         "n_images": n_images,
@@ -170,14 +130,6 @@ def _sidecar(
                               "torchvision": torchvision.__version__}),
         "command": " ".join([_program(), *sys.argv[1:]]),
     }
-
-
-def decide_16(logits: np.ndarray) -> Decisions:
-    """Decisions of a 16-way head (outputs in CATEGORIES order): its own softmax; there is
-    no 1000-class output, so ``entropy_1000`` is NaN."""
-    probs = softmax(logits)
-    return Decisions(rule=HEAD_16_RULE, probs_16=probs,
-                     entropy_1000=np.full(len(probs), np.nan))
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -258,7 +210,7 @@ class _Writer:
 
 
 def _launch(model: nn.Module, batch: torch.Tensor, pre: Preprocessing, device: torch.device,
-            dtype: torch.dtype | None, classes: int = 1000) -> tuple[torch.Tensor, Any]:
+            dtype: torch.dtype | None, classes: int) -> tuple[torch.Tensor, Any]:
     """Start one batch; return host logits (float32) and a CUDA event to wait on."""
     autocast = (torch.autocast(device.type, dtype=dtype) if dtype is not None
                 else contextlib.nullcontext())
@@ -294,18 +246,10 @@ def score(opts: ScoreOptions) -> ScoreResult:
 def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     entries = read_manifest(opts.stimuli)
     correct_indices(entries)  # every category is one of the 16, before anything is written
-    spec = get_spec(opts.model)
+    spec = spec_for_weights(get_spec(opts.model), opts.weights)  # sets its label space
     pre = spec.preprocessing if opts.resize is None else spec.preprocessing.with_resize(
         opts.resize)
-    card = checkpoint_card(opts.weights) if opts.weights.upper() not in ("DEFAULT", "NONE") \
-        else None
-    classes = int(card.get("head", 1000)) if card else 1000
-    if card and card.get("architecture") not in (None, spec.name):
-        raise LabInputError(f"{opts.weights}: trained as {card['architecture']}, not "
-                            f"{spec.name}; give --model {card['architecture']}")
-    if card and card.get("image_size"):  # score at the size the network was trained at
-        pre = dataclasses.replace(pre, input_size=int(card["image_size"]))
-    rule = HEAD_16_RULE if classes == 16 else opts.rule
+    rule = spec.label_space.rule(opts.rule)
     experiments = list(dict.fromkeys(e.experiment for e in entries))
     paths = {x: output_path(opts.out, x, spec.name, rule, opts.session)
              for x in experiments}
@@ -345,11 +289,11 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     first = team.agree(build, leader_only=True)
     model, weights_text = team.agree(build if first is None else lambda: first)
     model, optimisations = prepare_model(model, team.device, optimise=opts.fuse)
-    dtype = autocast_dtype(opts.precision, team.device)
+    choices = device_choices(team.device, precision=opts.precision, workers=opts.workers,
+                             world=team.world)
     if team.device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     batch_size = opts.batch_size or auto_batch_size(team.device)
-    workers = auto_workers(team.device, team.world) if opts.workers is None else opts.workers
 
     def create() -> _Writer:
         files: dict[str, TrialFile] = {}
@@ -359,8 +303,7 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
             for x in experiments:
                 sidecar = _sidecar(opts, spec, pre, weights_text, team, experiment=x,
                                    n_images=counts[x], batch_size=batch_size,
-                                   workers=workers, dtype=dtype, optimisations=optimisations,
-                                   rule=rule)
+                                   choices=choices, optimisations=optimisations, rule=rule)
                 partial = partial_path(paths[x])
                 if x in resume.sidecars:
                     sidecars[x] = dict(resume.sidecars[x])
@@ -387,8 +330,8 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
 
     writer = team.agree(create, leader_only=True)
     try:
-        result = _infer(opts, team, entries, model, pre, dtype, batch_size, workers, writer,
-                        classes, resume.start)
+        result = _infer(opts, team, entries, model, spec, pre, choices, batch_size, writer,
+                        rule, resume.start)
         team.agree(lambda: writer.publish(), leader_only=True)
         return result
     finally:
@@ -398,11 +341,11 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
 
 
 def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: nn.Module,
-           pre: Preprocessing, dtype: torch.dtype | None, batch_size: int, workers: int,
-           writer: _Writer | None, classes: int = 1000, start: int = 0) -> ScoreResult:
+           spec: ModelSpec, pre: Preprocessing, choices: DeviceChoices, batch_size: int,
+           writer: _Writer | None, rule: str, start: int = 0) -> ScoreResult:
     dataset = StimulusDataset(opts.stimuli, [e.file for e in entries], pre,
                               shard_positions(len(entries), team.rank, team.world, start))
-    loader = make_loader(dataset, batch_size=batch_size, workers=workers,
+    loader = make_loader(dataset, batch_size=batch_size, workers=choices.workers,
                          pin_memory=team.device.type == "cuda")
     bar = progress(total=len(entries), initial=start, unit="img",
                    desc=f"{opts.model} ({opts.rule})",
@@ -411,8 +354,7 @@ def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: 
     def finish(positions: torch.Tensor, host: torch.Tensor, event: Any) -> None:
         if event is not None:
             event.synchronize()
-        decisions = (decide_logits(host.numpy(), opts.rule) if classes == 1000
-                     else decide_16(host.numpy()))
+        decisions = decide(host.numpy(), rule, spec.label_space, logits=True)
         rows = np.column_stack([positions.numpy().astype(np.float64),
                                 decisions.entropy_1000, decisions.probs_16])
         gathered = team.gather_rows(torch.from_numpy(rows))
@@ -423,7 +365,8 @@ def _infer(opts: ScoreOptions, team: Team, entries: list[ManifestEntry], model: 
     pending = None
     with bar:
         for positions, batch in loader:
-            launched = _launch(model, batch, pre, team.device, dtype, classes)
+            launched = _launch(model, batch, pre, team.device, choices.dtype,
+                               spec.label_space.num_classes)
             if pending is not None:
                 finish(*pending)
             pending = (positions, *launched)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import LabInputError
+from models.options import DEVICES, PRECISIONS
 
 REGIMES: tuple[str, ...] = ("clean", "one", "all-but-one", "all", "gaussian", "speckle")
 HEADS: tuple[int, ...] = (16, 1000)
@@ -27,8 +28,6 @@ CROPS: tuple[str, ...] = ("random-resized", "resize", "centre")
 SAMPLERS: tuple[str, ...] = ("shuffle", "balanced")
 LOSS_WEIGHTS: tuple[str, ...] = ("inverse-frequency", "none")
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adamw")
-PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
-DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 #: The reference run length the decay epochs refer to (TF official ResNet: 90 epochs).
 REFERENCE_EPOCHS = 90
 

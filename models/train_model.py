@@ -18,10 +18,10 @@ import torch
 from torch import nn
 
 from lab.errors import LabInputError
-from models.heads import checkpoint_card, last_classifier, replace_head
+from models.heads import last_classifier, replace_head
 from models.registry import Preprocessing, get_spec
 from models.train_config import ModelSection
-from models.weights import DEFAULT, NONE, load_weights_file
+from models.weights import DEFAULT, NONE, load_weights_file, spec_for_weights
 
 log = logging.getLogger(__name__)
 NORMS = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)
@@ -52,17 +52,13 @@ def build_training_model(m: ModelSection, seed: int) -> tuple[nn.Module, Preproc
                             std=tuple(cfg["std"]), source=f"timm {m.architecture}")
         return model.train(), pre, f"timm {m.architecture} ({m.weights})"
     weights, description = m.weights, m.weights
-    card = None
     if weights.upper() == DEFAULT:
         model, description = spec.pretrained()
     elif weights.lower() == NONE:
         model = spec.architecture()
         description = f"none (random initialisation, torch seed {seed})"
     elif "/" in weights or weights.endswith((".pt", ".pth")):
-        card = checkpoint_card(weights)
-        model = spec.architecture()
-        if card and card.get("head") != 1000:
-            model = replace_head(model, int(card["head"]), arch=m.architecture)
+        model = spec_for_weights(spec, weights).architecture()  # the file's own head
         description = load_weights_file(model, weights, name=m.architecture)
     else:  # a torchvision weights name
         from torchvision import models as tvm

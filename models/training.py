@@ -1,4 +1,5 @@
-"""``python -m models train``: train a network on distorted images (SPEC §8).
+"""``python -m models train``: train a network on distorted images, as Geirhos et
+al. 2018 trained networks on distortions (their training experiments).
 
 The run, in order (every step before the run's folder is created can refuse with one line,
 so a refused run leaves nothing behind):
@@ -45,6 +46,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from lab.errors import LabInputError
+from models.acceleration import DeviceChoices, device_choices
 from models.augment import apply_plan
 from models.checkpoint import (
     CARD,
@@ -60,7 +62,7 @@ from models.checkpoint import (
 )
 from models.distortion_plan import DistortionPlan, make_plan
 from models.distributed import Team, join
-from models.registry import Preprocessing
+from models.registry import Preprocessing, label_space_of
 from models.train_config import TrainConfig, build_config, differences, to_toml
 from models.train_data import (
     ImageFolder,
@@ -92,26 +94,6 @@ class Progress:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _autocast_dtype(choice: str, device: torch.device) -> torch.dtype | None:
-    if choice == "fp32" or (choice == "auto" and device.type != "cuda"):
-        return None
-    if device.type != "cuda":
-        raise LabInputError(f"run.precision = {choice!r} is for CUDA; on the CPU use fp32")
-    if choice == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if choice == "bf16" else torch.float16
-
-
-def _workers(cfg: TrainConfig, device: torch.device, world: int) -> int:
-    if cfg.data.workers >= 0:
-        return cfg.data.workers
-    cores = max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                    else os.cpu_count() or 1) // world)
-    if device.type == "cuda":
-        return max(1, min(12, cores - 1))
-    return 0 if cores <= 4 else min(4, cores // 4)
-
-
 def _loader(dataset: TrainingImages, sampler: Any, batch: int, workers: int,
             pin: bool) -> DataLoader:
     return DataLoader(dataset, batch_size=batch, sampler=sampler, num_workers=workers,
@@ -138,7 +120,7 @@ class _Run:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     scaler: torch.amp.GradScaler
-    dtype: torch.dtype | None
+    choices: DeviceChoices  #: autocast dtype and loader workers (models.acceleration)
     weights: torch.Tensor
     train: ImageFolder
     val: ImageFolder | None
@@ -162,9 +144,9 @@ class _Run:
         return x, labels.to(device, non_blocking=True)
 
     def autocast(self) -> contextlib.AbstractContextManager:
-        if self.dtype is None:
+        if self.choices.dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(self.team.device.type, dtype=self.dtype)
+        return torch.autocast(self.team.device.type, dtype=self.choices.dtype)
 
     def step(self, batch: list[torch.Tensor]) -> None:
         p, cfg = self.progress, self.cfg
@@ -252,7 +234,7 @@ class _Run:
         return {
             "kind": "trained-network", "architecture": self.cfg.model.architecture,
             "head": self.cfg.model.head, "image_size": self.cfg.data.image_size,
-            "classes": (list(_classes()) if self.cfg.model.head == 16 else "ILSVRC-2012"),
+            "classes": _card_classes(self.cfg.model.head),
             "start_weights": self.start_weights, "regime": self.cfg.distortions.regime,
             "distortions": list(self.plan.names), "config": self.cfg.as_dict(),
             "data": {"train": str(self.train.root.resolve()), "train_images": len(
@@ -273,10 +255,10 @@ class _Run:
         write_atomic(self.out / CARD, (json.dumps(card, indent=2, default=str) + "\n").encode())
 
 
-def _classes() -> tuple[str, ...]:
-    from lab.categories import CATEGORIES
-
-    return CATEGORIES
+def _card_classes(head: int) -> list[str] | str:
+    """The card's ``classes``: the 16 names in output order, or the label space's name."""
+    space = label_space_of(head)
+    return list(space.label_names) if space.label_names else space.name
 
 
 def plot_learning_curves(history: list[dict[str, Any]], path: Path) -> None:
@@ -344,7 +326,11 @@ def _build(cfg: TrainConfig, team: Team, resume: bool) -> _Run:
     if cfg.model.batch_norm == "sync" and team.device.type != "cuda":
         raise LabInputError("model.batch_norm = 'sync' needs GPUs; on the CPU use 'train' "
                             "or 'frozen'")
-    dtype = team.agree(lambda: _autocast_dtype(cfg.run.precision, team.device))
+    choices = team.agree(lambda: device_choices(
+        team.device, precision=cfg.run.precision, world=team.world,
+        workers=cfg.data.workers if cfg.data.workers >= 0 else None,
+        precision_option="run.precision ="))
+    assert choices is not None
     first = team.agree(lambda: build_training_model(cfg.model, cfg.run.seed), leader_only=True)
     model, pre, start_weights = team.agree(
         (lambda: first) if first is not None else
@@ -361,7 +347,7 @@ def _build(cfg: TrainConfig, team: Team, resume: bool) -> _Run:
         optimizer = torch.optim.AdamW(groups, lr=cfg.lr)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, cfg.milestones(),
                                                      gamma=cfg.optim.decay_factor)
-    scaler = torch.amp.GradScaler(team.device.type, enabled=dtype == torch.float16)
+    scaler = torch.amp.GradScaler(team.device.type, enabled=choices.dtype == torch.float16)
     weights = torch.tensor(class_weights(train.counts(), cfg.optim.loss_weights),
                            dtype=torch.float32, device=team.device)
     if team.distributed:
@@ -369,7 +355,7 @@ def _build(cfg: TrainConfig, team: Team, resume: bool) -> _Run:
         ddp: nn.Module = DistributedDataParallel(model, device_ids=ids)
     else:
         ddp = model
-    run = _Run(cfg, team, out, model, ddp, pre, plan, optimizer, scheduler, scaler, dtype,
+    run = _Run(cfg, team, out, model, ddp, pre, plan, optimizer, scheduler, scaler, choices,
                weights, train, val, start_weights, Progress())
     if resume and not (out / CHECKPOINT).exists():  # stopped before its first checkpoint
         log.warning("%s: no checkpoint yet; starting the run from its first step", out)
@@ -418,7 +404,7 @@ def _loop(run: _Run) -> Progress:
     sampler = ResumableSampler(labels, world=team.world, rank=team.rank, seed=cfg.run.seed,
                                global_batch=cfg.run.batch_size,
                                balanced=cfg.optim.sampler == "balanced")
-    workers = _workers(cfg, team.device, team.world)
+    workers = run.choices.workers
     show = cfg.run.progress and team.leader and sys.stderr.isatty()
     kill_after = int(os.environ.get(KILL_AFTER_STEP, "0") or 0)
     max_steps = cfg.run.max_steps or None

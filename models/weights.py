@@ -8,6 +8,7 @@ A weights file is a ``state_dict`` saved with ``torch.save(model.state_dict(), P
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from torch import nn
 
 from lab.errors import LabInputError
 from lab.manifest import sha256_file
-from models.registry import ModelSpec
+from models.heads import checkpoint_card, replace_head
+from models.registry import ModelSpec, label_space_of
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +79,43 @@ def load_weights_file(model: nn.Module, path: str | Path, *, name: str) -> str:
     return f"{path.resolve()} (sha256 {sha256_file(path)})"
 
 
+def spec_for_weights(spec: ModelSpec, weights: str) -> ModelSpec:
+    """The spec of the network that ``weights`` gives, its label space set once, here.
+
+    ``DEFAULT``, ``none`` and a plain ``state_dict`` keep ``spec`` (the 1000 ImageNet
+    classes). A file written by ``python -m models train`` carries a model card: its
+    ``head`` sets the label space (and ``architecture()`` then builds the network with that
+    head, so the file fits it), its ``image_size`` the input size the network is fed at,
+    and an ``architecture`` other than ``spec.name`` is refused in one line.
+    """
+    if weights.upper() == DEFAULT or weights.lower() == NONE:
+        return spec
+    card = checkpoint_card(weights)
+    if card is None:
+        return spec
+    if card.get("architecture") not in (None, spec.name):
+        raise LabInputError(f"{weights}: trained as {card['architecture']}, not "
+                            f"{spec.name}; give --model {card['architecture']} (in a training "
+                            f"config: model.architecture = '{card['architecture']}')")
+    label_space = label_space_of(int(card.get("head", 1000)), source=weights)
+    pre = spec.preprocessing
+    if card.get("image_size"):  # scored at the size the network was trained at
+        pre = dataclasses.replace(pre, input_size=int(card["image_size"]))
+    architecture = spec.architecture
+    if label_space != spec.label_space:
+        def architecture() -> nn.Module:
+            return replace_head(spec.architecture(), label_space.num_classes, arch=spec.name)
+    return dataclasses.replace(spec, label_space=label_space, preprocessing=pre,
+                               architecture=architecture)
+
+
 def build_model(spec: ModelSpec, weights: str, *, seed: int = 0) -> tuple[nn.Module, str]:
     """The network of ``spec`` with ``weights`` (``DEFAULT``, ``none`` or a path), in eval
     mode, and a description of the weights for the sidecar.
 
     Random initialisation is seeded with ``seed``, so ``none`` gives the same network in
-    every run and in every process of a distributed run.
+    every run and in every process of a distributed run. A file written by ``python -m
+    models train`` with a 16-way head needs the spec of :func:`spec_for_weights`.
     """
     if weights.upper() == DEFAULT:
         model, description = spec.pretrained()
@@ -92,11 +125,6 @@ def build_model(spec: ModelSpec, weights: str, *, seed: int = 0) -> tuple[nn.Mod
         if weights.lower() == NONE:
             description = f"none (random initialisation, torch seed {seed})"
         else:
-            from models.heads import card_head, replace_head
-
-            head = card_head(weights)
-            if head != 1000:  # a network trained with a 16-way head
-                model = replace_head(model, head, arch=spec.name)
             description = load_weights_file(model, weights, name=spec.name)
     log.info("%s: weights %s", spec.name, description)
     return model.eval(), description

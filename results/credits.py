@@ -42,7 +42,7 @@ GAVRIKOV_2024 = (
 )
 #: experiments whose stimuli or metrics come from the successor papers
 _CRITICAL_BAND = ("critical-band", "critical-band-ideal")
-_SPECTRAL_FFC = ("spectral-ffc",)
+_FFC_EXPERIMENTS = ("spectral-ffc",)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def report_credits(table: pd.DataFrame, *, shape_bias_used: bool, consistency_us
         credits.append(Credit(SUBRAMANIAN_2023, "the critical-band masking stimulus and the "
                                                 "channel analysis (threshold index, BW, CF, "
                                                 "PNS)"))
-    if experiments & set(_SPECTRAL_FFC):
+    if experiments & set(_FFC_EXPERIMENTS):
         credits.append(Credit(GAVRIKOV_2024, "the spectral-bias stimulus (square FFT "
                                              "low/high-pass) and its metric"))
     return credits

@@ -121,21 +121,24 @@ def unit_table(table: pd.DataFrame) -> pd.DataFrame:
     return per_unit.reset_index()
 
 
-def summary_table(table: pd.DataFrame) -> pd.DataFrame:
+def summary_table(table: pd.DataFrame, *, entropy_range: bool = False) -> pd.DataFrame:
     """The per-condition table: one row per experiment, condition and observer group
-    (columns :data:`TABLE_COLUMNS`), sorted by experiment, design condition order and
-    group (humans first)."""
+    (columns :data:`TABLE_COLUMNS`, then ``entropy_min`` and ``entropy_max`` with
+    ``entropy_range``: figure 3 draws that range), sorted by experiment, design condition
+    order and group (humans first)."""
     per_unit = unit_table(table)
     per_unit["_correct"] = (per_unit["accuracy"] * per_unit["n_trials"]).round()
     summary = per_unit.groupby(["experiment", "condition", "group"], sort=False).agg(
         accuracy=("accuracy", "mean"), entropy=("entropy", "mean"),
         n_trials=("n_trials", "sum"), accuracy_min=("accuracy", "min"),
         accuracy_max=("accuracy", "max"), n_observers=("unit", "nunique"),
-        _correct=("_correct", "sum"),
+        _correct=("_correct", "sum"), entropy_min=("entropy", "min"),
+        entropy_max=("entropy", "max"),
     ).reset_index().rename(columns={"group": "observer"})
     summary["accuracy_ci_low"], summary["accuracy_ci_high"] = wilson_interval(
         summary["_correct"], summary["n_trials"])
-    return sort_rows(summary)[list(TABLE_COLUMNS)]
+    extra = ["entropy_min", "entropy_max"] if entropy_range else []
+    return sort_rows(summary)[list(TABLE_COLUMNS) + extra]
 
 
 def sort_rows(frame: pd.DataFrame, group_column: str = "observer") -> pd.DataFrame:

@@ -1,13 +1,73 @@
 #!/usr/bin/env bash
-# Set up, then run the whole test suite (ruff, then pytest) under a virtual display.
-# Usage: bash scripts/test.sh [pytest args...]
+# Set up, then run the test suite under a virtual display.
+#
+#   bash scripts/test.sh                  the whole suite, in two stages:
+#                                           1. ruff + the fast lane  (pytest -m "not slow")
+#                                           2. the slow lane         (pytest -m slow)
+#                                         both stages always run; the exit status is non-zero
+#                                         if either failed. Each stage prints its wall time.
+#   bash scripts/test.sh [pytest args]    ruff, then one pytest run with those arguments
+#                                         (e.g. -m "not slow", tests/stimuli, -k golden).
+#
+# A stage that collects no tests (pytest exit status 5) passes with a note, so that a
+# suite without slow tests still passes; if neither stage collects a test, the run fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/ruff check .
 export MPLBACKEND=Agg
-if [ -z "${DISPLAY:-}" ]; then
-    # 24-bit colour: pyglet hangs on a 16-bit Xvfb screen.
-    exec xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m pytest "$@"
+
+run_pytest() {
+    if [ -z "${DISPLAY:-}" ]; then
+        # 24-bit colour: pyglet hangs on a 16-bit Xvfb screen.
+        xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m pytest "$@"
+    else
+        .venv/bin/python -m pytest "$@"
+    fi
+}
+
+if [ $# -gt 0 ]; then
+    .venv/bin/ruff check .
+    run_pytest "$@"  # its exit status is the script's (set -e)
+    exit 0
 fi
-exec .venv/bin/python -m pytest "$@"
+
+elapsed() {  # seconds -> "5m 07s"
+    printf '%dm %02ds' $(($1 / 60)) $(($1 % 60))
+}
+
+failed=()
+collected=0
+
+# Stage 1: ruff + the fast lane.
+start=$SECONDS
+ruff_rc=0
+.venv/bin/ruff check . || ruff_rc=$?
+fast_rc=0
+run_pytest -m "not slow" || fast_rc=$?
+case $fast_rc in
+    0) collected=$((collected + 1)) ;;
+    5) echo "test.sh: stage 1 collected no tests" ;;
+    *) failed+=("stage 1: pytest -m 'not slow' (exit status $fast_rc)") ;;
+esac
+[ "$ruff_rc" -ne 0 ] && failed+=("stage 1: ruff (exit status $ruff_rc)")
+echo "test.sh: stage 1 (ruff + not slow) took $(elapsed $((SECONDS - start)))"
+
+# Stage 2: the slow lane.
+start=$SECONDS
+slow_rc=0
+run_pytest -m slow || slow_rc=$?
+case $slow_rc in
+    0) collected=$((collected + 1)) ;;
+    5) echo "test.sh: stage 2 collected no tests" ;;
+    *) failed+=("stage 2: pytest -m slow (exit status $slow_rc)") ;;
+esac
+echo "test.sh: stage 2 (slow) took $(elapsed $((SECONDS - start)))"
+
+if [ "$collected" -eq 0 ] && [ ${#failed[@]} -eq 0 ]; then
+    failed+=("neither stage collected a test")
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+    printf 'test.sh: FAILED: %s\n' "${failed[@]}" >&2
+    exit 1
+fi
+echo "test.sh: both stages passed"

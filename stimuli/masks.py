@@ -1,4 +1,4 @@
-"""1/f noise masks (SPEC §2), one per trial, from a recorded seed."""
+"""1/f noise masks (Geirhos et al. 2018, Methods), one per trial, from a recorded seed."""
 
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ line (modules at the package's top).
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 from pathlib import Path
 
 import pytest

@@ -7,7 +7,8 @@ import numpy as np
 from lab.errors import LabInputError
 from stimuli.manipulations.registry import grey_to_rgb, register
 
-#: scikit-image ``rgb2gray`` weights, applied to the gamma-encoded values (SPEC §1).
+#: scikit-image ``rgb2gray`` weights, applied to the gamma-encoded values (Geirhos et al. 2018,
+#: Methods).
 GREY_WEIGHTS = (0.2125, 0.7154, 0.0721)
 
 

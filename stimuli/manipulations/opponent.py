@@ -1,4 +1,4 @@
-"""Opponent colour (false colour): flip the two chromatic DKL axes (SPEC §1).
+"""Opponent colour (false colour): flip the two chromatic DKL axes (Geirhos et al. 2018, Methods).
 
 8-bit RGB -> luminance through the measured display curve of the 2018 lab ->
 cone activations ``M @ rgb`` -> subtract the white point -> DKL ``N @ delta`` -> negate

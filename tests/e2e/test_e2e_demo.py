@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-VENV = Path(sys.prefix)
 
 pytestmark = [
     pytest.mark.slow,
@@ -34,18 +31,9 @@ def table(path: Path, delimiter: str = "\t") -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str],
-                                                            Path]:
-    """Clone HEAD, run ``scripts/demo.sh`` there without a display, return (run, out)."""
-    root = tmp_path_factory.mktemp("e2e")
-    clone = root / "clone"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
-    out = root / "demo"
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "XAUTHORITY")}
-    env.update(LAB_VENV=str(VENV), DEMO_OUT=str(out), DEMO_PER_CONDITION="16")
-    run = subprocess.run(["bash", "scripts/demo.sh"], cwd=clone, env=env,
-                         capture_output=True, text=True, timeout=1200)
-    return run, out
+def demo(demo_clone) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The session's demo run from a fresh clone (tests/e2e/conftest.py): (run, out)."""
+    return demo_clone.run, demo_clone.out
 
 
 def test_demo_runs_and_says_where_everything_went(demo) -> None:

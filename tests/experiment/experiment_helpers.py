@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from experiment.trial_list import read_trial_list
+from experiment.plan.trial_list import read_trial_list
 from lab.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
 
 REPO = Path(__file__).resolve().parents[2]

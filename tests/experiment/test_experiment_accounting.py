@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from experiment_helpers import TEST_DURATIONS, needs_display, needs_xdotool, run_cli
 
-from experiment.bids import session_paths
-from experiment.hooks import DROP_FRAMES_VARIABLE, STALL_FRAMES, parse_drop_frames
-from experiment.summary import summarise
-from experiment.trial_list import MAX_RERUNS, read_trial_list
+from experiment.files.bids import session_paths
+from experiment.files.summary import summarise
+from experiment.plan.hooks import DROP_FRAMES_VARIABLE, STALL_FRAMES, parse_drop_frames
+from experiment.plan.trial_list import MAX_RERUNS, read_trial_list
 from lab.errors import LabInputError
 from lab.readers import read_trials
 from lab.trial_file import read_rows

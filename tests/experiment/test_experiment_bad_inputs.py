@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from experiment_helpers import run_cli
 
-from experiment.profiles import PROFILES_DIR, load_profile
+from experiment.files.profiles import PROFILES_DIR, load_profile
 from lab.errors import LabInputError
 from lab.manifest import MANIFEST_NAME
 

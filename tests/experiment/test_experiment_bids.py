@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from experiment.bids import check_observer_id, check_session, claim_label, session_paths, task_label
-from experiment.profiles import DisplayProfile, deg_to_px, load_profile, make_profile
+from experiment.files.bids import (
+    check_observer_id,
+    check_session,
+    claim_label,
+    session_paths,
+    task_label,
+)
+from experiment.files.profiles import DisplayProfile, deg_to_px, load_profile, make_profile
 from lab.design import list_experiments, load_experiment
 from lab.errors import LabInputError
 
@@ -57,7 +63,7 @@ def test_lab_profile_gives_the_papers_image_sizes() -> None:
     for name, native in (("contrast", 256), ("rotation", 224)):
         design = load_experiment(name)
         px = deg_to_px(design.image_degrees, design.viewing_distance_cm, lab.cm_per_px)
-        assert abs(px - native) <= 2  # SPEC §3: both sizes are about 3 degrees
+        assert abs(px - native) <= 2  # Geirhos et al. 2018, Methods: both about 3 deg
 
 
 def test_make_profile_never_overwrites(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from experiment_helpers import TEST_DURATIONS, needs_display, needs_xdotool, run_cli
 
-from experiment.bids import ensure_dataset_files
+from experiment.files.bids import ensure_dataset_files
 
 VALIDATOR = Path(sys.executable).with_name("bids-validator-deno")
 

@@ -18,17 +18,17 @@ import pytest
 from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotool, run_cli
 from PIL import Image
 
-from experiment.calibration import (
+from experiment.files.calibration import (
     MIN_LEVELS,
     grey_levels,
     history_path,
     make_readings,
     read_readings_csv,
 )
-from experiment.gamma_fit import fit_gamma
-from experiment.photometer import ask_while
-from experiment.profiles import load_profile
-from experiment.summary import summarise
+from experiment.files.profiles import load_profile
+from experiment.files.summary import summarise
+from experiment.window.gamma_fit import fit_gamma
+from experiment.window.photometer import ask_while
 from lab.errors import LabInputError
 
 GAMMA, BLACK, WHITE = 2.35, 0.42, 118.0
@@ -344,8 +344,8 @@ def test_calibrate_help_shows_examples() -> None:
 @needs_display
 @pytest.mark.display
 def test_grey_screen_fills_the_window_with_each_level(profile: Path) -> None:
-    from experiment.display import make_monitor
-    from experiment.photometer import GreyScreen
+    from experiment.window.display import make_monitor
+    from experiment.window.photometer import GreyScreen
 
     screen = GreyScreen(load_profile(str(profile)), windowed=True)
     try:

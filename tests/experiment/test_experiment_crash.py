@@ -2,7 +2,7 @@
 nothing recorded before a kill changed.
 
 The kills are chosen at random (seeded) among the session's named instants
-(:mod:`experiment.checkpoints`): start-up, the lock, the creation of each file, practice,
+(:mod:`experiment.plan.checkpoints`): start-up, the lock, the creation of each file, practice,
 each trial's response and save, re-runs, breaks, the end screen and a resume's own
 start. Each run is a real process (forked from the test, so without Python's start-up
 cost) that sends itself SIGKILL at that instant; the next run is a plain ``--resume``, or
@@ -19,11 +19,11 @@ from pathlib import Path
 
 from experiment_helpers import check_exactly_once, fork_cli, headless_args
 
-from experiment.bids import session_paths
-from experiment.checkpoints import KILL_ENV
-from experiment.creation import CREATED, HALF_CREATED, NONE, session_state
-from experiment.hooks import DROP_FRAMES_VARIABLE
-from experiment.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
+from experiment.files.bids import session_paths
+from experiment.files.creation import CREATED, HALF_CREATED, NONE, session_state
+from experiment.files.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
+from experiment.plan.checkpoints import KILL_ENV
+from experiment.plan.hooks import DROP_FRAMES_VARIABLE
 from lab.schema import HUMAN_FILE_COLUMNS
 from lab.trial_file import read_rows
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotool
 
-from experiment.bids import session_paths
+from experiment.files.bids import session_paths
 from lab.trial_file import read_rows
 
 pytestmark = [needs_display, needs_xdotool, pytest.mark.display, pytest.mark.slow]

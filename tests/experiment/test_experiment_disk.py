@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from experiment_helpers import REPO, check_exactly_once, fork_cli, headless_args
 
-from experiment.bids import session_paths
-from experiment.checkpoints import HOLD_ENV
-from experiment.creation import NONE, session_state
+from experiment.files.bids import session_paths
+from experiment.files.creation import NONE, session_state
+from experiment.plan.checkpoints import HOLD_ENV
 from lab.schema import HUMAN_FILE_COLUMNS
 from lab.trial_file import read_rows
 

@@ -14,7 +14,7 @@ import pytest
 from experiment_helpers import REPO, needs_display, run_cli
 
 from experiment.cli import build_parser
-from experiment.headless import display_available, require_display
+from experiment.run.headless import display_available, require_display
 from lab.errors import LabInputError
 
 NO_DISPLAY = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}

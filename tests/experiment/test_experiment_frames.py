@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiment.frames import (
+from experiment.plan.frames import (
     Durations,
     check_rate,
     frames_for,
@@ -12,6 +12,7 @@ from experiment.frames import (
     phase_timing,
     plan_frames,
 )
+from experiment.run.trial_result import ideal_stamps, timed_result
 from lab.errors import LabInputError
 
 
@@ -76,3 +77,18 @@ def test_durations_parse_and_errors() -> None:
         Durations.parse("image=fast")
     with pytest.raises(LabInputError, match="must be positive"):
         Durations.parse("image=0")
+
+
+def test_one_record_builder_for_window_and_no_window():
+    """The window-less presenter's stamps (a perfect display) give the planned timing;
+    one late image frame is a drop during the image: flagged, one frame more shown."""
+    plan = plan_frames(Durations(), 60.0)
+    clean = timed_result(plan, ideal_stamps(plan), response="cat", rt=0.5)
+    assert (clean.image_frames_shown, clean.mask_frames_shown) == (plan.image, plan.mask)
+    assert abs(clean.image_duration_ms - 200.0) < 1e-6
+    assert abs(clean.soa_ms - 1000.0 * (plan.image + 1) / 60) < 1e-6
+    assert clean.dropped_frames == 0 and not clean.flagged
+    late = timed_result(plan, ideal_stamps(plan, late_image_frames=1), response="", rt=0.0)
+    assert late.image_frames_shown == plan.image + 1 and late.mask_frames_shown == plan.mask
+    assert abs(late.max_frame_interval_ms - 2000.0 / 60) < 1e-6
+    assert late.dropped_frames == 1 and late.flagged

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from experiment_helpers import REPO, check_exactly_once, fork_cli, headless_args
 
-from experiment.bids import session_paths
-from experiment.checkpoints import HOLD_ENV, KILL_ENV
-from experiment.creation import lock_path
-from experiment.lock import SessionLock
-from experiment.summary import summarise
+from experiment.files.bids import session_paths
+from experiment.files.creation import lock_path
+from experiment.files.lock import SessionLock
+from experiment.files.summary import summarise
+from experiment.plan.checkpoints import HOLD_ENV, KILL_ENV
 from lab.errors import LabInputError
 from lab.trial_file import read_rows
 

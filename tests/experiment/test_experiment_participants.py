@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from experiment_helpers import run_cli
 
-from experiment.bids import bids_column_entries, dataset_path, ensure_dataset_files
-from experiment.participants import LabInfo, Participant
+from experiment.files.bids import bids_column_entries, dataset_path, ensure_dataset_files
+from experiment.plan.participants import LabInfo, Participant
 from lab.errors import LabInputError
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from experiment_helpers import fork_cli, headless_args
 
-from experiment.bids import session_paths
-from experiment.planning import balanced_order
-from experiment.trial_list import build_trial_list, read_trial_list
+from experiment.files.bids import session_paths
+from experiment.plan.planning import balanced_order
+from experiment.plan.trial_list import build_trial_list, read_trial_list
 from lab.categories import CATEGORIES
 from lab.design import load_experiment
 from lab.errors import LabInputError

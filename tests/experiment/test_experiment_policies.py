@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from experiment.cli import build_parser
-from experiment.policies import ConstantAccuracy, Humans2018, make_policy
-from experiment.trial_list import (
+from experiment.plan.policies import ConstantAccuracy, Humans2018, make_policy
+from experiment.plan.trial_list import (
     PlannedTrial,
     build_trial_list,
     practice_list,
@@ -206,7 +206,7 @@ def test_a_real_window_session_clicks_the_planned_answers_at_the_human_times(
                      "--click-to-continue", "--windowed", "--durations",
                      "fixation=50,image=50,mask=50,response=1500,iti=50")
     assert result.returncode == 0, result.stderr[-2000:]
-    from experiment.bids import session_paths
+    from experiment.files.bids import session_paths
     from lab.trial_file import read_rows
 
     paths = session_paths(data, "sim-humans2018-01", 1, "contrast")
@@ -241,8 +241,8 @@ def test_a_click_between_two_polls_is_not_lost() -> None:
         pytest.skip(needs_display.kwargs["reason"])
     from psychopy import event, visual
 
-    from experiment.screens import Screens
-    from experiment.trial import ResponseCollector
+    from experiment.window.screens import Screens
+    from experiment.window.trial import ResponseCollector
 
     win = visual.Window((400, 400), units="pix", fullscr=False)
     try:

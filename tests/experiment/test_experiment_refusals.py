@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from experiment_helpers import run_cli
 
-from experiment.bids import session_paths
+from experiment.files.bids import session_paths
 
 
 def args(stimuli: Path, data: Path, observer: str = "obs-1") -> list[str]:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from experiment_helpers import REPO, check_exactly_once, fork_cli, make_cue_conflict_set
 
-from experiment.bids import session_paths
-from experiment.checkpoints import KILL_ENV
-from experiment.hooks import DROP_FRAMES_VARIABLE
+from experiment.files.bids import session_paths
+from experiment.plan.checkpoints import KILL_ENV
+from experiment.plan.hooks import DROP_FRAMES_VARIABLE
 from lab.trial_file import read_rows
 
 
@@ -140,8 +140,8 @@ def test_ctrl_c_during_start_up_says_interrupted(stimulus_set: Path, tmp_path: P
     import sys
     import time
 
-    from experiment.checkpoints import HOLD_ENV
-    from experiment.creation import lock_path
+    from experiment.files.creation import lock_path
+    from experiment.plan.checkpoints import HOLD_ENV
 
     data = tmp_path / "data"
     args = [*base(stimulus_set, data), "--simulate-observer", "1", "--trials", "4"]

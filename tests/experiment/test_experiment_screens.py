@@ -9,7 +9,7 @@ import pytest
 from experiment_helpers import needs_display
 from PIL import Image
 
-from experiment.layout import ICON_GAP_PX, ICON_PX, hit_test, icon_layout
+from experiment.plan.layout import ICON_GAP_PX, ICON_PX, hit_test, icon_layout
 from lab.categories import ICON_ORDER
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "stimuli" / "data" / "example_image.png"
@@ -29,7 +29,7 @@ def test_icon_grid_layout_and_hit_testing() -> None:
 @needs_display
 @pytest.mark.display
 def test_screenshots_show_image_1to1_frame_and_mask(tmp_path: Path) -> None:
-    from experiment.screenshots import save_screenshots
+    from experiment.window.screenshots import save_screenshots
 
     paths = {p.stem.removeprefix("screen_"): p for p in save_screenshots(tmp_path)}
     shots = {k: np.asarray(Image.open(p).convert("RGB")).astype(int) for k, p in paths.items()}
@@ -46,7 +46,7 @@ def test_screenshots_show_image_1to1_frame_and_mask(tmp_path: Path) -> None:
 
     mask = shots["mask"][y0:y0 + 224, x0:x0 + 224, 0] / 255
     clipped = np.mean((mask < 0.002) | (mask > 0.998))
-    assert 0.2 < clipped < 0.4 and 0.3 < mask.std() < 0.4  # SPEC §2 batch 2
+    assert 0.2 < clipped < 0.4 and 0.3 < mask.std() < 0.4  # Geirhos et al. 2018: batch 2
     green = (shots["feedback"][:, :, 1] > 200) & (shots["feedback"][:, :, 0] < 100)
     assert green.any() and not ((shots["response"][:, :, 1] > 200)
                                 & (shots["response"][:, :, 0] < 100)).any()

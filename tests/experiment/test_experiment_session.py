@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from experiment_helpers import REPO, TEST_DURATIONS, needs_display, needs_xdotool, run_cli
 
-from experiment.bids import session_paths
-from experiment.trial_list import read_trial_list
+from experiment.files.bids import session_paths
+from experiment.plan.trial_list import read_trial_list
 from lab.manifest import MANIFEST_NAME, sha256_file
 from lab.provenance import PROVENANCE_KEYS
 from lab.schema import HUMAN_FILE_COLUMNS
@@ -217,8 +217,8 @@ def test_real_window_kill_at_an_instant_then_carry_on(stimulus_set: Path, tmp_pa
     """``kill -9`` of a real-window session at a named instant (a test hook: the process
     sends itself SIGKILL there); then a plain start where the session was not created,
     else ``--resume``: every planned trial once, nothing recorded changed."""
-    from experiment.checkpoints import KILL_ENV
-    from experiment.creation import CREATED, session_state
+    from experiment.files.creation import CREATED, session_state
+    from experiment.plan.checkpoints import KILL_ENV
 
     data = tmp_path / "data"
     args = session_args(stimulus_set, data, "--practice", "1", trials=8)

@@ -24,9 +24,9 @@ from experiment_helpers import (
     run_cli,
 )
 
-from experiment.bids import claim_label, session_paths
-from experiment.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
-from experiment.trial_list import PlannedTrial, build_trial_list, write_trial_list
+from experiment.files.bids import claim_label, session_paths
+from experiment.files.summary import COMPLETE, NOT_STARTED, RESUMABLE, summarise
+from experiment.plan.trial_list import PlannedTrial, build_trial_list, write_trial_list
 from lab.design import load_experiment
 from lab.errors import LabInputError
 from lab.schema import HUMAN_FILE_COLUMNS, HumanTrialRecord

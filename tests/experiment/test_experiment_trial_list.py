@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiment.trial_list import (
+from experiment.plan.trial_list import (
     build_trial_list,
     practice_list,
     read_trial_list,

@@ -1,4 +1,5 @@
-"""The 1000 -> 16 decision rules on hand-made probability vectors (SPEC §4)."""
+"""The 1000 -> 16 decision rules on hand-made probability vectors (Geirhos et al.
+2018, Methods)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def vector(mass: dict[int, float]) -> np.ndarray:
     return p[None, :]
 
 
-def test_member_counts_follow_the_spec_table():
+def test_member_counts_follow_the_2018_mapping():
     assert MEMBER_COUNTS.sum() == 207
     assert MEMBER_COUNTS[COL["dog"]] == 109 and MEMBER_COUNTS[COL["bird"]] == 49
     assert MEMBER_COUNTS[COL["knife"]] == 1
@@ -123,7 +124,7 @@ def test_bad_input_is_refused():
         aggregate_16(np.zeros((1, 999)), "sum")
 
 
-def test_indices_come_from_the_spec_table():
+def test_indices_come_from_the_2018_mapping():
     bird = set(IMAGENET_INDICES["bird"])
     p = np.zeros((1, 1000))
     p[0, sorted(bird)] = 1 / len(bird)

@@ -8,16 +8,16 @@ import pytest
 
 from lab.errors import LabInputError
 from lab.readers import read_trials
-from results import figure_registry
 from results.cli import main
-from results.figure_registry import (
+from results.plot_style import new_figure, save
+from results.registry import (
+    FIGURES,
     FigureInput,
     Panel,
     get_figure,
     list_figures,
     register_figure,
 )
-from results.plot_style import new_figure, save
 from results.report import write_report
 
 
@@ -75,7 +75,7 @@ def extra_figure():
                       min_n=int(counts.min()))]
 
     yield calls
-    figure_registry._REGISTRY.pop("trials-per-observer")
+    FIGURES.remove("trials-per-observer")
 
 
 def test_a_registered_figure_reaches_plot_and_report(extra_figure, lab_records, tmp_path,

@@ -60,7 +60,7 @@ def test_identical_copies_are_read_once(shared_data):
 
 def test_all_2018_human_trials(geirhos2018_all):
     humans = geirhos2018_all[geirhos2018_all["observer_type"] == "human"]
-    assert len(humans) == 82880  # SPEC §7
+    assert len(humans) == 82880  # all human trials of the 2018 raw data
 
 
 def test_reads_model_vs_human_with_session_capitalised(shared_data):

@@ -127,13 +127,13 @@ def test_simulated_observers_from_sidecars(demo_like, tmp_path):
 
 def test_figure3_points_pool_observers_and_mark_the_minimum(demo_like, tmp_path):
     table = read_trials(demo_like)
-    points = figures.figure3_points(table).set_index(["group", "condition"])
+    points = figures.figure3_points(table).set_index(["observer", "condition"])
     humans = points.loc["humans"]
-    assert humans.loc["c01", "n"] == 46 and humans.loc["c100", "n"] == 80
-    assert (humans["units"] == 2).all()
+    assert humans.loc["c01", "n_trials"] == 46 and humans.loc["c100", "n_trials"] == 80
+    assert (humans["n_observers"] == 2).all()
     assert humans.loc["c01", "accuracy_min"] <= humans.loc["c01", "accuracy"] <= \
         humans.loc["c01", "accuracy_max"]
-    assert points.loc[("resnet50", "c01"), "n"] == 8
+    assert points.loc[("resnet50", "c01"), "n_trials"] == 8
     panels = figures.figure3(table, tmp_path / "figs")
     assert [p.min_n for p in panels] == [8, 8]
     assert [p.png.name for p in panels] == ["figure3_accuracy.png", "figure3_entropy.png"]

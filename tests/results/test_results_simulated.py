@@ -12,7 +12,7 @@ from results_helpers import dnn_record, human_record, write_dnn_tsv
 from lab.readers import read_trials, simulated_label
 from lab.schema import HUMAN_FILE_COLUMNS
 from lab.trial_file import TrialFile
-from results import figures
+from results.figures import accuracy_entropy as figures
 from results.report import write_report
 from results.tables import humans_label
 

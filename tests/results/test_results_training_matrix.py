@@ -36,7 +36,7 @@ def test_matrix_takes_each_experiments_test_condition(tmp_path):
 def test_the_registered_figure_shows_only_networks_trained_here(tmp_path):
     """Figure 4 is about networks trained on distortions (16-way heads, rule 16-way): a
     report of pretrained networks only has no figure 4, and pretrained rows stay out."""
-    from results.figure_registry import FigureInput, get_figure
+    from results.registry import FigureInput, get_figure
 
     def rows(observer, kind, rule, correct):
         return [dict(r, rule=rule) for r in _trials(observer, kind, "uniform-noise", "0.35",

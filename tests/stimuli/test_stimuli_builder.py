@@ -149,7 +149,7 @@ def test_greyscale_sources_are_skipped_with_a_warning(source4, tmp_path, caplog)
 
 
 def test_rgb_files_keep_the_pixels_as_three_identical_channels(tmp_path: Path) -> None:
-    """--rgb-files (the layout the spec of the 2018 stimuli names): the same pixels as the
+    """--rgb-files (the layout of the 2018 stimulus files, RGB): the same pixels as the
     default greyscale files, written as RGB with three equal channels."""
     source = make_source(tmp_path / "src", per_class=1)
     grey = build_set("contrast", source, tmp_path / "grey", seed=2, per_condition=16,

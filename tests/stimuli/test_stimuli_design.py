@@ -1,4 +1,5 @@
-"""Designs (SPEC §3 table), the WNID mapping (SPEC §4), bundled data."""
+"""Designs (Geirhos et al. 2018, Methods and supplementary material), the WNID mapping
+(16-class-ImageNet, same paper), bundled data."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from stimuli.manipulations import check_design, get_manipulation
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 # experiment: (trials per observer, block size, distance cm, image px, observers)
-SPEC_TABLE = {
+PAPER_TABLE = {
     "colour": (1280, 256, 123, 256, 3),
     "contrast": (1280, 128, 123, 256, 3),
     "uniform-noise": (1280, 256, 123, 256, 5),
@@ -36,13 +37,13 @@ SPEC_TABLE = {
 def test_all_sixteen_experiments_load():
     assert len(list_experiments()) == 16
     extra = {"cue-conflict", "critical-band", "critical-band-ideal", "spectral-ffc"}
-    assert set(SPEC_TABLE) | extra == set(list_experiments())
+    assert set(PAPER_TABLE) | extra == set(list_experiments())
 
 
-@pytest.mark.parametrize("name", sorted(SPEC_TABLE))
-def test_design_matches_spec_table(name):
+@pytest.mark.parametrize("name", sorted(PAPER_TABLE))
+def test_design_matches_paper_table(name):
     d = load_experiment(name)
-    trials, block, distance, size, observers = SPEC_TABLE[name]
+    trials, block, distance, size, observers = PAPER_TABLE[name]
     assert (d.trials_per_observer, d.block_size, d.viewing_distance_cm, d.image_size,
             d.observers) == (trials, block, distance, size, observers)
     assert d.mask_batch == (1 if size == 256 else 2)
@@ -124,7 +125,7 @@ def test_bad_design_files_are_refused_in_one_line(tmp_path, change, match):
     assert "\n" not in str(err.value) and str(bad) in str(err.value)
 
 
-@pytest.mark.parametrize("name", sorted(set(SPEC_TABLE) - {"eidolonI", "eidolonII",
+@pytest.mark.parametrize("name", sorted(set(PAPER_TABLE) - {"eidolonI", "eidolonII",
                                                            "eidolonIII"}))
 def test_design_conditions_equal_the_human_data(name):
     d = load_experiment(name)
@@ -150,7 +151,7 @@ def test_eidolon_conditions_equal_the_human_data():
     assert seen == designed
 
 
-def test_bundled_mapping_matches_spec_table():
+def test_bundled_mapping_matches_the_index_table():
     check_mapping_file(MAPPING_FILE, IMAGENET_FILE)
 
 

@@ -1,4 +1,4 @@
-"""Low-pass and high-pass (SPEC §1)."""
+"""Low-pass and high-pass (Geirhos et al. 2018, Methods)."""
 
 from __future__ import annotations
 

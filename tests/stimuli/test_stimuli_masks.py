@@ -1,4 +1,4 @@
-"""1/f noise masks against SPEC §2."""
+"""1/f noise masks against Geirhos et al. 2018, Methods."""
 
 from __future__ import annotations
 

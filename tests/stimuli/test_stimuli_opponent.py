@@ -1,4 +1,4 @@
-"""Opponent colour, against a step-by-step reading of SPEC §1."""
+"""Opponent colour, against a step-by-step reading of Geirhos et al. 2018, Methods."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ WHITE = np.array([0.20449114, 0.17225619, 0.10523047])
 
 
 def reference_pixel(rgb8: np.ndarray) -> np.ndarray:
-    """One pixel, literally as SPEC §1 says, with argmin for the curve inversion."""
+    """One pixel, literally as the paper's Methods say, with argmin for the curve inversion."""
     curve = display_gamma_curve()
     rgb = curve[rgb8]
     dkl = N @ (M @ rgb - WHITE)

@@ -1,4 +1,5 @@
-"""Grey, colour, contrast, uniform noise, salt-and-pepper, rotation, none: SPEC §1 formulas."""
+"""Grey, colour, contrast, uniform noise, salt-and-pepper, rotation, none: the formulas of
+Geirhos et al. 2018, Methods."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ SAMPLE = {
 }
 
 
-def test_registry_has_exactly_the_spec_manipulations_and_parameters():
+def test_registry_has_exactly_the_papers_manipulations_and_parameters():
     assert list_manipulations() == sorted(EXPECTED)
     for name, params in EXPECTED.items():
         got = {p.name: (p.kind, None if p.required else p.default)

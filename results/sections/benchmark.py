@@ -1,0 +1,28 @@
+"""Report section: the model-vs-human benchmark metrics (Geirhos et al. 2021)."""
+
+from __future__ import annotations
+
+from results.benchmark import ood_conditions
+from results.registry import register_section
+from results.report_parts import ReportContext, Section, table_html, write_csv
+
+
+@register_section("benchmark", title="Model-vs-human benchmark metrics", order=30)
+def benchmark_section(ctx: ReportContext, section: Section) -> Section:
+    """OOD accuracy, accuracy difference, observed and error consistency per network."""
+    bench = ctx.data.benchmark
+    conditions = ood_conditions(ctx.table)
+    write_csv(bench, ctx.out, "benchmark.csv")
+    write_csv(conditions, ctx.out, "ood_conditions.csv")
+    excluded = conditions[~conditions["included"]]
+    section.intro += [
+        '<p class="note">OOD accuracy, accuracy difference (model − human)², observed and '
+        "error consistency with each human (Geirhos et al. 2021), over the conditions that "
+        "are neither the control condition nor below 20 % human accuracy, averaged over "
+        "conditions, humans and experiments. The <code>humans</code> row compares humans "
+        "with each other.</p>",
+        table_html(ctx.labelled(bench), "benchmark"),
+        f"<details><summary>Excluded conditions ({len(excluded)})</summary>"
+        f"{table_html(excluded, 'excluded')}</details>",
+    ]
+    return section

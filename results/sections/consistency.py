@@ -1,0 +1,26 @@
+"""Report section: error consistency (Geirhos, Meding & Wichmann 2020)."""
+
+from __future__ import annotations
+
+from results.consistency import consistency_by_group
+from results.registry import register_section
+from results.report_parts import ReportContext, Section, table_html, write_csv
+
+
+@register_section("consistency", title="Error consistency", order=20)
+def consistency_section(ctx: ReportContext, section: Section) -> Section:
+    """Mean error consistency with the humans, per condition; all pairs as CSV."""
+    pairs = ctx.data.pairs
+    write_csv(pairs, ctx.out, "error_consistency_pairs.csv")
+    section.intro.append(
+        '<p class="note">Cohen\'s kappa of trial-by-trial agreement beyond what the two '
+        "accuracies predict (Geirhos, Meding &amp; Wichmann 2020), per condition and "
+        "pair on the trials both saw (matched by sha256, or by image name for the "
+        "original data), here averaged over conditions. All pairs: "
+        "<code>error_consistency_pairs.csv</code>.</p>")
+    if pairs.empty:
+        section.intro.append('<p class="note">No two observers saw the same images.</p>')
+        return section
+    section.body += ["<h3>Mean error consistency with the humans, per condition</h3>",
+                     table_html(ctx.labelled(consistency_by_group(pairs)), "consistency")]
+    return section

@@ -1,0 +1,41 @@
+"""Report section: bootstrap intervals and the human noise ceilings (its figure:
+``ceiling``)."""
+
+from __future__ import annotations
+
+from results.registry import register_section
+from results.report_parts import ReportContext, Section, table_html, write_csv
+
+N_BOOT = 1000
+
+
+@register_section("intervals", title="Uncertainty: bootstrap intervals and noise ceilings",
+                  order=42)
+def intervals_section(ctx: ReportContext, section: Section) -> Section:
+    """Benchmark metrics and shape bias with 95 % bootstrap intervals; error consistency
+    per group against the human noise ceiling."""
+    from results.uncertainty import benchmark_intervals, shape_bias_intervals
+
+    table = ctx.table
+    section.intro.append(
+        '<p class="note">95 % percentile intervals over '
+        f"{N_BOOT} bootstrap replicates (images resampled per condition, jointly for "
+        "all observers; trials within observers for shape bias). The point values are "
+        "the metrics above, unchanged. Noise ceiling: the between-human error "
+        "consistency (shaded: its interval) and the split-half reliability of the "
+        "humans' per-image accuracy (Klein et al. 2025 on why intervals matter). Tables: "
+        "<code>benchmark_intervals.csv</code>, <code>consistency_intervals.csv</code>, "
+        "<code>noise_ceilings.csv</code>, <code>shape_bias_intervals.csv</code>.</p>")
+    bench = benchmark_intervals(table, n_boot=N_BOOT)
+    write_csv(bench, ctx.out, "benchmark_intervals.csv")
+    per_condition = ctx.data.consistency_intervals[0]
+    write_csv(per_condition, ctx.out, "consistency_intervals.csv")
+    ceilings = ctx.data.noise_ceilings
+    write_csv(ceilings, ctx.out, "noise_ceilings.csv")
+    section.body += [table_html(bench, "benchmark-intervals"),
+                     table_html(ceilings, "ceilings")]
+    bias = shape_bias_intervals(table, n_boot=N_BOOT)
+    if len(bias):
+        write_csv(bias, ctx.out, "shape_bias_intervals.csv")
+        section.body.append(table_html(ctx.labelled(bias), "shape-bias-intervals"))
+    return section
