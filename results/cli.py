@@ -14,6 +14,8 @@ from lab.decision_rules import DEFAULT, READ_RULES
 from lab.errors import LabInputError
 from lab.inputs import output_folder, run_command
 
+log = logging.getLogger(__name__)
+
 PATHS_NOTE = """\
 PATH is a trial file, a folder (read recursively) or a tar archive of them: our TSVs
 (sub-*/ses-*/beh/*_beh.tsv, <out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs
@@ -65,10 +67,12 @@ def _parser() -> argparse.ArgumentParser:
                              epilog=_epilog(examples, name),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
-        cmd.add_argument("--rule", choices=READ_RULES, default=DEFAULT,
+        cmd.add_argument("--rule", choices=READ_RULES, default=None,
                          help="network decision rule: sum (default; the 2018 paper's, the "
                               "*_sums columns of its CSVs), mean, max (our own files), "
-                              "other (the unsuffixed decision columns of the 2018 CSVs)")
+                              "other (the unsuffixed decision columns of the 2018 CSVs); "
+                              "a command measuring a later paper's quantity defaults to "
+                              "that paper's rule (biases: mean)")
         cmd.add_argument("-q", "--quiet", action="store_true", help="warnings only")
         if csv:
             cmd.add_argument("--csv", action="store_true", help="print CSV instead of text")
@@ -212,8 +216,30 @@ def run(args: argparse.Namespace) -> int:
     if running and args.command in ("plot", "report"):
         raise LabInputError(f"{running[0]}: wait for it to end, then write the {args.command}")
     for line in running:
-        logging.getLogger(__name__).warning("%s", line)
-    table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
+        log.warning("%s", line)
+    from results.registry import TABLES
+    kind = TABLES.get(args.command) if args.command in TABLES.names() else None
+    chosen_rule = args.rule is not None
+    if not chosen_rule:
+        args.rule = (kind.rule if kind is not None and kind.rule else None) or DEFAULT
+    paths = resolve_paths(args.paths)
+
+    def read(files: list[Path]) -> pd.DataFrame:
+        return read_trials(files, rule=args.rule, progress=not args.quiet)
+
+    if kind is not None and kind.reads is not None:
+        frame = kind.reads(paths, args, read)
+        if frame is not None:
+            _print(frame, args.csv)
+            return 0
+    table = read(paths)
+    if (not chosen_rule and args.rule != DEFAULT and len(table)
+            and not (table["observer_type"] != "human").any()):
+        log.warning("no network trials decided by the %s rule (%s's default); reading "
+                    "the %s rule's instead: score with --rule %s to compare with the paper",
+                    args.rule, args.command, DEFAULT, args.rule)
+        args.rule = DEFAULT
+        table = read(paths)
     if args.command == "plot":
         for path in _plot(args, table):
             print(path)
@@ -222,8 +248,7 @@ def run(args: argparse.Namespace) -> int:
         print(write_report(table, args.out, inputs=args.paths, rule=args.rule,
                            notes=args.note))
     else:
-        from results.registry import TABLES
-        _print(TABLES.get(args.command).compute(table, args), args.csv)
+        _print(kind.compute(table, args), args.csv)
     return 0
 
 
