@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--kind", action="append", metavar="KIND",
                       help="figure to draw (repeatable; default: all): "
                            f"{', '.join(list_figures())}")
+    plot.add_argument("--contrast-humans", choices=("paper", "png"), default="paper",
+                      help="figure4: the humans of the contrast row: those of the paper's "
+                           "figure (contrast-experiment) or those who saw the PNG stimuli "
+                           "(contrast-png-experiment) [paper]")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -131,8 +135,14 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
     from results.registry import FigureInput, draw_figures
 
-    data = FigureInput(table, experiment=args.experiment, condition=args.condition)
+    data = FigureInput(table, experiment=args.experiment, condition=args.condition,
+                       options={"contrast_humans": args.contrast_humans})
     drawn = draw_figures(args.kind, data, args.out)
+    if args.kind != ["all"]:  # a figure asked for by name that draws nothing says why
+        for kind, panels in drawn:
+            if not panels:
+                why = data.nothing_drawn(kind.name) or "the data hold nothing it shows"
+                raise LabInputError(f"--kind {kind.name}: nothing to draw: {why}")
     return [path for _, panels in drawn for panel in panels for path in panel.paths]
 
 
