@@ -107,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="fetch the networks' data first when not cached (about 57 MB)")
     verify.add_argument("--csv", action="store_true",
                         help="print every compared accuracy as CSV after the summary")
+    verify.add_argument("--fine-tuning", type=Path, default=None, metavar="PATH",
+                        help="the authors' fine-tuning data (folder or fine-tuning.tar.xz) "
+                             "[the cache of geirhos2018-fine-tuning]")
     fetch = sub.add_parser(
         "fetch", help="download the authors' network data once (sha256-checked, cached)",
         description="Download a published data set file by file into the cache, each "
@@ -167,7 +170,8 @@ def _fetch(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from results.verify import verify
 
-    lines, result = verify(args.cache, fetch_dnn=args.fetch, url=args.url)
+    lines, result = verify(args.cache, fetch_dnn=args.fetch, url=args.url,
+                           fine_tuning=args.fine_tuning)
     for line in lines:
         print(line)
     if args.csv:
