@@ -260,6 +260,10 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     counts = Counter(e.experiment for e in entries)
     team.agree(lambda: check_out_folder(opts.out), leader_only=True)
     locks = [SessionLock(lock_path(paths[x]), what="this scoring output") for x in experiments]
+    # folders the locks create: removed again if the run leaves them empty (a refused run
+    # leaves nothing behind)
+    new_dirs = [d for d in dict.fromkeys([Path(opts.out), *(p.parent for p in paths.values())])
+                if not d.exists()]
 
     def lock_all() -> None:
         for lock in locks:
@@ -277,6 +281,9 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     finally:
         for lock in locks:
             lock.release()
+        for folder in reversed(new_dirs):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
 
 
 def _score_locked(opts: ScoreOptions, team: Team, entries: list[ManifestEntry],
