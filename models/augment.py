@@ -205,7 +205,7 @@ def opponent_colour(x: torch.Tensor, params: torch.Tensor, seeds: Sequence[int])
 
 
 AUGMENTATIONS: dict[str, Augmentation] = {
-    "colour": colour, "contrast": contrast, "uniform-noise": uniform_noise,
+    "colour": colour, "greyscale": colour, "contrast": contrast, "uniform-noise": uniform_noise,
     "salt-and-pepper": salt_and_pepper, "low-pass": low_pass, "high-pass": high_pass,
     "phase-noise": phase_noise, "power-equalisation": power_equalisation,
     "rotation": rotation, "opponent-colour": opponent_colour,

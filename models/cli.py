@@ -121,12 +121,16 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         description="Train a network on 16-class (or 1000-class) ImageNet-style folders "
                     "with the distortions of the 2018 paper or Gaussian/speckle noise. The "
                     "config is a TOML file; flags override its keys.")
-    t.add_argument("config", type=Path, help="the run's TOML config")
+    t.add_argument("config", type=Path,
+                   help="the run's TOML config, or a shipped one by name: figure4/A1 ... "
+                        "figure4/C2 (Geirhos et al. 2018, Figure 4), cpu-example")
     t.add_argument("--resume", action="store_true",
                    help="continue the run in run.out from its last checkpoint (the config "
                         "must be the one it was started with)")
     t.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="SECTION.KEY=VALUE", help="override a config key (repeatable)")
+    t.add_argument("--train", help="= --set data.train=FOLDER")
+    t.add_argument("--val", help="= --set data.val=FOLDER")
     t.add_argument("--out", help="= --set run.out=OUT")
     t.add_argument("--epochs", type=int, help="= --set run.epochs=N")
     t.add_argument("--batch-size", type=int, help="= --set run.batch_size=N (global)")
@@ -138,10 +142,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from models.train_config import load_config, parse_override
+    from models.train_config import load_config, parse_override, shipped_config
 
+    args.config = shipped_config(args.config)
     overrides = dict(parse_override(o) for o in args.overrides)
-    for flag, key in (("out", "run.out"), ("epochs", "run.epochs"),
+    for flag, key in (("train", "data.train"), ("val", "data.val"), ("out", "run.out"),
+                      ("epochs", "run.epochs"),
                       ("batch_size", "run.batch_size"), ("max_steps", "run.max_steps"),
                       ("device", "run.device"), ("seed", "run.seed"),
                       ("progress", "run.progress")):

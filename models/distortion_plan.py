@@ -16,18 +16,36 @@ from typing import Any
 import numpy as np
 
 from lab.errors import LabInputError
-from models.train_config import DistortionSection
+from models.train_config import NOISE_SIGMAS, DistortionSection
 
-#: The manipulations of the paper's Figure 4 (training and test conditions).
-TRAINING_DISTORTIONS: tuple[str, ...] = (
+#: The eight distortions of Geirhos et al. 2018, Figure 4 (Section 2.4): colour
+#: (greyscale), contrast (greyscale + contrast), uniform noise, salt-and-pepper noise,
+#: low-pass, high-pass, phase scrambling, rotation. The default of regimes "all" and
+#: "all-but-one" (``distortions.manipulations = ["paper"]`` names it explicitly).
+PAPER_DISTORTIONS: tuple[str, ...] = (
+    "colour", "contrast", "uniform-noise", "salt-and-pepper", "low-pass", "high-pass",
+    "phase-noise", "rotation",
+)
+#: An extension, not the paper's training set: the eight plus the 2018 paper's other test
+#: experiments (power equalisation, opponent colour, Eidolon I-III);
+#: ``distortions.manipulations = ["extended"]``.
+EXTENDED_DISTORTIONS: tuple[str, ...] = (
     "colour", "contrast", "uniform-noise", "salt-and-pepper", "low-pass", "high-pass",
     "phase-noise", "power-equalisation", "opponent-colour", "rotation",
     "eidolon-I", "eidolon-II", "eidolon-III",
 )
+#: Named sets a config may give as its one ``distortions.manipulations`` entry.
+DISTORTION_SETS: dict[str, tuple[str, ...]] = {
+    "paper": PAPER_DISTORTIONS, "extended": EXTENDED_DISTORTIONS}
+#: Every name a config may use: the extension plus "greyscale" (every image grey: the
+#: colour experiment's ``bw`` level alone, the 2018 networks "grayscale" and
+#: "grayscale + uniform noise"; "colour" draws ``cr`` or ``bw``).
+TRAINING_DISTORTIONS: tuple[str, ...] = (*EXTENDED_DISTORTIONS, "greyscale")
 #: The experiment design whose conditions give each distortion's levels (codes and
 #: parameters live in ``stimuli/experiments/*.toml``).
 EXPERIMENT_OF: dict[str, str] = {
-    "colour": "colour", "contrast": "contrast", "uniform-noise": "uniform-noise",
+    "colour": "colour", "greyscale": "colour", "contrast": "contrast",
+    "uniform-noise": "uniform-noise",
     "low-pass": "low-pass", "high-pass": "high-pass", "phase-noise": "phase-scrambling",
     "power-equalisation": "power-equalisation", "opponent-colour": "false-colour",
     "rotation": "rotation", "eidolon-I": "eidolonI", "eidolon-II": "eidolonII",
@@ -39,7 +57,8 @@ SALT_AND_PEPPER_LEVELS: tuple[tuple[str, float], ...] = tuple(
     (code, float(code)) for code in ("0", "0.1", "0.2", "0.35", "0.5", "0.65", "0.8", "0.95"))
 #: The one parameter of each device-side manipulation that a level sets.
 KEY_PARAMETER: dict[str, str] = {
-    "colour": "greyscale", "contrast": "contrast", "uniform-noise": "width",
+    "colour": "greyscale", "greyscale": "greyscale", "contrast": "contrast",
+    "uniform-noise": "width",
     "salt-and-pepper": "probability", "low-pass": "sigma", "high-pass": "sigma",
     "phase-noise": "width", "power-equalisation": "equalise", "opponent-colour": "flip",
     "rotation": "degrees",
@@ -48,6 +67,7 @@ KEY_PARAMETER: dict[str, str] = {
 WORKER_MANIPULATIONS: frozenset[str] = frozenset({"eidolon-I", "eidolon-II", "eidolon-III"})
 #: Rusak et al. 2020: additive Gaussian and multiplicative (speckle) noise, in colour.
 NOISE_REGIMES: dict[str, str] = {"gaussian": "gaussian-noise", "speckle": "speckle-noise"}
+
 CLEAN = -1
 
 
@@ -79,8 +99,9 @@ def levels_of(distortion: str) -> list[Level]:
     from lab.design import load_experiment
 
     design = load_experiment(EXPERIMENT_OF[distortion])
+    codes = ["bw"] if distortion == "greyscale" else design.conditions
     return [Level(f"{distortion}@{code}", design.manipulation,
-                  tuple(design.parameters_of(code).items())) for code in design.conditions]
+                  tuple(design.parameters_of(code).items())) for code in codes]
 
 
 def level_code(level: Level) -> str:
@@ -136,7 +157,10 @@ def make_plan(d: DistortionSection, image_size: int, source: str = "config") -> 
                 f"{', '.join(TRAINING_DISTORTIONS)}")
         return name
 
-    every = tuple(check(n) for n in (d.manipulations or TRAINING_DISTORTIONS))
+    given = d.manipulations or ("paper",)
+    if len(given) == 1 and given[0] in DISTORTION_SETS:
+        given = DISTORTION_SETS[given[0]]
+    every = tuple(check(n) for n in given)
     if d.regime == "clean":
         names: tuple[str, ...] = ()
     elif d.regime == "one":
@@ -169,7 +193,7 @@ def make_plan(d: DistortionSection, image_size: int, source: str = "config") -> 
         if ranged:
             levels.append(tuple(d.level_range))
         elif name in NOISE_REGIMES.values():
-            levels.append(tuple(d.sigmas))
+            levels.append(tuple(d.sigmas or NOISE_SIGMAS[d.regime]))
         elif name in WORKER_MANIPULATIONS:  # the worker gets the level's position
             levels.append(tuple(float(i) for i in range(len(conditions))))
         else:

@@ -28,6 +28,9 @@ CROPS: tuple[str, ...] = ("random-resized", "resize", "centre")
 SAMPLERS: tuple[str, ...] = ("shuffle", "balanced")
 LOSS_WEIGHTS: tuple[str, ...] = ("inverse-frequency", "none")
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adamw")
+#: distortions.sigmas when not given: Gaussian 0.5; speckle Rusak et al. 2020's set.
+NOISE_SIGMAS: dict[str, tuple[float, ...]] = {
+    "gaussian": (0.5,), "speckle": (0.15, 0.2, 0.35, 0.45, 0.6)}
 #: Largest data.image_size accepted (pixels per side; larger ones exhaust memory).
 MAX_IMAGE_SIZE = 1024
 
@@ -82,14 +85,16 @@ class DistortionSection:
     regime: str = "clean"
     #: the one (regime one) or the excluded one (all-but-one)
     manipulation: str = ""
-    #: manipulations of 'all' / 'all-but-one' (empty: the paper's twelve)
+    #: manipulations of 'all' / 'all-but-one' (empty: the paper's eight, Geirhos et al.
+    #: 2018 Figure 4; ["extended"]: those plus five more test experiments)
     manipulations: tuple[str, ...] = ()
     #: "experiment" (the condition codes of each manipulation) or "range"
     levels: str = "experiment"
     #: [low, high] of the numeric parameter when levels = "range" (one manipulation)
     level_range: tuple[float, ...] = ()
-    #: Gaussian / speckle noise standard deviations (one drawn per image)
-    sigmas: tuple[float, ...] = (0.5,)
+    #: Gaussian / speckle noise standard deviations (one drawn per image; empty: Gaussian
+    #: 0.5, speckle Rusak et al. 2020's {0.15, 0.2, 0.35, 0.45, 0.6})
+    sigmas: tuple[float, ...] = ()
     clean_fraction: float = 0.0  #: share of images left clean (Rusak et al.: 0.5)
 
 
@@ -278,13 +283,40 @@ def check_config(cfg: TrainConfig, source: str = "config") -> TrainConfig:
     if d.levels == "range" and len(d.level_range) != 2:
         raise LabInputError(f"{source}: distortions.levels = 'range' needs "
                             "distortions.level_range = [low, high]")
-    if d.regime in ("gaussian", "speckle") and (not d.sigmas or min(d.sigmas) < 0):
+    if d.regime in ("gaussian", "speckle") and d.sigmas and min(d.sigmas) < 0:
         raise LabInputError(f"{source}: distortions.sigmas needs one or more values >= 0")
+    if d.regime in NOISE_SIGMAS and not d.sigmas:  # settle the default (written out)
+        cfg = dataclasses.replace(cfg, distortions=dataclasses.replace(
+            d, sigmas=NOISE_SIGMAS[d.regime]))
     if not cfg.data.train:
         raise LabInputError(f"{source}: data.train is empty; give the training folder")
     if not cfg.run.out:
         raise LabInputError(f"{source}: run.out is empty; give the run's output folder")
     return cfg
+
+
+#: The configs that ship with the project (``figure4/A1-clean.toml`` ...).
+CONFIGS = Path(__file__).resolve().parent / "configs"
+
+
+def shipped_configs() -> list[Path]:
+    """Every shipped config, sorted."""
+    return sorted(CONFIGS.rglob("*.toml"))
+
+
+def shipped_config(name: str | Path) -> Path:
+    """``name`` itself when it exists, else the shipped config it names: its path under
+    ``models/configs`` with or without ``.toml``, or a prefix up to the label
+    (``figure4/A9`` -> ``figure4/A9-uniform-noise.toml``)."""
+    path = Path(name)
+    if path.exists() or path.is_absolute():
+        return path
+    stem = str(name).removesuffix(".toml")
+    exact = CONFIGS / f"{stem}.toml"
+    if exact.is_file():
+        return exact
+    hits = sorted(CONFIGS.glob(f"{stem}-*.toml"))
+    return hits[0] if len(hits) == 1 else path
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:

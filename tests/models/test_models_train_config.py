@@ -9,7 +9,14 @@ import pytest
 import torch
 
 from lab.errors import LabInputError
-from models.distortion_plan import CLEAN, TRAINING_DISTORTIONS, draw_for, make_plan
+from models.distortion_plan import (
+    CLEAN,
+    EXTENDED_DISTORTIONS,
+    PAPER_DISTORTIONS,
+    TRAINING_DISTORTIONS,
+    draw_for,
+    make_plan,
+)
 from models.heads import replace_head
 from models.train_config import (
     EXAMPLE,
@@ -88,15 +95,32 @@ def test_overrides_are_read_as_toml_values():
 
 def test_regimes_name_their_manipulations():
     assert make_plan(DistortionSection(regime="clean"), 224).names == ()
-    assert make_plan(DistortionSection(regime="all"), 224).names == TRAINING_DISTORTIONS
+    # the paper's eight by default (Geirhos et al. 2018, Figure 4); the 13 by name only
+    assert make_plan(DistortionSection(regime="all"), 64).names == PAPER_DISTORTIONS == (
+        "colour", "contrast", "uniform-noise", "salt-and-pepper", "low-pass", "high-pass",
+        "phase-noise", "rotation")
+    assert make_plan(DistortionSection(regime="all", manipulations=("extended",)),
+                     224).names == EXTENDED_DISTORTIONS
+    assert len(EXTENDED_DISTORTIONS) == 13 and set(TRAINING_DISTORTIONS) == {
+        *EXTENDED_DISTORTIONS, "greyscale"}
     but = make_plan(DistortionSection(regime="all-but-one", manipulation="salt-and-pepper"), 224)
-    assert "salt-and-pepper" not in but.names and len(but.names) == 12
+    assert "salt-and-pepper" not in but.names and len(but.names) == 7
+    grey = make_plan(DistortionSection(regime="one", manipulation="greyscale"), 64)
+    assert grey.levels == ((1.0,),)  # every image grey (the colour experiment's bw)
     noise = make_plan(DistortionSection(regime="one", manipulation="uniform-noise"), 64)
     assert noise.levels == ((0.0, 0.03, 0.05, 0.1, 0.2, 0.35, 0.6, 0.9),)
     assert make_plan(DistortionSection(regime="speckle", sigmas=(0.2,)), 64).names == (
         "speckle-noise",)
     with pytest.raises(LabInputError, match="power-equalisation needs data.image_size = 224"):
-        make_plan(DistortionSection(regime="all"), 64)
+        make_plan(DistortionSection(regime="all", manipulations=("extended",)), 64)
+
+
+def test_speckle_defaults_to_rusak_sigmas_and_gaussian_to_one_half(tmp_path):
+    speckle = cfg(distortions={"regime": "speckle"})
+    assert speckle.distortions.sigmas == (0.15, 0.2, 0.35, 0.45, 0.6)  # Rusak et al. 2020
+    assert make_plan(speckle.distortions, 64).levels == ((0.15, 0.2, 0.35, 0.45, 0.6),)
+    assert cfg(distortions={"regime": "gaussian"}).distortions.sigmas == (0.5,)
+    assert cfg(distortions={"regime": "speckle", "sigmas": [0.3]}).distortions.sigmas == (0.3,)
 
 
 def test_draws_are_per_image_and_reproducible():
