@@ -107,6 +107,10 @@ class DnnScores:
     rank_correct_16: int = _column("rank of the correct class among the 16 (1 = chosen)")
     probs_16: dict[str, float] = _column(  #: written as p_<class>
         "probability of each class under the decision rule", default_factory=dict)
+    weights_sha256: str = _column(
+        "sha256 of the weights file the network was scored with (empty: the registry's "
+        "published weights or seeded random ones; files written before this column have "
+        "it in their JSON sidecar only)", default="")
 
 
 @dataclass(kw_only=True)

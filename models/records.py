@@ -50,6 +50,7 @@ def make_records(
     *,
     model: str,
     session: int,
+    weights_sha256: str = "",
 ) -> list[DnnTrialRecord]:
     """One record per entry (same order as ``decisions``)."""
     correct = correct_indices(entries)
@@ -68,5 +69,6 @@ def make_records(
             prob_correct_16=float(p[correct[i]]), entropy_16=float(entropy_16[i]),
             entropy_1000=float(decisions.entropy_1000[i]), rank_correct_16=int(ranks[i]),
             probs_16={c: float(p[j]) for j, c in enumerate(CATEGORIES)},
+            weights_sha256=weights_sha256,
         ))
     return records

@@ -142,8 +142,10 @@ class _Writer:
 
     def __init__(self, entries: list[ManifestEntry], files: dict[str, TrialFile],
                  model: str, session: int, rule: str, resume: ResumeState,
-                 paths: dict[str, Path], sidecars: dict[str, dict[str, Any]]) -> None:
+                 paths: dict[str, Path], sidecars: dict[str, dict[str, Any]],
+                 weights_sha256: str = "") -> None:
         self.entries = entries
+        self.weights_sha256 = weights_sha256
         self.files = files
         self.model = model
         self.session = session
@@ -174,7 +176,8 @@ class _Writer:
         decisions = Decisions(rule=self.rule, probs_16=rows[:, 2:], entropy_1000=rows[:, 1])
         entries = [self.entries[p] for p in positions]
         records = make_records(entries, [self.trial_of[p] for p in positions], decisions,
-                               model=self.model, session=self.session)
+                               model=self.model, session=self.session,
+                               weights_sha256=self.weights_sha256)
         # resumed: rows that one experiment's file holds already are not written again
         records = [r for r in records if r.trial > self.done[r.experiment]]
         start = 0
@@ -365,7 +368,7 @@ def _score_locked(opts: ScoreOptions, team: Team, entries: list[ManifestEntry],
                                 f"({err.strerror or err}); choose another --out or free "
                                 "space") from err
         return _Writer(entries, files, identity.observer, opts.session, rule, resume,
-                       paths, sidecars)
+                       paths, sidecars, identity.sha256)
 
     writer = team.agree(create, leader_only=True)
     try:

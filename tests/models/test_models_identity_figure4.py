@@ -71,7 +71,11 @@ def test_two_trained_networks_in_one_out_are_two_networks_and_two_columns(
     assert [f.name for f in files] == [f"{ARCH}@A1_16-way_ses-1.tsv",
                                        f"{ARCH}@A9_16-way_ses-1.tsv"]
     shas = {json.loads(f.with_suffix(".json").read_text())["weights_sha256"] for f in files}
-    assert len(shas) == 2
+    assert shas == {hashlib.sha256(w.read_bytes()).hexdigest() for w in (clean, noise)}
+    for f in files:  # the trial rows carry it too
+        with f.open() as fh:
+            got = {r["weights_sha256"] for r in csv.DictReader(fh, delimiter="\t")}
+        assert got == {json.loads(f.with_suffix(".json").read_text())["weights_sha256"]}
     capsys.readouterr()
 
     # results table: two networks, each with its 16 trials
