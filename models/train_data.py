@@ -22,6 +22,7 @@ import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from lab.categories import CATEGORIES, parse_wnid_mapping, read_imagenet_wnids
 from lab.errors import LabInputError
 from lab.images import DECODE_ERRORS, is_greyscale_mode, is_image_file
 from models.distortion_plan import CLEAN, DistortionPlan, Level, draw_for
+from models.loading import chw_tensor, stack_images
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
 
 log = logging.getLogger(__name__)
@@ -166,7 +168,18 @@ def decode(path: Path) -> torch.Tensor:
     except DECODE_ERRORS as err:
         raise LabInputError(f"{path}: cannot be decoded as an image ({type(err).__name__}); "
                             "remove or replace it") from None
-    return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()
+    return chw_tensor(pixels)
+
+
+def collate_training(items: Sequence[tuple[int, torch.Tensor, int, int, float, int]]
+                     ) -> list[torch.Tensor]:
+    """A batch of :class:`TrainingImages` items, as the default collate makes it (int64
+    indices, labels, manipulations and seeds; float64 parameters) but with the images
+    stacked by numpy (:func:`models.loading.stack_images`)."""
+    index, images, labels, which, params, seeds = zip(*items, strict=True)
+    return [torch.tensor(index, dtype=torch.int64), stack_images(images),
+            torch.tensor(labels, dtype=torch.int64), torch.tensor(which, dtype=torch.int64),
+            torch.tensor(params, dtype=torch.float64), torch.tensor(seeds, dtype=torch.int64)]
 
 
 class TrainingImages(Dataset):
@@ -219,10 +232,10 @@ def numpy_manipulation(image: torch.Tensor, level: Level, seed: int) -> torch.Te
     from lab.images import to_uint8
     from stimuli.manipulations import get_manipulation
 
-    rgb = image.permute(1, 2, 0).numpy().astype(np.float64) / 255.0
+    rgb = image.numpy().transpose(1, 2, 0).astype(np.float64) / 255.0
     out = get_manipulation(level.manipulation)(rgb, np.random.default_rng(seed),
                                                **dict(level.parameters))
-    return torch.from_numpy(to_uint8(out)).permute(2, 0, 1).contiguous()
+    return chw_tensor(to_uint8(out))
 
 
 class ResumableSampler(DistributedSampler):

@@ -70,6 +70,7 @@ from models.train_data import (
     ResumableSampler,
     TrainingImages,
     class_weights,
+    collate_training,
     scan_folder,
 )
 from models.train_model import build_training_model, parameter_groups, set_train_mode
@@ -99,7 +100,7 @@ def _loader(dataset: TrainingImages, sampler: Any, batch: int, workers: int,
             pin: bool) -> DataLoader:
     return DataLoader(dataset, batch_size=batch, sampler=sampler, num_workers=workers,
                       pin_memory=pin, drop_last=False, persistent_workers=False,
-                      prefetch_factor=4 if workers else None)
+                      prefetch_factor=4 if workers else None, collate_fn=collate_training)
 
 
 def _normaliser(pre: Preprocessing, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -189,7 +190,8 @@ class _Run:
                                  train=False)
         idx = list(range(self.team.rank, len(dataset), self.team.world))
         loader = DataLoader(torch.utils.data.Subset(dataset, idx), batch_size=max(
-            1, self.cfg.run.batch_size // self.team.world), num_workers=0)
+            1, self.cfg.run.batch_size // self.team.world), num_workers=0,
+            collate_fn=collate_training)
         stats = torch.zeros(3, dtype=torch.float64)
         for batch in loader:
             x, y = self.batch_on_device(batch)

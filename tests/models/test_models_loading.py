@@ -56,3 +56,34 @@ def test_dataset_items_carry_positions_and_wrap_padding(demo_set):
     assert len(ds) == 2
     pos, image = ds[1]
     assert pos == 3 and torch.equal(image, read_image(demo_set / files[0]))
+
+
+def test_numpy_collate_equals_the_default_collate(demo_set, tmp_path):
+    """The loaders stack with numpy (fast in busy workers): same tensors, same dtypes as
+    torch's default collate."""
+    from torch.utils.data import default_collate
+
+    from models.distortion_plan import make_plan
+    from models.loading import collate_stimuli
+    from models.train_config import DistortionSection
+    from models.train_data import TrainingImages, collate_training, scan_folder
+
+    pre = get_spec("efficientnet_lite0").preprocessing
+    files = sorted(p.name for p in demo_set.glob("*.png"))[:3]
+    items = [StimulusDataset(demo_set, files, pre)[i] for i in range(3)]
+    for got, want in zip(collate_stimuli(items), default_collate(items), strict=True):
+        assert got.dtype == want.dtype and torch.equal(got, want)
+    assert collate_stimuli(items)[1].is_contiguous()
+    root = tmp_path / "train" / "bear"
+    root.mkdir(parents=True)
+    for name in files:
+        (root / name).write_bytes((demo_set / name).read_bytes())
+    plan = make_plan(DistortionSection(regime="one", manipulation="uniform-noise"), 32)
+    data = TrainingImages(scan_folder(tmp_path / "train", head=16, skip_greyscale=True), 32,
+                          "random-resized",
+                          True, plan, seed=0)
+    items = [data[i] for i in range(3)]
+    got, want = collate_training(items), default_collate(items)
+    assert len(got) == len(want) == 6
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and torch.equal(a, b)
