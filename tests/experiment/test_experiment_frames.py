@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from experiment.plan.frames import (
-    Durations,
     check_rate,
     frames_for,
     is_whole_frames,
+    parse_durations,
     phase_timing,
     plan_frames,
 )
 from experiment.run.trial_result import ideal_stamps, timed_result
 from lab.errors import LabInputError
+from lab.phases import PAPER_PHASES
 
 
 @pytest.mark.parametrize(("ms", "rate", "frames"), [
@@ -27,9 +28,10 @@ def test_frames_for_whole_durations(ms: float, rate: float, frames: int) -> None
 
 @pytest.mark.parametrize("rate", [60, 120, 59.999, 120.0001])
 def test_plan_frames_accepts_60_and_120_hz(rate: float) -> None:
-    plan = plan_frames(Durations(), rate)
-    assert (plan.image, plan.mask) == ((12, 12) if round(rate) == 60 else (24, 24))
-    assert plan.response == round(1.5 * rate)
+    plan = plan_frames(PAPER_PHASES, rate)
+    assert (plan["image"], plan["mask"]) == ((12, 12) if round(rate) == 60 else (24, 24))
+    assert plan["response"] == round(1.5 * rate)
+    assert plan["blank_after_image"] == plan["blank_after_mask"] == 1  # frames at any rate
 
 
 @pytest.mark.parametrize(("rate", "words"), [
@@ -40,7 +42,7 @@ def test_plan_frames_accepts_60_and_120_hz(rate: float) -> None:
 def test_plan_frames_refuses_rates_without_whole_frames(rate: float, words: list[str]
                                                         ) -> None:
     with pytest.raises(LabInputError) as err:
-        plan_frames(Durations(), rate)
+        plan_frames(PAPER_PHASES, rate)
     message = str(err.value)
     assert "\n" not in message and "not a whole number of frames" in message
     assert message.startswith(f"at {rate} Hz")
@@ -69,26 +71,31 @@ def test_phase_timing_counts_a_late_flip_as_extra_frames() -> None:
 
 
 def test_durations_parse_and_errors() -> None:
-    d = Durations.parse("response=600, iti=100")
-    assert (d.response, d.iti, d.image) == (600, 100, 200)
-    with pytest.raises(LabInputError, match="unknown phase 'blank'"):
-        Durations.parse("blank=10")
+    d = PAPER_PHASES.override(parse_durations("response=600, iti=100"))
+    assert (d["response"].ms, d["iti"].ms, d["image"].ms) == (600, 100, 200)
+    assert d.names == PAPER_PHASES.names  # the order stays the design's
+    with pytest.raises(LabInputError, match="unknown phase 'blank'; use fixation, image, "
+                       "mask, response, feedback, iti$"):
+        PAPER_PHASES.override(parse_durations("blank=10"))
+    with pytest.raises(LabInputError, match="blank_after_image is a fixed number of frames"):
+        PAPER_PHASES.override({"blank_after_image": 10})
     with pytest.raises(LabInputError, match="not phase=milliseconds"):
-        Durations.parse("image=fast")
+        parse_durations("image=fast")
     with pytest.raises(LabInputError, match="must be positive"):
-        Durations.parse("image=0")
+        parse_durations("image=0")
 
 
 def test_one_record_builder_for_window_and_no_window():
     """The window-less presenter's stamps (a perfect display) give the planned timing;
     one late image frame is a drop during the image: flagged, one frame more shown."""
-    plan = plan_frames(Durations(), 60.0)
+    plan = plan_frames(PAPER_PHASES, 60.0)
     clean = timed_result(plan, ideal_stamps(plan), response="cat", rt=0.5)
-    assert (clean.image_frames_shown, clean.mask_frames_shown) == (plan.image, plan.mask)
+    assert (clean.image_frames_shown, clean.mask_frames_shown) == (plan["image"], plan["mask"])
     assert abs(clean.image_duration_ms - 200.0) < 1e-6
-    assert abs(clean.soa_ms - 1000.0 * (plan.image + 1) / 60) < 1e-6
+    assert abs(clean.soa_ms - 1000.0 * (plan["image"] + 1) / 60) < 1e-6
     assert clean.dropped_frames == 0 and not clean.flagged
-    late = timed_result(plan, ideal_stamps(plan, late_image_frames=1), response="", rt=0.0)
-    assert late.image_frames_shown == plan.image + 1 and late.mask_frames_shown == plan.mask
+    late = timed_result(plan, ideal_stamps(plan, late={"image": 1}), response="", rt=0.0)
+    assert late.image_frames_shown == plan["image"] + 1
+    assert late.mask_frames_shown == plan["mask"]
     assert abs(late.max_frame_interval_ms - 2000.0 / 60) < 1e-6
     assert late.dropped_frames == 1 and late.flagged
