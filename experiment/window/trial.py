@@ -2,9 +2,9 @@
 paper's design), the response screen (and practice feedback), and the inter-trial interval
 (ITI) after it.
 
-Every phase is a counted number of flips (:func:`show_phase`, one loop for all); onsets
-are the flips' time stamps; :data:`DRAWING` says how each phase before the response screen
-is drawn. Garbage
+Every phase is a counted number of flips (:mod:`experiment.run.frame_loop`, one loop for
+all); onsets are the flips' time stamps; :data:`DRAWING` says how each phase before the
+response screen is drawn. Garbage
 collection is off from fixation onset to the end of the response screen. The ITI
 (:func:`run_iti`) is where the next trial is prepared and the last record made durable:
 its onset is flipped first, the work runs while the fixation screen stays up, and the
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,22 +23,23 @@ from psychopy import event
 
 from experiment.plan.frames import FramePlan
 from experiment.plan.layout import hit_test
-from experiment.run.trial_result import FlipStamps, TrialResult, timed_result
+from experiment.run.frame_loop import run_phases, show_phase
+from experiment.run.trial_result import TrialResult, timed_result
 from experiment.window.display import FrameClock
 from experiment.window.screens import Screens
 from lab.categories import NO_RESPONSE
 
-__all__ = ["DRAWING", "ResponseCollector", "TrialResult", "run_trial", "show_phase"]
+__all__ = ["DRAWING", "ResponseCollector", "TrialResult", "run_trial"]
 
 
 #: How each phase before the response screen is drawn, by name (the design file's
 #: ``[phases]`` gives the order and the durations). A design phase missing here cannot run
 #: in a window: the booth refuses it before the first trial (:func:`undrawable`).
 DRAWING: dict[str, Callable[[Screens], None]] = {
-    "fixation": Screens.draw_fixation,
-    "image": Screens.draw_image,
+    "fixation": lambda screens: screens.draw_fixation(),
+    "image": lambda screens: screens.draw_image(),
     "blank_after_image": lambda screens: None,  # the background alone
-    "mask": Screens.draw_mask,
+    "mask": lambda screens: screens.draw_mask(),
     "blank_after_mask": lambda screens: None,
 }
 
@@ -95,20 +95,6 @@ class ResponseCollector:
         return bool(event.getKeys(keyList=["escape"]))
 
 
-def show_phase(clock: FrameClock, draw: Callable[[], None], frames: int,
-               after_flip: Callable[[int], bool] | None = None) -> list[float]:
-    """The frame loop of every phase: ``frames`` times draw and flip; the flips' stamps.
-    ``after_flip(k)`` runs after flip ``k`` (0 = the phase's onset); True ends the phase
-    early. The phase stays on screen until the next phase's first flip."""
-    stamps = []
-    for k in range(frames):
-        draw()
-        stamps.append(clock.flip())
-        if after_flip is not None and after_flip(k):
-            break
-    return stamps
-
-
 def run_trial(
     clock: FrameClock,
     screens: Screens,
@@ -136,7 +122,6 @@ def run_trial(
     collector.hide()
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    stamps: FlipStamps = {}
     response, rt, clicks, escape = NO_RESPONSE, float("nan"), [], False
 
     def respond(k: int) -> bool:
@@ -157,14 +142,10 @@ def run_trial(
             escape = True
         return False
 
+    draw = {name: (lambda d=d: d(screens)) for name, d in DRAWING.items()}
+    draw["response"] = screens.draw_response
     try:
-        for name, frames in plan.before("response"):
-            draw = DRAWING[name]
-            stamps[name] = show_phase(clock, lambda d=draw: d(screens), frames)
-            if stall is not None and stall[0] == name:
-                time.sleep(stall[1])  # test hook: this phase's last frame stays up too long
-        stamps["response"] = show_phase(clock, screens.draw_response, plan["response"],
-                                        respond)
+        stamps = run_phases(clock, plan, draw, respond, stall=stall)
     finally:
         if gc_was_enabled:
             gc.enable()
