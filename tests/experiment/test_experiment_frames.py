@@ -99,3 +99,32 @@ def test_one_record_builder_for_window_and_no_window():
     assert late.mask_frames_shown == plan["mask"]
     assert abs(late.max_frame_interval_ms - 2000.0 / 60) < 1e-6
     assert late.dropped_frames == 1 and late.flagged
+
+
+@pytest.mark.parametrize("sidecar", [
+    # settings.durations as sessions before [phases] saved it (another order)
+    {"settings": {"durations": {"fixation": 300.0, "image": 200.0, "mask": 200.0,
+                                "response": 600.0, "iti": 100.0, "feedback": 300.0}}},
+    # the oldest sidecars: durations_ms only
+    {"durations_ms": {"fixation": 300.0, "image": 200.0, "mask": 200.0, "response": 600.0,
+                      "iti": 100.0, "feedback": 300.0}, "seed": 1},
+])
+def test_old_sessions_resume_with_their_saved_durations(sidecar, tmp_path) -> None:
+    """A session saved before the phases were data resumes with its milliseconds; the
+    same --durations is accepted, another one refused naming both."""
+    from experiment.plan.config import SessionConfig
+    from experiment.plan.resume import resume_config
+
+    def config(**kw):  # noqa: ANN202
+        return SessionConfig("contrast", tmp_path, "o-01", 1, tmp_path, resume=True, **kw)
+
+    resumed = resume_config(config(), sidecar, str, PAPER_PHASES)
+    phases = PAPER_PHASES.override(resumed.durations, "the session's saved durations")
+    assert phases.as_dict() == {"fixation": 300, "image": 200, "mask": 200,
+                                "response": 600, "feedback": 300, "iti": 100}
+    same = config(durations={"response": 600.0, "iti": 100.0},
+                  given=frozenset({"--durations"}))
+    assert resume_config(same, sidecar, str, PAPER_PHASES).durations["response"] == 600
+    with pytest.raises(LabInputError, match="the session was started with --durations"):
+        resume_config(config(durations={"response": 900.0}, given=frozenset({"--durations"})),
+                      sidecar, str, PAPER_PHASES)
