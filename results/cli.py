@@ -12,6 +12,7 @@ import pandas as pd
 
 from lab.decision_rules import DEFAULT, READ_RULES
 from lab.errors import LabInputError
+from lab.inputs import output_folder, run_command
 
 PATHS_NOTE = """\
 PATH is a trial file, a folder (read recursively) or a tar archive of them: our TSVs
@@ -165,10 +166,38 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if bool(result["reproduced"].all()) else 1
 
 
+def running_sessions(paths: Sequence[str | Path]) -> list[str]:
+    """One line per session under ``paths`` still being run (its lock held by a live
+    process): its trials are not all there yet."""
+    from experiment.files.lock import holder
+
+    lines = []
+    for raw in paths:
+        folder = Path(raw)
+        if not folder.is_dir():
+            continue
+        for lock in sorted(folder.rglob("*.lock")):
+            info = holder(lock) if not lock.name.startswith(".") else None
+            if info:
+                lines.append(f"{lock.with_suffix('')}: the session is still running (process "
+                             f"{info.get('pid')} on {info.get('host')}, since "
+                             f"{info.get('started', '?')}); its trials are unfinished")
+    return lines
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Output folders before anything is read or written."""
+    if getattr(args, "out", None) is not None:
+        output_folder(args.out, f"folder for the {args.command}")
+    if getattr(args, "cache", None) is not None:
+        output_folder(args.cache, "cache folder", option="--cache")
+
+
 def run(args: argparse.Namespace) -> int:
     from lab.datasets import resolve_paths
     from lab.readers import read_trials
 
+    _check_outputs(args)
     if args.command == "fetch":
         return _fetch(args)
     if args.command == "verify":
@@ -179,6 +208,11 @@ def run(args: argparse.Namespace) -> int:
         if args.kind != ["all"]:
             for name in args.kind:
                 get_figure(name)
+    running = running_sessions(args.paths)
+    if running and args.command in ("plot", "report"):
+        raise LabInputError(f"{running[0]}: wait for it to end, then write the {args.command}")
+    for line in running:
+        logging.getLogger(__name__).warning("%s", line)
     table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
     if args.command == "plot":
         for path in _plot(args, table):
@@ -196,10 +230,5 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    try:
-        return run(args)
-    except LabInputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # e.g. piped into head
-        return 0
+    return run_command(lambda: run(args), interrupted="interrupted; run the same command "
+                       "again (a fetch continues where it stopped)")

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from lab.errors import LabInputError
+from lab.inputs import MAX_PHASE_MS, number
 from lab.phases import TrialPhases
 
 #: Relative tolerance for "ms * rate / 1000 is a whole number".
@@ -24,21 +25,22 @@ DROP_FACTOR = 1.5
 def parse_durations(text: str) -> dict[str, float]:
     """``"fixation=100,image=50"`` -> ``{"fixation": 100.0, "image": 50.0}`` (``--durations``).
 
-    Checks the form and that each value is positive; the names are checked against the
-    design's phases when the session is planned (:meth:`lab.phases.TrialPhases.override`,
-    which lists the phases a design has)."""
+    Checks the form and the bounds of each value (more than 0, at most
+    :data:`lab.inputs.MAX_PHASE_MS`, finite); the names are checked against the design's
+    phases when the session is planned (:meth:`lab.phases.TrialPhases.override`, which
+    lists the phases a design has)."""
     values: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, _, value = part.partition("=")
         key = key.strip()
         try:
-            values[key] = float(value)
+            float(value)
         except ValueError:
             raise LabInputError(
                 f"--durations: {part!r} is not phase=milliseconds (e.g. image=200)"
             ) from None
-        if not values[key] > 0:
-            raise LabInputError(f"--durations: {key} must be positive, not {value}")
+        values[key] = number(value, f"--durations {key}=", low=0.0, low_open=True,
+                             high=MAX_PHASE_MS, example="image=200 (ms)")
     return values
 
 

@@ -22,5 +22,6 @@ def consistency_section(ctx: ReportContext, section: Section) -> Section:
         section.intro.append('<p class="note">No two observers saw the same images.</p>')
         return section
     section.body += ["<h3>Mean error consistency with the humans, per condition</h3>",
-                     table_html(ctx.labelled(consistency_by_group(pairs)), "consistency")]
+                     table_html(ctx.labelled(consistency_by_group(pairs, ctx.data.simulated)),
+                                "consistency")]
     return section

@@ -81,8 +81,12 @@ def test_durations_parse_and_errors() -> None:
         PAPER_PHASES.override({"blank_after_image": 10})
     with pytest.raises(LabInputError, match="not phase=milliseconds"):
         parse_durations("image=fast")
-    with pytest.raises(LabInputError, match="must be positive"):
+    with pytest.raises(LabInputError, match="must be more than 0"):
         parse_durations("image=0")
+    with pytest.raises(LabInputError, match="must be at most 60000"):
+        parse_durations("response=1e12")
+    with pytest.raises(LabInputError, match="finite"):
+        parse_durations("image=inf")
 
 
 def test_one_record_builder_for_window_and_no_window():
