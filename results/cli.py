@@ -14,6 +14,8 @@ from lab.decision_rules import DEFAULT, READ_RULES
 from lab.errors import LabInputError
 from lab.inputs import output_folder, run_command
 
+log = logging.getLogger(__name__)
+
 PATHS_NOTE = """\
 PATH is a trial file, a folder (read recursively) or a tar archive of them: our TSVs
 (sub-*/ses-*/beh/*_beh.tsv, <out>/<experiment>/<model>_<rule>_ses-<n>.tsv), the 2018 CSVs
@@ -65,10 +67,12 @@ def _parser() -> argparse.ArgumentParser:
                              epilog=_epilog(examples, name),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
-        cmd.add_argument("--rule", choices=READ_RULES, default=DEFAULT,
+        cmd.add_argument("--rule", choices=READ_RULES, default=None,
                          help="network decision rule: sum (default; the 2018 paper's, the "
                               "*_sums columns of its CSVs), mean, max (our own files), "
-                              "other (the unsuffixed decision columns of the 2018 CSVs)")
+                              "other (the unsuffixed decision columns of the 2018 CSVs); "
+                              "a command measuring a later paper's quantity defaults to "
+                              "that paper's rule (biases: mean)")
         cmd.add_argument("-q", "--quiet", action="store_true", help="warnings only")
         if csv:
             cmd.add_argument("--csv", action="store_true", help="print CSV instead of text")
@@ -83,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--kind", action="append", metavar="KIND",
                       help="figure to draw (repeatable; default: all): "
                            f"{', '.join(list_figures())}")
+    plot.add_argument("--contrast-humans", choices=("paper", "png"), default="paper",
+                      help="figure4: the humans of the contrast row: those of the paper's "
+                           "figure (contrast-experiment) or those who saw the PNG stimuli "
+                           "(contrast-png-experiment) [paper]")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -104,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="fetch the networks' data first when not cached (about 57 MB)")
     verify.add_argument("--csv", action="store_true",
                         help="print every compared accuracy as CSV after the summary")
+    verify.add_argument("--fine-tuning", type=Path, default=None, metavar="PATH",
+                        help="the authors' fine-tuning data (folder or fine-tuning.tar.xz) "
+                             "[the cache of geirhos2018-fine-tuning]")
     fetch = sub.add_parser(
         "fetch", help="download the authors' network data once (sha256-checked, cached)",
         description="Download a published data set file by file into the cache, each "
@@ -132,8 +143,14 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
     from results.registry import FigureInput, draw_figures
 
-    data = FigureInput(table, experiment=args.experiment, condition=args.condition)
+    data = FigureInput(table, experiment=args.experiment, condition=args.condition,
+                       options={"contrast_humans": args.contrast_humans})
     drawn = draw_figures(args.kind, data, args.out)
+    if args.kind != ["all"]:  # a figure asked for by name that draws nothing says why
+        for kind, panels in drawn:
+            if not panels:
+                why = data.nothing_drawn(kind.name) or "the data hold nothing it shows"
+                raise LabInputError(f"--kind {kind.name}: nothing to draw: {why}")
     return [path for _, panels in drawn for panel in panels for path in panel.paths]
 
 
@@ -158,7 +175,8 @@ def _fetch(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from results.verify import verify
 
-    lines, result = verify(args.cache, fetch_dnn=args.fetch, url=args.url)
+    lines, result = verify(args.cache, fetch_dnn=args.fetch, url=args.url,
+                           fine_tuning=args.fine_tuning)
     for line in lines:
         print(line)
     if args.csv:
@@ -169,7 +187,7 @@ def _verify(args: argparse.Namespace) -> int:
 def running_sessions(paths: Sequence[str | Path]) -> list[str]:
     """One line per session under ``paths`` still being run (its lock held by a live
     process): its trials are not all there yet."""
-    from experiment.files.lock import holder
+    from lab.lock import holder
 
     lines = []
     for raw in paths:
@@ -212,8 +230,30 @@ def run(args: argparse.Namespace) -> int:
     if running and args.command in ("plot", "report"):
         raise LabInputError(f"{running[0]}: wait for it to end, then write the {args.command}")
     for line in running:
-        logging.getLogger(__name__).warning("%s", line)
-    table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
+        log.warning("%s", line)
+    from results.registry import TABLES
+    kind = TABLES.get(args.command) if args.command in TABLES.names() else None
+    chosen_rule = args.rule is not None
+    if not chosen_rule:
+        args.rule = (kind.rule if kind is not None and kind.rule else None) or DEFAULT
+    paths = resolve_paths(args.paths)
+
+    def read(files: list[Path]) -> pd.DataFrame:
+        return read_trials(files, rule=args.rule, progress=not args.quiet)
+
+    if kind is not None and kind.reads is not None:
+        frame = kind.reads(paths, args, read)
+        if frame is not None:
+            _print(frame, args.csv)
+            return 0
+    table = read(paths)
+    if (not chosen_rule and args.rule != DEFAULT and len(table)
+            and not (table["observer_type"] != "human").any()):
+        log.warning("no network trials decided by the %s rule (%s's default); reading "
+                    "the %s rule's instead: score with --rule %s to compare with the paper",
+                    args.rule, args.command, DEFAULT, args.rule)
+        args.rule = DEFAULT
+        table = read(paths)
     if args.command == "plot":
         for path in _plot(args, table):
             print(path)
@@ -222,8 +262,7 @@ def run(args: argparse.Namespace) -> int:
         print(write_report(table, args.out, inputs=args.paths, rule=args.rule,
                            notes=args.note))
     else:
-        from results.registry import TABLES
-        _print(TABLES.get(args.command).compute(table, args), args.csv)
+        _print(kind.compute(table, args), args.csv)
     return 0
 
 

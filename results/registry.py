@@ -64,7 +64,14 @@ class FigureInput:
     table: pd.DataFrame
     experiment: str | None = None
     condition: str | None = None
+    #: figure-specific choices from the command line (e.g. figure 4's contrast humans)
+    options: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def nothing_drawn(self, figure: str) -> str | None:
+        """Why figure ``figure`` drew nothing for this input (its :class:`NothingToDraw`)."""
+        why = self._cache.get(f"nothing-to-draw:{figure}")
+        return str(why) if why is not None else None
 
     def cached(self, key: str, compute: Callable[[], object]) -> object:
         """``compute()`` once per input (shared by every figure and report section)."""
@@ -138,6 +145,11 @@ FigureFunc = Callable[[FigureInput, Path], list[Panel]]
 TableFunc = Callable[[pd.DataFrame, argparse.Namespace], pd.DataFrame]
 #: adds a table command's own options to its sub-parser
 ArgumentsFunc = Callable[[argparse.ArgumentParser], None]
+#: ``reads(paths, args, read_trials) -> table or None``: a command that also reads inputs
+#: other than trial files (e.g. a published per-model table); ``None``: read trial files
+#: as usual (``read_trials(paths) -> trial table`` reads them with the command's rule)
+ReadsFunc = Callable[[list[Path], argparse.Namespace, Callable[[list[Path]], pd.DataFrame]],
+                     "pd.DataFrame | None"]
 #: ``(results.report_parts.ReportContext) -> results.report_parts.Section | None``
 SectionFunc = Callable[[Any], Any]
 
@@ -154,6 +166,10 @@ class TableKind:
     order: int  #: position in ``--help``
     arguments: ArgumentsFunc | None = None
     csv: bool = True  #: the command has ``--csv``
+    #: the decision rule its network trials are read with when ``--rule`` is not given
+    #: (the rule of the paper whose measure it computes); None: the project's default
+    rule: str | None = None
+    reads: ReadsFunc | None = None
 
 
 @dataclass(frozen=True)
@@ -247,17 +263,26 @@ def _first_line(func: Callable) -> str:
 
 # -- the decorators ------------------------------------------------------------------------
 def register_table(name: str, *, help: str, example: str, order: int = 50,
-                   arguments: ArgumentsFunc | None = None, csv: bool = True
+                   arguments: ArgumentsFunc | None = None, csv: bool = True,
+                   rule: str | None = None, reads: ReadsFunc | None = None
                    ) -> Callable[[TableFunc], TableFunc]:
     """Decorator: register ``func(table, args)`` as the command ``python -m results name``,
-    printed as text or (``--csv``) CSV."""
+    printed as text or (``--csv``) CSV. ``rule``: the decision rule its network trials
+    are read with unless ``--rule`` says otherwise; ``reads``: see :data:`ReadsFunc`."""
 
     def decorate(func: TableFunc) -> TableFunc:
         TABLES.add(name, TableKind(name=name, compute=func, help=help, example=example,
-                                   order=order, arguments=arguments, csv=csv))
+                                   order=order, arguments=arguments, csv=csv, rule=rule,
+                                   reads=reads))
         return func
 
     return decorate
+
+
+class NothingToDraw(Exception):  # noqa: N818 (a signal, not an error of the program)
+    """Raised by a figure function whose input holds nothing it shows; the message says why
+    in one line. ``results plot --kind NAME`` prints it and exits non-zero; the report and
+    ``--kind all`` leave the figure out."""
 
 
 def register_figure(name: str, *, section: str, title: str, order: int = 60,
@@ -267,7 +292,14 @@ def register_figure(name: str, *, section: str, title: str, order: int = 60,
     report section ``section``)."""
 
     def decorate(func: FigureFunc) -> FigureFunc:
-        FIGURES.add(name, FigureKind(name=name, draw=func, section=section, title=title,
+        def draw(data: FigureInput, out_dir: Path) -> list[Panel]:
+            try:
+                return func(data, out_dir)
+            except NothingToDraw as why:
+                data._cache[f"nothing-to-draw:{name}"] = str(why)
+                return []
+
+        FIGURES.add(name, FigureKind(name=name, draw=draw, section=section, title=title,
                                      description=_first_line(func), order=order,
                                      collapsed=collapsed, example=example))
         return func

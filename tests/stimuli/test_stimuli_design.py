@@ -35,12 +35,13 @@ PAPER_TABLE = {
 }
 
 
-def test_all_eighteen_experiments_load():
-    # the 2018 twelve, cue-conflict, critical-band, and model-vs-human's copied image sets
+def test_all_twenty_experiments_load():
+    # the 2018 twelve, cue-conflict, critical-band (and its ideal-filter variant),
+    # Gavrikov & Keuper's spectral-ffc, and model-vs-human's copied image sets
     copied = {"edge", "silhouette", "sketch", "stylized"}
-    assert len(list_experiments()) == 18
-    assert set(PAPER_TABLE) | {"cue-conflict", "critical-band"} | copied == set(
-        list_experiments())
+    extra = {"cue-conflict", "critical-band", "critical-band-ideal", "spectral-ffc"}
+    assert len(list_experiments()) == 20
+    assert set(PAPER_TABLE) | extra | copied == set(list_experiments())
 
 
 @pytest.mark.parametrize("name", sorted(PAPER_TABLE))
