@@ -196,13 +196,18 @@ def launch(config: SessionConfig, choose_presenter: ChoosePresenter) -> SessionO
     checkpoint("start")
     design = load_experiment(config.experiment)
     paths = session_paths(config.data, config.observer, config.session, design.name)
-    _clean_leftovers(paths, Path(config.data))
-    made = _missing_folders(paths.beh_dir)
+    # the buffer first: the line about a stale lock of a killed run reaches the session log
     buffer = _Buffer()
     root = logging.getLogger()
     root.addHandler(buffer)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    try:
+        _clean_leftovers(paths, Path(config.data))
+    except BaseException:
+        root.removeHandler(buffer)
+        raise
+    made = _missing_folders(paths.beh_dir)
     lock = SessionLock(lock_path(paths))
     opener: _Opener | None = None
     interrupted = _watch_ctrl_c()
