@@ -59,7 +59,10 @@ def figure4(table: pd.DataFrame, out_dir: str | Path,
         return []
     values = matrix.to_numpy(dtype=float) * 100
     with style():
-        fig = new_figure(1.0 + 0.75 * matrix.shape[1], 0.9 + 0.38 * matrix.shape[0])
+        # room for the title above and the rotated tick labels and axis label below, also
+        # for a single network
+        fig = new_figure(max(4.8, 1.6 + 0.75 * matrix.shape[1]),
+                         max(2.8, 1.9 + 0.38 * matrix.shape[0]))
         ax = fig.subplots()
         ax.imshow(np.ma.masked_invalid(values), cmap="Greens", vmin=0, vmax=100,
                   aspect="auto")
@@ -72,7 +75,8 @@ def figure4(table: pd.DataFrame, out_dir: str | Path,
                       [display_name(g) for g in matrix.index])
         if HUMANS in matrix.index:
             ax.axhline(0.5, color="0.3", linewidth=1.0)
-        ax.set_title("accuracy (%) of each network on each distortion (test condition)")
+        ax.set_title("accuracy (%) of each network on each distortion\n(test condition)",
+                     fontsize=9)
         ax.set_xlabel("test distortion")
         ax.set_ylabel("trained network")
         fig.tight_layout()

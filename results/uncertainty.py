@@ -192,10 +192,19 @@ def _kind(type_1: str, type_2: str) -> str:
     return "-".join(sorted(kinds, key=lambda k: k != "human"))
 
 
+_CONSISTENCY_VALUES = ("error_consistency", "error_consistency_low", "error_consistency_high",
+                       "observed_consistency", "observed_consistency_low",
+                       "observed_consistency_high")
+
+
 def _average(frame: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray,
              keys: list[str], keep_replicates: bool = False):
     """Mean of the replicate rows per ``keys`` (row 0 of each replicate vector = the
     data); intervals from the remaining replicates."""
+    if frame.empty:  # e.g. networks only: no pair with a human to average
+        result = pd.DataFrame(columns=[*keys, "n_averaged", *_CONSISTENCY_VALUES])
+        none = np.zeros((0, kappas.shape[1]))
+        return (result, none, none) if keep_replicates else result
     codes, uniques = pd.factorize(frame[keys].astype(str).agg("\x1f".join, axis=1))
     counts = np.bincount(codes).astype(float)
     out_k = np.zeros((len(uniques), kappas.shape[1]))

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from results.figures._common import panels_of
+from results.figures._common import interval_bar, panels_of
 from results.plot_style import colour_of, display_name, marker_of, new_figure, save, style
 from results.registry import FigureInput, Panel, register_figure
 from results.tables import HUMANS
@@ -37,17 +37,16 @@ def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str
                            label="human ceiling (between humans)")
             x = np.arange(len(rows))
             for i, (_, row) in enumerate(rows.iterrows()):
-                ax.errorbar([i], [row[metric]], yerr=[[row[metric] - row[f"{metric}_low"]],
-                                                      [row[f"{metric}_high"] - row[metric]]],
-                            color=colour_of(row["group"]), marker=marker_of(row["group"]),
-                            capsize=3, linestyle="none")
+                interval_bar(ax, i, row[metric], row[f"{metric}_low"], row[f"{metric}_high"],
+                             colour=colour_of(row["group"]), marker=marker_of(row["group"]))
             ax.set_xticks(x, [display_name(g) for g in rows["group"]], rotation=45,
                           ha="right", fontsize=6)
             ax.axhline(0, color="0.6", linestyle=":", linewidth=0.8)
             ax.set_xlim(-0.7, max(len(rows), 1) - 0.3)
             ax.set_title(experiment, fontsize=8)
             ax.set_ylabel("error consistency with humans (kappa)")
-        axes[0].legend(fontsize=6, frameon=False, loc="upper right")
+        if axes[0].get_legend_handles_labels()[0]:  # no ceiling there: nothing to explain
+            axes[0].legend(fontsize=6, frameon=False, loc="upper right")
         fig.tight_layout()
         return save(fig, out_dir, "error_consistency_ceiling")
 
