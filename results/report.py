@@ -34,7 +34,7 @@ body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;m
 max-width:1200px;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.8em;margin:.5em 0 1em}
-th,td{border:1px solid #ddd;padding:2px 6px;text-align:right}
+th,td{border:1px solid #ddd;padding:2px 6px;text-align:right;white-space:nowrap}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 img{max-width:100%;height:auto;border:0}
 .table-wrap{max-width:100%;overflow-x:auto;margin:.5em 0 1em}.table-wrap table{margin:0}

@@ -88,5 +88,6 @@ class SessionProgress:
         per_trial = (now - self.started) / self._ran
         left = (self.planned - done) + still  # planned to run, and re-runs still due
         extra = f", {reruns} re-run{'' if reruns == 1 else 's'}" if reruns else ""
-        log.info("trial %d of %d (block %d of %d)%s, about %s left", done, self.planned,
-                 block, self.blocks, extra, _duration(per_trial * left))
+        eta = f", about {_duration(per_trial * left)} left" if left else ""
+        log.info("trial %d of %d (block %d of %d)%s%s", done, self.planned, block,
+                 self.blocks, extra, eta)

@@ -67,13 +67,9 @@ class SessionRunner:
         """The outcome with its closing line (logged, and printed by the command line)."""
         summary = closing_line(len(self.plan.trials), self.rows, self.plan.paths.log,
                                completed=completed)
-        self.progress_log(summary)
+        log.info("%s", summary)  # the log file; the command line prints it
         return SessionOutcome(self.plan.paths, trials_run, completed=completed,
                               summary=summary)
-
-    @staticmethod
-    def progress_log(line: str) -> None:
-        logging.getLogger("experiment.progress").info("%s", line)
 
     def run(self, preflight_summary: str) -> SessionOutcome:
         checkpoint("preflight-screen")

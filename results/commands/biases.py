@@ -34,5 +34,12 @@ def biases_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFram
     if frame.empty:
         raise LabInputError("no network trials in the input; give scored networks")
     if args.correlations:
+        networks = len(frame)
         frame = bias_correlations(frame, n_boot=max(args.boot, 10))
+        if frame.empty:  # say why instead of an empty table
+            raise LabInputError(
+                "a rank correlation across networks needs at least 4 networks with both a "
+                f"bias and an accuracy; this input has {networks} network"
+                f"{'' if networks == 1 else 's'}: score more networks on the same sets "
+                "(python -m results biases without --correlations shows each one)")
     return frame

@@ -58,7 +58,7 @@ def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Pat
             fig.suptitle(f"{experiment}: psignifit fits (16-AFC); threshold at "
                          f"{next(iter(fits.values())).criterion:.0%} correct with 95 % "
                          "credible interval", fontsize=8)
-            fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / (2.1 * nrows + 0.4)))
+            fig.set_layout_engine("constrained")  # the title sits just above the panels
             paths += save(fig, out_dir, f"psychometric_{experiment}")
     return paths
 
