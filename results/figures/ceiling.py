@@ -23,9 +23,15 @@ def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str
         return []
     experiments = sorted(per_group["experiment"].unique())
     with style():
-        fig = new_figure(max(4.0, 2.6 * len(experiments)), 3.2)
-        axes = np.atleast_1d(fig.subplots(1, len(experiments), squeeze=False)[0])
-        for ax, experiment in zip(axes, experiments, strict=True):
+        # at most five panels a row, so that the figure stays readable at page width
+        ncols = min(len(experiments), 5)
+        nrows = -(-len(experiments) // ncols)
+        fig = new_figure(max(4.0, 2.6 * ncols), 3.2 * nrows)
+        grid = fig.subplots(nrows, ncols, squeeze=False)
+        for ax in grid.flat[len(experiments):]:
+            ax.set_visible(False)
+        axes = grid.flat[:len(experiments)]
+        for index, (ax, experiment) in enumerate(zip(axes, experiments, strict=True)):
             rows = per_group[(per_group["experiment"] == experiment)
                              & (per_group["group"] != HUMANS)]
             ceiling = ceilings[ceilings["experiment"] == experiment]
@@ -44,9 +50,10 @@ def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str
             ax.axhline(0, color="0.6", linestyle=":", linewidth=0.8)
             ax.set_xlim(-0.7, max(len(rows), 1) - 0.3)
             ax.set_title(experiment, fontsize=8)
-            ax.set_ylabel("error consistency with humans (kappa)")
+            if index % ncols == 0:
+                ax.set_ylabel("error consistency with\nhumans (kappa)")
         if axes[0].get_legend_handles_labels()[0]:  # no ceiling there: nothing to explain
-            axes[0].legend(fontsize=6, frameon=False, loc="upper right")
+            axes[0].legend(fontsize=6, frameon=False, loc="best")
         fig.tight_layout()
         return save(fig, out_dir, "error_consistency_ceiling")
 

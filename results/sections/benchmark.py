@@ -19,6 +19,10 @@ def benchmark_section(ctx: ReportContext, section: Section) -> Section:
         section.missing("Accuracy difference and observed and error consistency need human "
                         f"trials on the same images; {ctx.has()}: only OOD accuracy is "
                         "shown (over every condition but the control).")
+    elif not ctx.networks:
+        section.missing("Rows for networks need network trials on the same images; "
+                        f"{ctx.has()}: only the humans row (humans compared with each "
+                        "other) is shown.")
     elif len(ctx.humans) == 1:
         section.missing("The humans row compares humans with each other and needs two or "
                         f"more humans; {ctx.has()}.")

@@ -6,6 +6,8 @@ from results.consistency import consistency_by_group
 from results.registry import register_section
 from results.report_parts import ReportContext, Section, table_html, write_csv
 
+FOLD_ROWS = 40  #: longer tables are shown folded
+
 
 @register_section("consistency", title="Error consistency", order=20)
 def consistency_section(ctx: ReportContext, section: Section) -> Section:
@@ -34,8 +36,10 @@ def consistency_section(ctx: ReportContext, section: Section) -> Section:
         section.missing("The humans here are simulated: a simulated observer does not look "
                         "at the images, so its error consistency with a network is about 0 "
                         "by construction, not a measurement of people.")
-    section.body += [f"<h3>Mean error consistency with {who}, per condition</h3>",
-                     table_html(ctx.labelled(consistency_by_group(pairs)), "consistency",
-                                empty="No network or human pair shares a condition with "
-                                      f"{who}.")]
+    by_group = consistency_by_group(pairs)
+    table = table_html(ctx.labelled(by_group), "consistency",
+                       empty=f"No network or human pair shares a condition with {who}.")
+    if len(by_group) > FOLD_ROWS:  # a long table stays folded under its heading
+        table = f"<details><summary>Table ({len(by_group)} rows)</summary>{table}</details>"
+    section.body += [f"<h3>Mean error consistency with {who}, per condition</h3>", table]
     return section

@@ -26,6 +26,9 @@ def intervals_section(ctx: ReportContext, section: Section) -> Section:
         "humans' per-image accuracy (Klein et al. 2025 on why intervals matter). Tables: "
         "<code>benchmark_intervals.csv</code>, <code>consistency_intervals.csv</code>, "
         "<code>noise_ceilings.csv</code>, <code>shape_bias_intervals.csv</code>.</p>")
+    if ctx.humans_simulated:
+        section.missing("The humans here are simulated: the noise ceiling and every metric "
+                        "against them describe simulated observers, not people.")
     bench = benchmark_intervals(table, n_boot=N_BOOT)
     write_csv(bench, ctx.out, "benchmark_intervals.csv")
     per_condition = ctx.data.consistency_intervals[0]

@@ -57,7 +57,8 @@ def test_networks_only(tmp_path):
 
 def test_humans_only_and_one_observer(tmp_path):
     page = _report(tmp_path, human_sessions(tmp_path / "h", ["sub-01", "sub-02", "sub-03"]))
-    assert any("need network trials" in m for m in _missing(page, "benchmark"))
+    assert any("need network trials" in m and "3 humans and no networks" in m
+               for m in _missing(page, "benchmark"))
     assert any("needs cue-conflict trials" in m for m in _missing(page, "shape-bias"))
     assert any("critical-band" in m for m in _missing(page, "channels"))
     assert 'id="table-ceilings"' in page and 'id="table-quality"' in page
