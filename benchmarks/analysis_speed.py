@@ -9,6 +9,11 @@ folders hold copies of the human files; both paths read each human file once) an
 per experiment, condition and observer group the mean over observers (sessions) of the
 accuracy. The script checks that both give the same numbers, then prints the times and the
 speed-up. Timings are wall-clock, best of ``--repeat`` runs, in this one process.
+
+It then times ``summary_table`` (what ``python -m results table`` computes) against a
+plain pandas group-by of the same table that computes the same columns (per unit accuracy,
+entropy and trial count, then per group mean, min, max, units and trials), and compares
+their peak memory (tracemalloc): the ratios should stay within 1.2x (issue 19).
 """
 
 from __future__ import annotations
@@ -64,6 +69,82 @@ def ours(folders: list[Path]):
     return summary, read_s, time.perf_counter() - started - read_s, len(table)
 
 
+def plain_pandas(table):
+    """The same per-condition table with plain pandas group-bys on the table's columns."""
+    import numpy as np
+    human = table["observer_type"] == "human"
+    keys = [table["experiment"], table["condition"],
+            table["observer"].where(~human, "humans").rename("group"),
+            table["observer"], table["source_format"].where(human, ""),
+            table["session"].where(~human, 0)]
+    per_unit = table.groupby(keys, sort=False, observed=True)["correct"].agg(["mean", "size"])
+    answered = table["response"] != "na"
+    counts = table[answered].groupby([k[answered] for k in keys] + [table["response"][answered]],
+                                     sort=False, observed=True).size()
+    p = counts / counts.groupby(level=list(range(6)), sort=False).transform("sum")
+    per_unit["entropy"] = (-(p * np.log2(p))).groupby(level=list(range(6)), sort=False).sum()
+    return per_unit.groupby(level=list(range(3)), sort=False).agg(
+        accuracy=("mean", "mean"), entropy=("entropy", "mean"), n_trials=("size", "sum"),
+        accuracy_min=("mean", "min"), accuracy_max=("mean", "max"),
+        n_observers=("mean", "size"))
+
+
+def accuracy_groupby(table):
+    """The least a per-condition accuracy needs: one group-by of the table's own columns
+    per unit, then the mean per observer type (no entropy, no human group)."""
+    per_unit = table.groupby(["experiment", "condition", "observer_type", "source_format",
+                              "observer", "session"], sort=False, observed=True)[
+        "correct"].mean()
+    return per_unit.groupby(level=[0, 1, 2, 4], sort=False).mean()
+
+
+def _peak_mib(fn) -> float:
+    """Peak resident memory that ``fn()`` adds, measured in a forked child (tracemalloc
+    misses pyarrow's allocations)."""
+    import os
+    import resource
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: baseline, run, report the rise of the peak
+        os.close(read)
+        with open("/proc/self/status") as fh:
+            rss_kib = next(int(line.split()[1]) for line in fh if line.startswith("VmRSS"))
+        fn()
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        os.write(write, str(max(peak_kib - rss_kib, 0)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        added = int(fh.read() or 0)
+    os.waitpid(pid, 0)
+    return added / 1024
+
+
+def table_vs_plain(table, repeat: int) -> None:
+    """``summary_table`` against :func:`plain_pandas` on the same table: time and memory."""
+    from results.tables import summary_table
+    plain_s, plain = _best(lambda: plain_pandas(table), repeat)
+    ours_s, ours = _best(lambda: summary_table(table), repeat)
+    mine = ours.set_index(["experiment", "condition", "observer"])
+    theirs = plain.rename_axis(["experiment", "condition", "observer"]).reindex(mine.index)
+    worst = max(float((mine[c] - theirs[c]).abs().max())
+                for c in ("accuracy", "entropy", "accuracy_min", "accuracy_max"))
+    if worst > 1e-12 or not (mine["n_observers"] == theirs["n_observers"]).all():
+        raise SystemExit(f"error: summary_table and the plain group-by differ ({worst})")
+    plain_mib, ours_mib = _peak_mib(lambda: plain_pandas(table)), _peak_mib(
+        lambda: summary_table(table))
+    least_s, _ = _best(lambda: accuracy_groupby(table), repeat)
+    least_mib = _peak_mib(lambda: accuracy_groupby(table))
+    print(f"plain pandas, same table: {plain_s:7.2f} s   +{plain_mib:6.1f} MiB peak")
+    print(f"plain accuracy group-by:  {least_s:7.2f} s   +{least_mib:6.1f} MiB peak")
+    print(f"summary_table (ours):     {ours_s:7.2f} s   +{ours_mib:6.1f} MiB peak")
+    print(f"ours / plain same table:  {ours_s / plain_s:7.2f} x time, "
+          f"{ours_mib / max(plain_mib, 1e-9):.2f} x memory   (goal: within 1.2 x)")
+    print(f"ours / accuracy group-by: {ours_s / least_s:7.2f} x time, "
+          f"{ours_mib / max(least_mib, 1e-9):.2f} x memory   (ours also gives entropy, "
+          "min/max, Wilson intervals)")
+
+
 def _best(fn, repeat: int):
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -78,11 +159,17 @@ def main() -> None:
                                      epilog="example: .venv/bin/python "
                                             "benchmarks/analysis_speed.py --repeat 3")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--table-only", action="store_true",
+                        help="only summary_table against the plain pandas group-by")
     args = parser.parse_args()
     if not FOLDERS[0].is_dir():
         raise SystemExit(f"error: {FOLDERS[0]} not found; the benchmark needs ../shared/data")
     logging.basicConfig(level=logging.ERROR)
     sys.path.insert(0, str(REPO))  # run as a script from anywhere
+    if args.table_only:
+        from lab.readers import read_trials
+        table_vs_plain(read_trials(FOLDERS), args.repeat)
+        return
 
     naive_s, baseline = _best(lambda: naive(FOLDERS), args.repeat)
     runs = [ours(FOLDERS) for _ in range(args.repeat)]
@@ -107,6 +194,8 @@ def main() -> None:
     print(f"summary_table:            {table_s:7.2f} s")
     print(f"read + table (ours):      {total_s:7.2f} s")
     print(f"speed-up vs naive:        {naive_s / total_s:7.1f} x   (max |difference| {worst:.1e})")
+    from lab.readers import read_trials
+    table_vs_plain(read_trials(FOLDERS), args.repeat)
 
 
 if __name__ == "__main__":

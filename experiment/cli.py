@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from experiment.plan.participants import lab_of, participant_of
 from experiment.run.headless import require_display
 from lab.errors import LabInputError
+from lab.inputs import MAX_PRACTICE, run_command, whole
 
 if TYPE_CHECKING:  # the session's modules load when a command needs them
     from experiment.plan.config import SessionConfig
@@ -382,6 +383,7 @@ def _check_counts(practice: int, seed: int | None) -> None:
     if practice < 0:
         raise LabInputError(f"--practice {practice}: must be 0 (none) or more practice "
                             "trials, e.g. --practice 10")
+    whole(practice, "--practice", high=MAX_PRACTICE, example="--practice 10")
     if seed is not None and seed < 0:
         raise LabInputError(f"--seed {seed}: must be a whole number, 0 or more, e.g. --seed 1 "
                             "(or leave it out for a random, recorded seed)")
@@ -439,15 +441,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["check", *(a for a in argv if a != "--check")]
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")
-    args = build_parser().parse_args(argv)
-    args.given_flags = given_flags(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except LabInputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:  # a path the checks could not foresee: still one line
-        from lab.oserrors import os_error_line
 
-        print(f"error: {os_error_line(err)}", file=sys.stderr)
-        return 2
+    def command() -> int:
+        args = build_parser().parse_args(argv)
+        args.given_flags = given_flags(argv)
+        return COMMANDS[args.command](args)
+
+    # a LabInputError, an OSError the checks could not foresee or Ctrl-C: one line
+    return run_command(command, interrupted="interrupted before the session started: "
+                       "nothing was written; run the same command again")

@@ -87,11 +87,10 @@ def parse_wnid_mapping(path: str | Path) -> dict[str, list[str]]:
     Comment lines start with ``#``; an entry is ``name = [wnid, wnid, ...]`` and may span
     several lines.
     """
+    from lab.inputs import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise LabInputError(f"{path}: cannot read the WNID mapping ({err.strerror})") from err
+    text = read_text(path, "WNID mapping")
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     mapping: dict[str, list[str]] = {}
     for name, body in _ENTRY.findall(text):
@@ -109,8 +108,10 @@ def parse_wnid_mapping(path: str | Path) -> dict[str, list[str]]:
 
 def read_imagenet_wnids(path: str | Path) -> list[str]:
     """Read the 1000 ILSVRC-2012 WNIDs in index order (``imagenet_categories.txt``)."""
+    from lab.inputs import read_text
+
     path = Path(path)
-    wnids = [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines()
+    wnids = [line.split()[0] for line in read_text(path, "list of ImageNet classes").splitlines()
              if line.strip()]
     if len(wnids) != 1000:
         raise LabInputError(f"{path}: expected 1000 ImageNet classes, found {len(wnids)}")

@@ -50,11 +50,15 @@ RULE_MEANINGS: dict[str, str] = {
 }
 
 #: The default rule of each paper: Geirhos et al. 2018 sum the members' probabilities;
-#: model-vs-human (Geirhos et al. 2021) averages them; Geirhos et al. 2017 take the largest.
+#: model-vs-human (Geirhos et al. 2021) averages them; Geirhos et al. 2017 take the largest;
+#: Subramanian et al. 2023 (``probs1000_to_cat16``) and Gavrikov & Keuper 2024 (shape bias
+#: through model-vs-human) average them.
 DEFAULT_RULE: dict[str, str] = {
     "geirhos2018": "sum",
     "model-vs-human": "mean",
     "geirhos2017": "max",
+    "subramanian2023": "mean",
+    "gavrikov2024": "mean",
 }
 
 #: The rule this project scores and reads with unless told otherwise (the 2018 paper's).

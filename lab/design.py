@@ -68,6 +68,11 @@ class ExperimentDesign:
     #: without ``--per-condition`` the build takes every usable source image once per
     #: condition, rather than the balanced draw of the original design
     whole_image_set: bool = False
+    #: the set is the source folder itself: every image copied byte for byte (no crop,
+    #: resize or re-encoding), and the folder must hold exactly ``trials_per_observer / 16``
+    #: images per class at ``image_size`` px (edge, silhouette, sketch, stylized:
+    #: model-vs-human's image sets, shown unmanipulated); see stimuli/copyset.py
+    copy_sources: bool = False
     #: psychometric fits (results/psychometric.py): the axis the levels are fitted on,
     #: "linear", "log10" or "reciprocal" (1/level; an infinite level is 0); "" = the
     #: experiment is not parametric (no fit)
@@ -118,6 +123,7 @@ _SCALARS: dict[str, type] = {
     "block_size": int, "sessions": int, "observers": int, "background_grey": float,
     "fixation_frame_px": int, "viewing_distance_cm": float, "image_degrees": float,
     "figure_panel": int, "texture_in_file_name": bool, "whole_image_set": bool,
+    "copy_sources": bool,
     "psychometric_axis": str, "psychometric_rising": bool,
 }
 _OPTIONAL = {f.name for f in fields(ExperimentDesign) if f.default is not MISSING}
@@ -193,6 +199,12 @@ def load_design_file(path: str | Path) -> ExperimentDesign:
         )
     if design.mask_batch not in (1, 2):
         raise LabInputError(f"{path}: mask_batch must be 1 or 2")
+    if design.copy_sources and not (design.whole_image_set and len(design.conditions) == 1
+                                    and design.manipulation == "none"
+                                    and design.trials_per_observer % 16 == 0):
+        raise LabInputError(f"{path}: copy_sources needs whole_image_set = true, one "
+                            'condition, manipulation = "none" and trials_per_observer a multiple '
+                            "of 16 (the images are copied as they are, an equal share per class)")
     if design.psychometric_axis not in PSYCHOMETRIC_AXES:
         raise LabInputError(f"{path}: psychometric_axis must be one of "
                             f"{', '.join(repr(a) for a in PSYCHOMETRIC_AXES)}")

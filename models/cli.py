@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from lab.errors import LabInputError
+from lab.inputs import error_line, output_folder, read_text, run_command
 
 EXAMPLES = """\
 examples:
@@ -141,7 +142,10 @@ def _train(args: argparse.Namespace) -> int:
                       ("progress", "run.progress")):
         if getattr(args, flag) is not None:
             overrides[key] = getattr(args, flag)
+    read_text(args.config, "training config (TOML)")  # binary or not UTF-8: one line
     cfg = load_config(args.config, overrides)
+    if not args.resume:  # before any process starts writing
+        output_folder(cfg.run.out, "run folder (run.out)", option="run.out")
     from models.training import train
 
     out = train(cfg, resume=args.resume)
@@ -168,19 +172,16 @@ def _list() -> None:
 
 def _one_line(err: LabInputError) -> str:
     """The message; for an error re-raised from a DataLoader worker (whose text is the
-    worker's traceback) its last line, without the exception's name."""
-    lines = str(err).strip().splitlines() or [""]
-    return lines[-1].split("LabInputError: ", 1)[-1]
+    worker's traceback) its own line."""
+    return error_line(err)
 
 
 def read_network_list(path: Path) -> list[tuple[str, str]]:
     """``(name, weights)`` per line of a network list; one-line error naming the line."""
     from models.registry import get_spec
 
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise LabInputError(f"{path}: cannot read the network list ({err.strerror})") from err
+    lines = read_text(path, "network list", fix="write one '<name> [<weights>]' a "
+                      "line").splitlines()
     networks = []
     for number, line in enumerate(lines, start=1):
         fields = line.split("#", 1)[0].split()
@@ -252,33 +253,27 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     leader = os.environ.get("RANK", "0") == "0"
-    try:
-        if args.command == "list":
-            try:
-                _list()
-            except BrokenPipeError:  # e.g. piped into head
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-        if args.command == "train":
-            return _train(args)
-        from models.scoring import score
+    interrupted = ("interrupted: every finished batch is on disk; continue with the same "
+                   "command and --resume" if args.command == "score"
+                   else "interrupted: continue from the last checkpoint with --resume")
+    return run_command(lambda: _command(args), interrupted=interrupted, quiet=not leader)
 
-        if args.models is not None:
-            return _score_many(args)
-        if len(args.stimuli) > 1:
-            raise LabInputError("several --stimuli sets need --models FILE; score one set "
-                                "per --model run")
-        result = score(_options(args, args.model, args.weights, args.stimuli[0]))
-    except LabInputError as err:
-        if leader:
-            print(f"error: {_one_line(err)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        if leader:
-            print("interrupted: every finished batch is on disk; continue with the same "
-                  "command and --resume" if args.command == "score"
-                  else "interrupted: continue from the last checkpoint with --resume",
-                  file=sys.stderr)
-        return 130
-    _report(result)
+
+def _command(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        try:
+            _list()
+        except BrokenPipeError:  # e.g. piped into head
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if args.command == "train":
+        return _train(args)
+    from models.scoring import score
+
+    if args.models is not None:
+        return _score_many(args)
+    if len(args.stimuli) > 1:
+        raise LabInputError("several --stimuli sets need --models FILE; score one set "
+                            "per --model run")
+    _report(score(_options(args, args.model, args.weights, args.stimuli[0])))
     return 0

@@ -37,6 +37,7 @@ from torch import nn
 
 from lab.decision_rules import describe
 from lab.errors import LabInputError
+from lab.inputs import check_manifest_conditions
 from lab.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
 from lab.progress import progress
 from lab.provenance import provenance
@@ -245,6 +246,7 @@ def score(opts: ScoreOptions) -> ScoreResult:
 
 def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     entries = read_manifest(opts.stimuli)
+    check_manifest_conditions(entries, opts.stimuli / MANIFEST_NAME)  # no phantom condition
     correct_indices(entries)  # every category is one of the 16, before anything is written
     spec = spec_for_weights(get_spec(opts.model), opts.weights)  # sets its label space
     pre = spec.preprocessing if opts.resize is None else spec.preprocessing.with_resize(

@@ -23,6 +23,9 @@ Metrics (all per experiment over the remaining conditions, then averaged over ex
 * **observed consistency** and **error consistency**: per condition and human, on the
   trials both saw (matched by image), averaged the same way.
 
+Column ``compared_with`` names the humans compared with: ``humans``, or labelled
+``simulated`` where any of them is a simulated observer.
+
 The ``humans`` row compares every human with every other human.
 """
 
@@ -35,12 +38,18 @@ import pandas as pd
 
 from lab.readers import HUMAN
 from results.consistency import error_consistency, observer_ids
-from results.tables import HUMANS, design_for, group_order
+from results.tables import (
+    HUMANS,
+    comparison_label,
+    design_for,
+    group_order,
+    simulated_humans,
+)
 
 CHANCE_CUTOFF = 0.2  #: conditions where humans score below this are excluded
 BENCHMARK_COLUMNS: tuple[str, ...] = (
     "observer", "ood_accuracy", "accuracy_difference", "observed_consistency",
-    "error_consistency", "n_experiments", "n_trials",
+    "error_consistency", "n_experiments", "n_trials", "compared_with",
 )
 
 
@@ -121,33 +130,86 @@ def _pair_metrics(trials: pd.DataFrame) -> pd.DataFrame:
         "observed_consistency", "error_consistency", "n_trials"])
 
 
-def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
-    """The benchmark: one row per model and one for ``humans`` (columns
-    :data:`BENCHMARK_COLUMNS`). Consistency metrics are NaN where no images are shared."""
+#: model-vs-human's benchmark data sets (Geirhos et al. 2021, ``DEFAULT_DATASETS``), in its
+#: order; all 17 count for every metric.
+MODEL_VS_HUMAN_DATASETS: tuple[str, ...] = (
+    "edge", "silhouette", "cue-conflict", "colour", "contrast", "high-pass", "low-pass",
+    "phase-scrambling", "power-equalisation", "false-colour", "rotation", "eidolonI",
+    "eidolonII", "eidolonIII", "uniform-noise", "sketch", "stylized",
+)
+PER_EXPERIMENT_COLUMNS: tuple[str, ...] = (
+    "observer", "experiment", "ood_accuracy", "accuracy_difference", "observed_consistency",
+    "error_consistency", "n_humans", "n_trials",
+)
+_METRICS = ["accuracy_difference", "observed_consistency", "error_consistency"]
+
+
+def _experiment_order(names: list[str]) -> list[str]:
+    """model-vs-human's order first, then any other experiment alphabetically."""
+    known = [n for n in MODEL_VS_HUMAN_DATASETS if n in names]
+    return known + sorted(n for n in names if n not in MODEL_VS_HUMAN_DATASETS)
+
+
+def benchmark_per_experiment(table: pd.DataFrame,
+                             cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
+    """The benchmark per experiment (data set): one row per observer group (``humans``, each
+    model) and experiment, columns :data:`PER_EXPERIMENT_COLUMNS`.
+
+    A model's pair metrics are averaged over conditions, then over the humans; the humans'
+    over conditions, then over partners, then over observers (the mean over all pairs of
+    humans, as in model-vs-human, since every human has the same number of partners).
+    ``n_humans``: the humans the group was compared with (for ``humans``: the observers)."""
     trials = ood_trials(table, cutoff)
-    accuracy = ood_accuracy(table, cutoff)
+    group = np.where(trials["observer_type"] == HUMAN, HUMANS, trials["observer"])
+    grouped = trials.assign(group=group).groupby(["group", "experiment"])["correct"]
+    out = pd.DataFrame({"ood_accuracy": grouped.mean(), "n_trials": grouped.size()})
     pairs = _pair_metrics(trials)
-    metrics = ["accuracy_difference", "observed_consistency", "error_consistency"]
-    if pairs.empty:
-        summary = pd.DataFrame(columns=["group", *metrics, "n_experiments"])
-    else:
+    if not pairs.empty:
         pairs.loc[pairs["n_trials"] == 0, ["observed_consistency", "error_consistency"]] = \
             np.nan
-        # average over conditions, then over humans (and, for humans, over observers),
-        # then over experiments
-        per_human = pairs.groupby(["group", "observer", "human", "experiment"])[metrics].mean()
+        per_human = pairs.groupby(["group", "observer", "human", "experiment"])[
+            _METRICS].mean()
         per_observer = per_human.groupby(level=["group", "observer", "experiment"]).mean()
         per_group = per_observer.groupby(level=["group", "experiment"]).mean()
-        summary = per_group.groupby(level="group").agg(
-            **{m: (m, "mean") for m in metrics}, n_experiments=(metrics[0], "size"))
-        summary = summary.reset_index()
-    summary = summary.rename(columns={"group": "observer"})
-    # object dtype even when empty (no condition above the cutoff): merge needs it
-    out = pd.DataFrame({"observer": pd.Series(group_order(list(accuracy.index)),
-                                              dtype=object)})
-    out["ood_accuracy"] = out["observer"].map(accuracy)
-    group = np.where(trials["observer_type"] == HUMAN, HUMANS, trials["observer"])
-    out["n_trials"] = out["observer"].map(pd.Series(group).value_counts()).fillna(0).astype(
-        int)
-    out = out.merge(summary, on="observer", how="left")
+        humans = pairs.groupby(["group", "experiment"])["human"].nunique()
+        out = out.join(per_group.assign(n_humans=humans), how="left")
+    else:
+        out = out.assign(**{m: np.nan for m in _METRICS}, n_humans=0)
+    out = out.reset_index().rename(columns={"group": "observer"})
+    out["n_humans"] = out["n_humans"].fillna(0).astype(int)
+    order = {name: i for i, name in enumerate(group_order(list(out["observer"].unique())))}
+    experiments = {name: i for i, name in
+                   enumerate(_experiment_order(list(out["experiment"].unique())))}
+    out = out.sort_values(["observer", "experiment"], key=lambda col: col.map(
+        order if col.name == "observer" else experiments), ignore_index=True)
+    return out[list(PER_EXPERIMENT_COLUMNS)]
+
+
+def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
+    """The benchmark: one row per model and one for ``humans`` (columns
+    :data:`BENCHMARK_COLUMNS`): each metric of :func:`benchmark_per_experiment` averaged
+    over the experiments (data sets) with a value. Consistency metrics are NaN where no
+    images are shared."""
+    per = benchmark_per_experiment(table, cutoff)
+    trials = ood_trials(table, cutoff)
+    grouped = per.groupby("observer", sort=False)
+    out = grouped[["ood_accuracy", *_METRICS]].mean()
+    out["n_experiments"] = grouped[_METRICS[0]].count()
+    out["n_trials"] = grouped["n_trials"].sum()
+    out = out.reset_index()
+    # object dtype even when empty (no condition above the cutoff)
+    out["observer"] = out["observer"].astype(object)
+    # against whom: a metric "with the humans" says so where any of them is simulated
+    out["compared_with"] = comparison_label(
+        trials.loc[trials["observer_type"] == HUMAN, "observer"].unique(),
+        simulated_humans(table))
     return out[list(BENCHMARK_COLUMNS)]
+
+
+def benchmark_coverage(table: pd.DataFrame) -> dict[str, list[str]]:
+    """Which of model-vs-human's 17 data sets the trials cover: ``had`` and ``missing`` (in
+    its order) and ``other`` experiments that count towards the means too."""
+    names = set(table["experiment"].unique())
+    return {"had": [n for n in MODEL_VS_HUMAN_DATASETS if n in names],
+            "missing": [n for n in MODEL_VS_HUMAN_DATASETS if n not in names],
+            "other": sorted(names - set(MODEL_VS_HUMAN_DATASETS))}

@@ -10,10 +10,21 @@ One row per network (:func:`bias_table`):
   range). A network that still recognises heavily low-passed images (large low-pass
   sigma) leans on low frequencies; one that survives strong high-pass filtering (small
   high-pass sigma) on high frequencies;
-* ``channel_centre_cpi`` / ``channel_bandwidth_octaves``: the critical-band channel
-  (:mod:`results.channels`);
+* ``lf_bias`` / ``hf_bias``: Gavrikov & Keuper's spectral biases (design ``spectral-ffc``):
+  accuracy on square-FFT low- (high-) passed images divided by clean accuracy, averaged
+  over the cut-offs 0.1 .. 0.5 (:mod:`results.gavrikov`);
+* ``channel_centre_cpi`` / ``channel_bandwidth_octaves`` / ``channel_peak_sensitivity``:
+  the critical-band channel (:mod:`results.channels`; NaN where it is not identified) and
+  ``channel_pns``, Subramanian et al.'s peak noise sensitivity ``2**(A - 4)``
+  (:mod:`results.subramanian`; NaN where their fit is not identified);
 * ``accuracy_<experiment>``: accuracy on each distortion over its out-of-distribution
   conditions, and ``mean_ood_accuracy``, their mean (:mod:`results.benchmark`'s rules).
+  The sets that define a bias (cue conflict, low-/high-pass, spectral-ffc, critical-band)
+  are never robustness targets: a bias would be correlated with its own trials.
+
+Decision rule: both papers made 16-class decisions from the mean ImageNet probability
+per class (``--rule mean``; :data:`MEASURE_RULES`), so ``python -m results biases`` reads
+network trials with ``mean`` unless ``--rule`` says otherwise.
 
 :func:`bias_correlations`: Spearman rank correlation across networks of every bias with
 every robustness column, with a 95 % bootstrap interval (networks resampled with
@@ -36,16 +47,42 @@ from results.channels import banded_experiments, channel_tables
 from results.shape_bias import shape_bias
 from results.tables import design_for
 
-BIAS_COLUMNS = ("shape_bias", "low_pass_half_sigma", "high_pass_half_sigma",
-                "channel_centre_cpi", "channel_bandwidth_octaves")
+BIAS_COLUMNS = ("shape_bias", "low_pass_half_sigma", "high_pass_half_sigma", "lf_bias",
+                "hf_bias", "channel_centre_cpi", "channel_bandwidth_octaves",
+                "channel_peak_sensitivity", "channel_pns")
+#: experiments whose trials define a bias: never robustness (generalisation) targets
+BIAS_DEFINING = frozenset({"cue-conflict", "low-pass", "high-pass", "spectral-ffc"})
+#: the decision rule each measure was made with (Gavrikov & Keuper 2024: model-vs-human's
+#: mean probability per class; Subramanian et al. 2023: ``probs1000_to_cat16``, the mean)
+MEASURE_RULES = {"shape_bias": "mean", "channel": "mean", "lf_bias": "mean",
+                 "hf_bias": "mean"}
+DEFAULT_RULE = "mean"
+FFC_CUTOFFS = ("0.1", "0.2", "0.3", "0.4", "0.5")
 
 
 def distortions(trials: pd.DataFrame) -> list[str]:
     """Experiments that measure robustness to a distortion: more than one condition in
-    the data and not a banded (critical-band) design, which measures a bias."""
-    banded = set(banded_experiments(trials["experiment"]))
+    the data, and not one that defines a bias (:data:`BIAS_DEFINING`, banded designs)."""
+    banded = set(banded_experiments(trials["experiment"])) | BIAS_DEFINING
     counts = trials.groupby("experiment")["condition"].nunique()
     return [e for e, n in counts.items() if n > 1 and e not in banded]
+
+
+def ffc_bias(table: pd.DataFrame) -> pd.DataFrame:
+    """``lf_bias`` and ``hf_bias`` per network from ``spectral-ffc`` trials: mean over
+    c = 0.1 .. 0.5 of accuracy(lp-c or hp-c) / accuracy(clean "0"); NaN where a cut-off
+    or the control is missing or clean accuracy is 0."""
+    acc = _network_accuracy(table, "spectral-ffc")
+    if acc.empty or "0" not in acc.columns:
+        return pd.DataFrame()
+    out = {}
+    for column, prefix in (("lf_bias", "lp"), ("hf_bias", "hp")):
+        wanted = [f"{prefix}-{c}" for c in FFC_CUTOFFS]
+        if not all(w in acc.columns for w in wanted):
+            continue
+        clean = acc["0"].where(acc["0"] > 0)
+        out[column] = acc[wanted].div(clean, axis=0).mean(axis=1, skipna=False)
+    return pd.DataFrame(out)
 
 
 def half_accuracy_level(levels: np.ndarray, accuracy: np.ndarray) -> float:
@@ -107,13 +144,21 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
         overall = bias[(bias["category"] == "all") & (bias["observer"] == bias["group"])]
         out["shape_bias"] = overall.set_index("observer")["shape_bias"]
     out = out.join(spectral_bias(table))
+    out = out.join(ffc_bias(table))
     if banded_experiments(table["experiment"]):
+        from results.subramanian import matrices_from_trials, subramanian_table
         dnn = table[table["observer_type"] != HUMAN]
         channels, _ = channel_tables(dnn, method=channel_method, n_boot=n_boot)
         if len(channels):
             c = channels.set_index("observer")
-            out["channel_centre_cpi"] = c["centre_cpi"]
-            out["channel_bandwidth_octaves"] = c["bandwidth_octaves"]
+            ok = c["identified"].astype(bool)
+            out["channel_centre_cpi"] = c["centre_cpi"].where(ok)
+            out["channel_bandwidth_octaves"] = c["bandwidth_octaves"].where(ok)
+            out["channel_peak_sensitivity"] = c["peak_sensitivity"].where(ok)
+        theirs = subramanian_table(matrices_from_trials(dnn), group_rows=False)
+        if len(theirs):
+            t = theirs.set_index("observer")
+            out["channel_pns"] = t["pns"].where(t["identified"].astype(bool))
     trials = ood_trials(table)
     trials = trials[(trials["observer_type"] != HUMAN)
                     & trials["experiment"].isin(distortions(table))]
@@ -141,27 +186,35 @@ def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (rx * ry).sum(axis=1) / np.sqrt((rx ** 2).sum(axis=1) * (ry ** 2).sum(axis=1))
 
 
-def bias_correlations(biases: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0
-                      ) -> pd.DataFrame:
-    """Spearman rho of every bias with every robustness column across networks, with a
-    95 % bootstrap interval (networks resampled). Pairs with fewer than 4 networks having
-    both values are left out."""
+def bias_correlations(biases: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0,
+                      groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Spearman rho of every bias with every robustness column across networks, with its
+    two-sided p-value, ``rho_shown`` (Gavrikov & Keuper's display: 0 where p >= 0.05) and
+    a 95 % bootstrap interval (networks resampled). Pairs with fewer than 4 networks
+    having both values are left out. ``groups`` (``{group: [network, ...]}``): the same
+    per subset (``all``, each group, ``not:<group>``; :func:`results.gavrikov.subsets`)."""
+    from results.gavrikov import shown, spearman, subsets
+
     rng = np.random.default_rng(seed)
     robustness = [c for c in biases.columns if c.startswith("accuracy_")
                   or c == "mean_ood_accuracy"]
     rows = []
-    for bias in BIAS_COLUMNS:
-        for target in robustness:
-            both = biases[[bias, target]].dropna()
-            n = len(both)
-            if n < 4:
-                continue
-            x, y = both[bias].to_numpy(float), both[target].to_numpy(float)
-            rho = float(spearman_rows(x[None], y[None])[0])
-            pick = rng.integers(0, n, size=(n_boot, n))
-            reps = spearman_rows(x[pick], y[pick])
-            with np.errstate(all="ignore"):
-                low, high = np.nanpercentile(reps, [2.5, 97.5])
-            rows.append((bias, target, n, rho, float(low), float(high)))
-    return pd.DataFrame(rows, columns=["bias", "robustness", "n_networks", "spearman_rho",
-                                       "rho_low", "rho_high"])
+    for subset, mask in subsets(biases["network"].astype(str), groups).items():
+        part = biases[mask.to_numpy()]
+        for bias in BIAS_COLUMNS:
+            for target in robustness:
+                both = part[[bias, target]].dropna()
+                n = len(both)
+                if n < 4:
+                    continue
+                x, y = both[bias].to_numpy(float), both[target].to_numpy(float)
+                rho, p = spearman(x, y)
+                pick = rng.integers(0, n, size=(n_boot, n))
+                reps = spearman_rows(x[pick], y[pick])
+                with np.errstate(all="ignore"):
+                    low, high = np.nanpercentile(reps, [2.5, 97.5])
+                rows.append((subset, bias, target, n, rho, p, shown(rho, p), float(low),
+                             float(high)))
+    return pd.DataFrame(rows, columns=["subset", "bias", "robustness", "n_networks",
+                                       "spearman_rho", "p", "rho_shown", "rho_low",
+                                       "rho_high"])

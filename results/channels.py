@@ -77,12 +77,34 @@ CHANNEL_COLUMNS: tuple[str, ...] = (
     "centre_cpi_high", "centre_cpd", "centre_cpd_low", "centre_cpd_high", "image_degrees",
     "geometry", "bandwidth_octaves", "bandwidth_low", "bandwidth_high", "peak_sensitivity",
     "peak_low", "peak_high", "mu", "sigma", "n_measured_bands", "identified", "n_bands",
-    "n_boot",
+    "n_boot", "reason",
 )
 BAND_COLUMNS: tuple[str, ...] = (
     "group", "observer", "method", "band", "centre_cpi", "threshold", "threshold_low",
-    "threshold_high", "sensitivity", "censored",
+    "threshold_high", "sensitivity", "censored", "status",
 )
+#: band ``status``: a threshold within the tested noise SDs, above the largest (a bound),
+#: or none (the criterion not reached even at the lowest noise: no threshold, not a
+#: negative SD; such a band is left out of the channel fit)
+MEASURED, ABOVE_RANGE, NOT_REACHED = "measured", "above tested range", "criterion not reached"
+MU_BOUNDS, SIGMA_BOUNDS = (-1.0, 7.0), (0.15, 4.0)  #: the channel search's bounds
+
+
+def unidentified_reason(channel: Channel, n_measured: int, control_above: bool) -> str:
+    """Why a channel cannot be known ('' when it can): the observer never exceeds the
+    criterion, too few measured bands, or the fit on a bound of its search."""
+    if not control_above:
+        return "never above the criterion, even without noise"
+    if n_measured < 3:
+        return f"only {n_measured} band(s) with a measured threshold (3 needed)"
+    if not np.isfinite([channel.mu, channel.sigma]).all():
+        return "no fit"
+    tol = 1e-6
+    if min(abs(channel.mu - b) for b in MU_BOUNDS) < tol:
+        return f"centre on the search bound (mu = {channel.mu:g})"
+    if min(abs(channel.sigma - b) for b in SIGMA_BOUNDS) < tol:
+        return f"width on the search bound (sigma = {channel.sigma:g})"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -111,8 +133,8 @@ _LOG2E = math.log2(math.e)
 
 
 def _grid(fine: bool) -> tuple[np.ndarray, np.ndarray]:
-    mu = np.arange(-1.0, 7.0 + 1e-9, 0.01 if fine else 0.05)
-    sigma = np.geomspace(0.15, 4.0, 240 if fine else 64)
+    mu = np.arange(MU_BOUNDS[0], MU_BOUNDS[1] + 1e-9, 0.01 if fine else 0.05)
+    sigma = np.geomspace(*SIGMA_BOUNDS, 240 if fine else 64)
     m, s = np.meshgrid(mu, sigma, indexing="ij")
     return m.ravel(), s.ravel()
 
@@ -184,7 +206,8 @@ def fit_channel(bands: np.ndarray, sensitivity: np.ndarray,
         fitted = p[2] - 0.5 * _LOG2E * ((k - p[0]) / p[1]) ** 2
         return np.where(cens, np.maximum(fitted - y, 0.0), fitted - y)
 
-    fit = least_squares(residuals, start, bounds=([-1.0, 0.15, -np.inf], [7.0, 4.0, np.inf]))
+    fit = least_squares(residuals, start, bounds=([MU_BOUNDS[0], SIGMA_BOUNDS[0], -np.inf],
+                                                  [MU_BOUNDS[1], SIGMA_BOUNDS[1], np.inf]))
     best = fit.x if fit.cost <= 0.5 * float((residuals(start) ** 2).sum()) else start
     return Channel(float(best[0]), float(best[1]), float(2.0 ** best[2]))
 
@@ -311,11 +334,31 @@ def channel_tables(table: pd.DataFrame, *, method: str = "psignifit",
         else:
             thresholds, draws, ci = _stepped(cell, bands, criterion, n_boot, rng)
         top = float(cell["level"].max())
-        sens = sensitivity_of(thresholds)
+        lowest = float(cell["level"].min())
         inclusive = method == "stepped"
+        # a threshold below the lowest tested noise SD (0: the control) is no threshold:
+        # the observer is at or below the criterion everywhere in that band
+        reached = ~(np.isnan(thresholds) | (thresholds < lowest - 1e-12))
+        thresholds = np.where(reached, thresholds, np.nan)
+        ci = [c if r else (math.nan, math.nan) for c, r in zip(ci, reached, strict=True)]
+        draws = np.maximum(draws, lowest)
+        sens = np.where(reached, sensitivity_of(thresholds), np.nan)
         cens = censored_of(thresholds, top, inclusive=inclusive)
-        channel = fit_channel(np.asarray(bands, float), sens, cens)
-        intervals = _bootstrap(bands, draws, top, inclusive)
+        kept = np.flatnonzero(reached)
+        kept_bands = [bands[i] for i in kept]
+        if kept.size >= 2:
+            channel = fit_channel(np.asarray(kept_bands, float), sens[kept], cens[kept])
+            intervals = _bootstrap(kept_bands, draws[:, kept], top, inclusive)
+        else:
+            channel = Channel(math.nan, math.nan, math.nan)
+            nan2 = (math.nan, math.nan)
+            intervals = {"centre_cpi": nan2, "bandwidth_octaves": nan2,
+                         "peak_sensitivity": nan2}
+        n_measured = int((reached & ~cens).sum())
+        control = cell[cell["level"] == lowest]
+        control_above = bool(len(control)) and float(
+            control["n_correct"].sum() / control["n_trials"].sum()) > criterion
+        reason = unidentified_reason(channel, n_measured, control_above)
         degrees, geometry = _geometry(table, experiment, group, observer)
         cpd = channel.centre_cpi / degrees if degrees == degrees else math.nan
         low, high = intervals["centre_cpi"]
@@ -325,12 +368,14 @@ def channel_tables(table: pd.DataFrame, *, method: str = "psignifit",
             high / degrees if degrees == degrees else math.nan, degrees, geometry,
             channel.bandwidth_octaves, *intervals["bandwidth_octaves"],
             channel.peak_sensitivity, *intervals["peak_sensitivity"], channel.mu,
-            channel.sigma, int((~cens).sum()), bool((~cens).sum() >= 3), len(bands),
-            n_boot))
-        for b, t, (t_low, t_high), s, c in zip(bands, thresholds, ci, sens, cens,
-                                               strict=True):
+            channel.sigma, n_measured, reason == "", len(bands), n_boot, reason))
+        for b, t, (t_low, t_high), sv, c, r in zip(bands, thresholds, ci, sens, cens,
+                                                   reached, strict=True):
+            status = NOT_REACHED if not r else ABOVE_RANGE if c else MEASURED
+            if c:  # the data only say "above the largest tested SD"
+                t, t_high = top, top
             band_rows.append((group, observer, method, b, band_centre(b), float(t),
-                              float(t_low), float(t_high), float(s), bool(c)))
+                              float(t_low), float(t_high), float(sv), bool(c), status))
     out = pd.DataFrame(channels, columns=list(CHANNEL_COLUMNS))
     bands_out = pd.DataFrame(band_rows, columns=list(BAND_COLUMNS))
     order = {g: i for i, g in enumerate(group_order(out["group"]))} if len(out) else {}

@@ -12,6 +12,9 @@ import pandas as pd
 
 from lab.decision_rules import DEFAULT, READ_RULES
 from lab.errors import LabInputError
+from lab.inputs import output_folder, run_command
+
+log = logging.getLogger(__name__)
 
 PATHS_NOTE = """\
 PATH is a trial file, a folder (read recursively) or a tar archive of them: our TSVs
@@ -65,10 +68,12 @@ def _parser() -> argparse.ArgumentParser:
                              epilog=_epilog(examples, name),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
-        cmd.add_argument("--rule", choices=READ_RULES, default=DEFAULT,
+        cmd.add_argument("--rule", choices=READ_RULES, default=None,
                          help="network decision rule: sum (default; the 2018 paper's, the "
                               "*_sums columns of its CSVs), mean, max (our own files), "
-                              "other (the unsuffixed decision columns of the 2018 CSVs)")
+                              "other (the unsuffixed decision columns of the 2018 CSVs); "
+                              "a command measuring a later paper's quantity defaults to "
+                              "that paper's rule (biases: mean)")
         cmd.add_argument("-q", "--quiet", action="store_true", help="warnings only")
         if csv:
             cmd.add_argument("--csv", action="store_true", help="print CSV instead of text")
@@ -166,10 +171,38 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if bool(result["reproduced"].all()) else 1
 
 
+def running_sessions(paths: Sequence[str | Path]) -> list[str]:
+    """One line per session under ``paths`` still being run (its lock held by a live
+    process): its trials are not all there yet."""
+    from experiment.files.lock import holder
+
+    lines = []
+    for raw in paths:
+        folder = Path(raw)
+        if not folder.is_dir():
+            continue
+        for lock in sorted(folder.rglob("*.lock")):
+            info = holder(lock) if not lock.name.startswith(".") else None
+            if info:
+                lines.append(f"{lock.with_suffix('')}: the session is still running (process "
+                             f"{info.get('pid')} on {info.get('host')}, since "
+                             f"{info.get('started', '?')}); its trials are unfinished")
+    return lines
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Output folders before anything is read or written."""
+    if getattr(args, "out", None) is not None:
+        output_folder(args.out, f"folder for the {args.command}")
+    if getattr(args, "cache", None) is not None:
+        output_folder(args.cache, "cache folder", option="--cache")
+
+
 def run(args: argparse.Namespace) -> int:
     from lab.datasets import resolve_paths
     from lab.readers import read_trials
 
+    _check_outputs(args)
     if args.command == "fetch":
         return _fetch(args)
     if args.command == "verify":
@@ -180,7 +213,34 @@ def run(args: argparse.Namespace) -> int:
         if args.kind != ["all"]:
             for name in args.kind:
                 get_figure(name)
-    table = read_trials(resolve_paths(args.paths), rule=args.rule, progress=not args.quiet)
+    running = running_sessions(args.paths)
+    if running and args.command in ("plot", "report"):
+        raise LabInputError(f"{running[0]}: wait for it to end, then write the {args.command}")
+    for line in running:
+        log.warning("%s", line)
+    from results.registry import TABLES
+    kind = TABLES.get(args.command) if args.command in TABLES.names() else None
+    chosen_rule = args.rule is not None
+    if not chosen_rule:
+        args.rule = (kind.rule if kind is not None and kind.rule else None) or DEFAULT
+    paths = resolve_paths(args.paths)
+
+    def read(files: list[Path]) -> pd.DataFrame:
+        return read_trials(files, rule=args.rule, progress=not args.quiet)
+
+    if kind is not None and kind.reads is not None:
+        frame = kind.reads(paths, args, read)
+        if frame is not None:
+            _print(frame, args.csv)
+            return 0
+    table = read(paths)
+    if (not chosen_rule and args.rule != DEFAULT and len(table)
+            and not (table["observer_type"] != "human").any()):
+        log.warning("no network trials decided by the %s rule (%s's default); reading "
+                    "the %s rule's instead: score with --rule %s to compare with the paper",
+                    args.rule, args.command, DEFAULT, args.rule)
+        args.rule = DEFAULT
+        table = read(paths)
     if args.command == "plot":
         for path in _plot(args, table):
             print(path)
@@ -190,19 +250,12 @@ def run(args: argparse.Namespace) -> int:
                            notes=args.note))
     else:
         from results.observers import mark_simulated
-        from results.registry import TABLES
-        _print(mark_simulated(TABLES.get(args.command).compute(table, args), table,
-                              as_csv=args.csv), args.csv)
+        _print(mark_simulated(kind.compute(table, args), table, as_csv=args.csv), args.csv)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    try:
-        return run(args)
-    except LabInputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # e.g. piped into head
-        return 0
+    return run_command(lambda: run(args), interrupted="interrupted; run the same command "
+                       "again (a fetch continues where it stopped)")

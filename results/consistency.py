@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lab.readers import HUMAN
-from results.tables import HUMANS, sort_rows
+from results.tables import HUMANS, comparison_label, sort_rows
 
 log = logging.getLogger(__name__)
 
@@ -144,20 +145,32 @@ def consistency_matrix(pairs: pd.DataFrame, experiment: str,
     return matrix
 
 
-def consistency_by_group(pairs: pd.DataFrame) -> pd.DataFrame:
+def consistency_by_group(pairs: pd.DataFrame,
+                         simulated: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Mean error consistency per experiment and condition of each network with the
     humans, and of humans with each other (``observer`` = model name or ``humans``);
-    ``n_pairs`` pairs averaged, ``n_trials`` the trials they shared in all."""
+    ``n_pairs`` pairs averaged, ``n_trials`` the trials they shared in all;
+    ``compared_with`` names those humans, labelled ``simulated`` where any of them is
+    (``simulated``: observer -> label, e.g. :func:`results.tables.simulated_humans`)."""
     if pairs.empty:
         return pd.DataFrame(columns=["experiment", "condition", "observer",
-                                     "error_consistency", "n_pairs", "n_trials"])
+                                     "error_consistency", "n_pairs", "n_trials",
+                                     "compared_with"])
     human_pairs = pairs[pairs["pair"] == "human-human"].assign(observer=HUMANS)
     model_pairs = pairs[pairs["pair"] == "human-dnn"]
     # observer_1 of a human-dnn pair is the human (humans sort first); the model is 2
     model_pairs = model_pairs.assign(observer=model_pairs["observer_2"])
     both = pd.concat([human_pairs, model_pairs], ignore_index=True)
-    out = both.groupby(["experiment", "condition", "observer"], sort=False).agg(
+    grouped = both.groupby(["experiment", "condition", "observer"], sort=False)
+    out = grouped.agg(
         error_consistency=("error_consistency", "mean"), n_pairs=("error_consistency", "size"),
         n_trials=("n_trials", "sum"),
     ).reset_index()
+    simulated = simulated or {}
+    humans_of = grouped.apply(
+        lambda rows: comparison_label(
+            set(rows["observer_1"]) | set(rows.loc[rows["pair"] == "human-human",
+                                                   "observer_2"]), simulated),
+        include_groups=False)
+    out["compared_with"] = humans_of.to_numpy()
     return sort_rows(out)

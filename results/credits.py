@@ -30,6 +30,20 @@ GEIRHOS_2021 = (
     "vision. NeurIPS 34. arXiv:2106.07411 (model-vs-human)."
 )
 
+SUBRAMANIAN_2023 = (
+    "Subramanian, A., Sizikova, E., Majaj, N. J. & Pelli, D. G. (2023). Spatial-frequency "
+    "channels, shape bias, and adversarial robustness. NeurIPS 36. arXiv:2309.13190 "
+    "(code: github.com/ajaysub110/critical-band-masking)."
+)
+GAVRIKOV_2024 = (
+    "Gavrikov, P. & Keuper, J. (2024). Can biases in ImageNet models explain "
+    "generalization? CVPR. arXiv:2404.01509 (code and per-model data, CC BY-SA 4.0: "
+    "github.com/paulgavrikov/biases_vs_generalization)."
+)
+#: experiments whose stimuli or metrics come from the successor papers
+_CRITICAL_BAND = ("critical-band", "critical-band-ideal")
+_FFC_EXPERIMENTS = ("spectral-ffc",)
+
 
 @dataclass(frozen=True)
 class Credit:
@@ -72,4 +86,12 @@ def report_credits(table: pd.DataFrame, *, shape_bias_used: bool, consistency_us
                     "and error consistency)")
     if uses:
         credits.append(Credit(GEIRHOS_2021, "; ".join(uses)))
+    experiments = set(table["experiment"]) if "experiment" in table.columns else set()
+    if experiments & set(_CRITICAL_BAND):
+        credits.append(Credit(SUBRAMANIAN_2023, "the critical-band masking stimulus and the "
+                                                "channel analysis (threshold index, BW, CF, "
+                                                "PNS)"))
+    if experiments & set(_FFC_EXPERIMENTS):
+        credits.append(Credit(GAVRIKOV_2024, "the spectral-bias stimulus (square FFT "
+                                             "low/high-pass) and its metric"))
     return credits

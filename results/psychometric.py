@@ -89,8 +89,40 @@ def fit_axis(experiment: str, conditions=()) -> FitAxis | None:
 THRESHOLD_COLUMNS: tuple[str, ...] = (
     "experiment", "band", "group", "observer", "criterion", "threshold", "threshold_low",
     "threshold_high", "threshold_fit", "threshold_fit_low", "threshold_fit_high", "width",
-    "width_low", "width_high", "lapse", "fit_axis", "n_trials", "n_levels",
+    "width_low", "width_high", "lapse", "fit_axis", "n_trials", "n_levels", "censored",
+    "shown",
 )
+#: ``censored`` values: the threshold is beyond the highest tested level (reported as
+#: that level, shown ``> level``), before the lowest (``< level``), or the criterion is not
+#: reached at any tested level where the lowest is 0 (no threshold: NaN, shown
+#: ``not reached``); empty when the threshold lies within the tested levels
+CENSORED_ABOVE, CENSORED_BELOW, NOT_REACHED = "above", "below", "not reached"
+
+
+def bounded_threshold(threshold: float, low: float, high: float, levels: np.ndarray
+                      ) -> tuple[float, float, float, str, str]:
+    """A threshold (level units) and its interval kept within the tested levels:
+    ``(threshold, low, high, censored, shown)``. A fit extrapolates past the tested range
+    (a contrast threshold of 231 % when 100 % was the highest tested, a negative noise
+    SD); what the data say there is only a bound.
+
+    >>> bounded_threshold(2.31, 1.29, 12.78, np.array([0.01, 0.1, 1.0]))[3:]
+    ('above', '> 1')
+    >>> bounded_threshold(-0.03, -0.08, -0.01, np.array([0.0, 0.02, 0.16]))[3:]
+    ('not reached', 'not reached')
+    """
+    lo, hi = float(np.min(levels)), float(np.max(levels))
+    clip = (lambda v: float(min(max(v, lo), hi)) if v == v else v)  # noqa: E731
+    tol = 1e-9 * max(abs(hi), 1.0)
+    if math.isnan(threshold):
+        return threshold, low, high, "", "n/a"
+    if threshold > hi + tol:
+        return hi, clip(low), hi, CENSORED_ABOVE, f"> {hi:g}"
+    if threshold < lo - tol:
+        if lo <= 0:
+            return math.nan, math.nan, math.nan, NOT_REACHED, NOT_REACHED
+        return lo, lo, clip(high), CENSORED_BELOW, f"< {lo:g}"
+    return threshold, clip(low), clip(high), "", f"{threshold:.4g}"
 
 
 @dataclass(frozen=True)
@@ -306,10 +338,13 @@ def threshold_table(fits: dict[tuple[str, str, str, str], PsychometricFit]) -> p
         axis = fit.axis or fit_axis(experiment)
         ends = axis.to_level(np.array([fit.threshold, *fit.threshold_ci]))
         low, high = sorted(ends[1:])
-        rows.append((experiment, band, group, observer, fit.criterion, float(ends[0]),
-                     float(low), float(high), fit.threshold, *fit.threshold_ci, fit.width,
+        tested = axis.to_level(np.asarray(fit.levels, dtype=float))
+        value, low, high, censored, shown = bounded_threshold(
+            float(ends[0]), float(low), float(high), tested)
+        rows.append((experiment, band, group, observer, fit.criterion, value,
+                     low, high, fit.threshold, *fit.threshold_ci, fit.width,
                      *fit.width_ci, fit.lapse, axis.label, int(fit.n_trials.sum()),
-                     len(fit.levels)))
+                     len(fit.levels), censored, shown))
     frame = pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS))
     if frame.empty:
         return frame

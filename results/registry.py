@@ -138,6 +138,11 @@ FigureFunc = Callable[[FigureInput, Path], list[Panel]]
 TableFunc = Callable[[pd.DataFrame, argparse.Namespace], pd.DataFrame]
 #: adds a table command's own options to its sub-parser
 ArgumentsFunc = Callable[[argparse.ArgumentParser], None]
+#: ``reads(paths, args, read_trials) -> table or None``: a command that also reads inputs
+#: other than trial files (e.g. a published per-model table); ``None``: read trial files
+#: as usual (``read_trials(paths) -> trial table`` reads them with the command's rule)
+ReadsFunc = Callable[[list[Path], argparse.Namespace, Callable[[list[Path]], pd.DataFrame]],
+                     "pd.DataFrame | None"]
 #: ``(results.report_parts.ReportContext) -> results.report_parts.Section | None``
 SectionFunc = Callable[[Any], Any]
 
@@ -154,6 +159,10 @@ class TableKind:
     order: int  #: position in ``--help``
     arguments: ArgumentsFunc | None = None
     csv: bool = True  #: the command has ``--csv``
+    #: the decision rule its network trials are read with when ``--rule`` is not given
+    #: (the rule of the paper whose measure it computes); None: the project's default
+    rule: str | None = None
+    reads: ReadsFunc | None = None
 
 
 @dataclass(frozen=True)
@@ -247,14 +256,17 @@ def _first_line(func: Callable) -> str:
 
 # -- the decorators ------------------------------------------------------------------------
 def register_table(name: str, *, help: str, example: str, order: int = 50,
-                   arguments: ArgumentsFunc | None = None, csv: bool = True
+                   arguments: ArgumentsFunc | None = None, csv: bool = True,
+                   rule: str | None = None, reads: ReadsFunc | None = None
                    ) -> Callable[[TableFunc], TableFunc]:
     """Decorator: register ``func(table, args)`` as the command ``python -m results name``,
-    printed as text or (``--csv``) CSV."""
+    printed as text or (``--csv``) CSV. ``rule``: the decision rule its network trials
+    are read with unless ``--rule`` says otherwise; ``reads``: see :data:`ReadsFunc`."""
 
     def decorate(func: TableFunc) -> TableFunc:
         TABLES.add(name, TableKind(name=name, compute=func, help=help, example=example,
-                                   order=order, arguments=arguments, csv=csv))
+                                   order=order, arguments=arguments, csv=csv, rule=rule,
+                                   reads=reads))
         return func
 
     return decorate

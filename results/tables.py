@@ -6,13 +6,17 @@ The unit of averaging is the *observer*: for humans each person (``source_format
 entropy (bits, at most 4) is that of the distribution of the given answers, ``na``
 excluded. Both are computed per unit, then averaged; min and max are over units. The 95 %
 interval (``accuracy_ci_low``/``_high``) is the Wilson interval of the trials pooled over
-the group's units (:mod:`results.intervals`); ``n_observers`` counts the units.
+the group's units (:mod:`results.intervals`), a within-observer interval (these observers'
+rate); the interval for a claim about people, with observers resampled too, is
+:func:`results.uncertainty.accuracy_intervals`. ``n_observers`` counts the units.
+
+Per-unit values are computed on integer codes of the columns (:func:`unit_codes`), once.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -41,6 +45,34 @@ def humans_label(table: pd.DataFrame) -> str:
         return f"{HUMANS} ({labels.pop()})"
     simulated = humans.loc[humans["simulated"] != "", "observer"].nunique()
     return f"{HUMANS} ({simulated} of {humans['observer'].nunique()} observers simulated)"
+
+
+def simulated_humans(table: pd.DataFrame) -> dict[str, str]:
+    """``observer -> label`` of the human observers the readers marked simulated (column
+    ``simulated``); empty when none is."""
+    if "simulated" not in table.columns:
+        return {}
+    humans = table[(table["observer_type"] == HUMAN)
+                   & (table["simulated"].fillna("").astype(str) != "")]
+    return {str(o): str(label) for o, label in
+            humans.drop_duplicates("observer")[["observer", "simulated"]].itertuples(
+                index=False)}
+
+
+def comparison_label(humans: Iterable[str], simulated: Mapping[str, str]) -> str:
+    """Whom a metric "with the humans" compares with: ``humans``, ``humans (simulated:
+    <label>)`` when every one of ``humans`` is simulated, ``humans (k of n simulated)``
+    when some are (names may carry the ``lab:`` prefix of error consistency)."""
+    names = {str(h) for h in humans}
+    marked = {h: simulated[h.removeprefix("lab:")] for h in names
+              if h.removeprefix("lab:") in simulated}
+    if not marked:
+        return HUMANS
+    if len(marked) == len(names):
+        labels = "; ".join(sorted(set(marked.values())))
+        return f"{HUMANS} (simulated: {labels})" if "simulated" not in labels \
+            else f"{HUMANS} ({labels})"
+    return f"{HUMANS} ({len(marked)} of {len(names)} simulated)"
 
 
 def with_units(table: pd.DataFrame) -> pd.DataFrame:
@@ -107,18 +139,74 @@ def response_entropy(responses: pd.Series) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (first-appearance order) and the distinct values of a column."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def unit_codes(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per trial the integer code of its (experiment, condition, group, unit), and one row
+    per code (columns experiment, condition, group, unit), in first-appearance order.
+
+    Computed on integer codes of each column (no per-trial strings), so it costs about
+    one pandas group-by of the table."""
+    if table.empty:
+        return np.zeros(0, dtype=np.int64), pd.DataFrame(
+            columns=["experiment", "condition", "group", "unit"])
+    human = (table["observer_type"] == HUMAN).to_numpy(dtype=bool)
+    columns = [_codes(table[c]) for c in ("experiment", "condition", "observer",
+                                          "source_format")]
+    session_codes, sessions = _codes(table["session"])
+    # a human unit is (data set, observer), a network unit (model, session): the session
+    # code of humans and the data-set code of networks are set to 0
+    parts = [columns[0][0], columns[1][0], human.astype(np.int64), columns[2][0],
+             np.where(human, columns[3][0], 0), np.where(human, 0, session_codes)]
+    sizes = [len(columns[0][1]), len(columns[1][1]), 2, len(columns[2][1]),
+             max(len(columns[3][1]), 1), max(len(sessions), 1)]
+    flat = np.ravel_multi_index(parts, sizes)
+    codes, uniques = pd.factorize(flat, sort=False)
+    e, c, h, o, f, k = np.unravel_index(np.asarray(uniques), sizes)
+    is_human = h.astype(bool)
+    observer = columns[2][1][o]
+    units = pd.DataFrame({
+        "experiment": columns[0][1][e], "condition": columns[1][1][c],
+        "group": np.where(is_human, HUMANS, observer).astype(object),
+        "unit": np.where(is_human,
+                         [f"{columns[3][1][i]}:{name}" for i, name in zip(f, observer,
+                                                                         strict=True)],
+                         [f"{name}:session-{sessions[i]}" for i, name in zip(k, observer,
+                                                                           strict=True)]
+                         ).astype(object),
+    })
+    return codes.astype(np.int64), units
+
+
 def unit_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy, entropy and trial count per experiment, condition, group and unit."""
-    table = with_units(table) if "unit" not in table.columns else table
-    keys = ["experiment", "condition", "group", "unit"]
-    per_unit = table.groupby(keys, sort=False, observed=True).agg(
-        accuracy=("correct", "mean"), n_trials=("correct", "size"))
-    answered = table[table["response"] != NO_RESPONSE]
-    counts = answered.groupby(keys + ["response"], sort=False, observed=True).size()
-    p = counts / counts.groupby(level=keys, sort=False).transform("sum")
-    entropy = (-(p * np.log2(p))).groupby(level=keys, sort=False).sum()
-    per_unit["entropy"] = entropy.reindex(per_unit.index)
-    return per_unit.reset_index()
+    """Accuracy, entropy and trial count per experiment, condition, group and unit
+    (columns experiment, condition, group, unit, accuracy, n_trials, n_correct, entropy),
+    in first-appearance order."""
+    codes, per_unit = unit_codes(table)
+    n_units = len(per_unit)
+    correct = table["correct"].to_numpy(dtype=float)
+    n_trials = np.bincount(codes, minlength=n_units)
+    n_correct = np.bincount(codes, weights=correct, minlength=n_units)
+    with np.errstate(all="ignore"):
+        per_unit["accuracy"] = n_correct / n_trials
+    per_unit["n_trials"] = n_trials.astype(np.int64)
+    per_unit["n_correct"] = np.rint(n_correct).astype(np.int64)
+    # entropy of the given answers ("na" excluded): a units x answers count matrix
+    answered = (table["response"] != NO_RESPONSE).to_numpy(dtype=bool)
+    response_codes, responses = _codes(table["response"])
+    counts = np.bincount(codes[answered] * max(len(responses), 1) + response_codes[answered],
+                         minlength=n_units * max(len(responses), 1)).reshape(n_units, -1)
+    totals = counts.sum(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        p = counts / totals
+        terms = np.where(counts > 0, -p * np.log2(np.where(counts > 0, p, 1.0)), 0.0)
+    entropy = terms.sum(axis=1)
+    per_unit["entropy"] = np.where(totals[:, 0] > 0, entropy, np.nan)
+    return per_unit
 
 
 def summary_table(table: pd.DataFrame, *, entropy_range: bool = False) -> pd.DataFrame:
@@ -126,8 +214,7 @@ def summary_table(table: pd.DataFrame, *, entropy_range: bool = False) -> pd.Dat
     (columns :data:`TABLE_COLUMNS`, then ``entropy_min`` and ``entropy_max`` with
     ``entropy_range``: figure 3 draws that range), sorted by experiment, design condition
     order and group (humans first)."""
-    per_unit = unit_table(table)
-    per_unit["_correct"] = (per_unit["accuracy"] * per_unit["n_trials"]).round()
+    per_unit = unit_table(table).rename(columns={"n_correct": "_correct"})
     summary = per_unit.groupby(["experiment", "condition", "group"], sort=False).agg(
         accuracy=("accuracy", "mean"), entropy=("entropy", "mean"),
         n_trials=("n_trials", "sum"), accuracy_min=("accuracy", "min"),
@@ -143,11 +230,12 @@ def summary_table(table: pd.DataFrame, *, entropy_range: bool = False) -> pd.Dat
 
 def sort_rows(frame: pd.DataFrame, group_column: str = "observer") -> pd.DataFrame:
     """Rows by experiment, design condition order, then humans before models."""
-    frame = frame.copy()
-    frame["_cond"] = 0.0
-    for experiment, rows in frame.groupby("experiment", sort=False):
-        frame.loc[rows.index, "_cond"] = condition_rank(experiment, rows["condition"]).astype(
-            float)
+    frame = frame.reset_index(drop=True)  # a copy; positions are the index
+    rank = np.zeros(len(frame))
+    conditions = frame["condition"]
+    for experiment, at in frame.groupby("experiment", sort=False).indices.items():
+        rank[at] = condition_rank(experiment, conditions.iloc[at]).to_numpy(dtype=float)
+    frame["_cond"] = rank
     order = {g: i for i, g in enumerate(group_order(frame[group_column]))}
     frame["_group"] = frame[group_column].map(order)
     frame = frame.sort_values(["experiment", "_cond", "_group"], kind="stable")

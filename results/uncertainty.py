@@ -4,23 +4,31 @@ The metrics themselves are those of :mod:`results.tables`, :mod:`results.consist
 :mod:`results.shape_bias` and :mod:`results.benchmark`, unchanged; this module adds 95 %
 percentile intervals (2.5 and 97.5 percentiles of ``n_boot`` replicates, default 1000)
 and is vectorised: a replicate is a vector of resampling *weights* (how often each
-trial or image is drawn), so every metric of every replicate is a matrix product.
+observer, trial or image is drawn), so every metric of every replicate is a matrix product.
 
-* **accuracy** (per experiment, condition and group): trials are resampled within each
-  unit (human, or network session); the resampled accuracy of a unit with ``k`` of ``n``
-  correct is ``Binomial(n, k/n) / n``, exactly the distribution of the mean of ``n``
-  trials drawn with replacement; the group value is the mean over units.
+Group values are claims about people: by default (``resample="observers"``) each
+replicate draws the observers with replacement, then their trials (two-stage bootstrap);
+``resample="trials"`` keeps the observers and resamples only their trials (the
+within-observer interval, for these observers only). Every table says which in its column
+``resampled`` (:data:`RESAMPLE_LABELS`).
+
+* **accuracy** (per experiment, condition and group): units (human, or network session)
+  drawn with replacement, then each drawn unit's trials: ``c`` copies of a unit with ``k``
+  of ``n`` correct sum to ``Binomial(c n, k/n) / n``; the group value is the mean over
+  the drawn units.
 * **error consistency and observed consistency** (Klein et al. 2025's point: differences
   between models need intervals): per experiment and condition the *images* are
   resampled, jointly for all observers (every observer sees the same resampled images,
   so pairs that share observers stay correlated as in the data); kappa and observed
   consistency per pair and condition, their mean over conditions per pair, and the mean
-  per group (``humans`` = all human pairs; a model = its pairs with every human).
-* **shape bias**: cue-conflict trials resampled within each observer (and within the
-  pooled humans): multinomial over shape hit / texture hit / neither.
-* **benchmark metrics**: images resampled per condition as above; OOD accuracy, accuracy
-  difference, observed and error consistency recomputed with model-vs-human's averaging
-  (conditions, then humans, then experiments). Which conditions count (control and
+  per group (``humans`` = all human pairs; a model = its pairs with every human), where
+  the humans are also drawn with replacement (pair weights ``c_a c_b`` or ``c_h``).
+* **shape bias**: cue-conflict trials resampled within each observer; the pooled humans
+  with the humans drawn first: multinomial over shape hit / texture hit / neither.
+* **benchmark metrics**: images resampled per condition as above, humans drawn per
+  experiment; OOD accuracy, accuracy difference, observed and error consistency
+  recomputed with model-vs-human's averaging; the point values are
+  :func:`results.benchmark.benchmark_table`'s own. Which conditions count (control and
   below-20 % exclusions) is decided once on the data, not per replicate.
 
 Noise ceilings (:func:`noise_ceilings`): the **between-human consistency** (mean kappa
@@ -40,16 +48,27 @@ import numpy as np
 import pandas as pd
 
 from lab.readers import HUMAN
-from results.benchmark import CHANCE_CUTOFF, ood_trials
+from results.benchmark import CHANCE_CUTOFF, benchmark_table, ood_trials
 from results.consistency import observer_ids
 from results.shape_bias import cue_conflict_trials
-from results.tables import HUMANS, unit_table, with_units
+from results.tables import (
+    HUMANS,
+    comparison_label,
+    simulated_humans,
+    unit_table,
+    with_units,
+)
 
 DEFAULT_BOOT = 1000
 
 
 def percentile_interval(replicates: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """2.5 and 97.5 percentiles over ``axis``, ignoring NaN (NaN where all are)."""
+    replicates = np.asarray(replicates, dtype=float)
+    if replicates.size == 0:  # nothing to summarise (e.g. no pairs): NaN, right shape
+        shape = np.delete(replicates.shape, axis) if replicates.ndim > 1 else ()
+        empty = np.full(tuple(shape), np.nan)
+        return empty, empty.copy()
     with np.errstate(all="ignore"), _quiet():
         low, high = np.nanpercentile(replicates, [2.5, 97.5], axis=axis)
     return low, high
@@ -67,29 +86,89 @@ def kappa_from_counts(both_right: np.ndarray, right_1: np.ndarray, right_2: np.n
     return observed, kappa
 
 
+# -- what is resampled ---------------------------------------------------------------------
+OBSERVERS = "observers"  #: observers resampled, then their trials (default: group claims)
+TRIALS = "trials"  #: trials (or images) resampled within the observers at hand
+RESAMPLE_LABELS = {
+    OBSERVERS: "observers, then trials",
+    TRIALS: "within observers (trials only)",
+}
+#: what the per-pair tables resample (a pair is two given observers: only images vary)
+PAIR_RESAMPLED = "images (this pair)"
+RESAMPLE_COLUMN = "resampled"  #: the column every interval table names its resampling in
+
+
+def check_resample(resample: str) -> str:
+    """``resample`` when it is :data:`OBSERVERS` or :data:`TRIALS`."""
+    if resample not in RESAMPLE_LABELS:
+        raise ValueError(f"resample={resample!r}: use {OBSERVERS!r} or {TRIALS!r}")
+    return resample
+
+
+def observer_counts(n_observers: int, n_boot: int, rng: np.random.Generator,
+                    resample: str = OBSERVERS) -> np.ndarray:
+    """``(n_boot + 1, n_observers)`` how often each observer is drawn when ``n_observers``
+    are drawn with replacement (row 0, the data: all ones); all ones with :data:`TRIALS`."""
+    counts = np.ones((n_boot + 1, n_observers))
+    if check_resample(resample) == OBSERVERS and n_observers > 0:
+        counts[1:] = rng.multinomial(n_observers, np.full(n_observers, 1 / n_observers),
+                                     size=n_boot)
+    return counts
+
+
 # -- accuracy ------------------------------------------------------------------------------
-def accuracy_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0
-                       ) -> pd.DataFrame:
+def accuracy_replicates(n_correct: np.ndarray, n_trials: np.ndarray, cells: np.ndarray,
+                        n_boot: int, rng: np.random.Generator, resample: str = OBSERVERS
+                        ) -> np.ndarray:
+    """``(n_boot, n_cells)`` bootstrap replicates of the mean accuracy over the units of
+    each cell (``cells``: the cell code 0..C-1 of each unit, units sorted by cell).
+
+    With :data:`OBSERVERS` each replicate draws the cell's units with replacement (a unit
+    drawn ``c`` times counts ``c`` times), then each drawn unit's trials: the summed
+    accuracy of ``c`` copies of a unit with ``k`` of ``n`` correct is
+    ``Binomial(c n, k/n) / n``. With :data:`TRIALS` every unit is kept once."""
+    n_units = len(cells)
+    n_cells = int(cells.max()) + 1 if n_units else 0
+    size = np.bincount(cells, minlength=n_cells)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    if check_resample(resample) == OBSERVERS:
+        # slot s of cell C draws one of C's units: start[C] + floor(u * size[C])
+        picks = start[cells] + (rng.random((n_boot, n_units)) * size[cells]).astype(np.int64)
+        picks = np.minimum(picks, start[cells] + size[cells] - 1)
+        counts = np.bincount((picks + (np.arange(n_boot) * n_units)[:, None]).ravel(),
+                             minlength=n_boot * n_units).reshape(n_boot, n_units)
+    else:
+        counts = np.ones((n_boot, n_units), dtype=np.int64)
+    p = np.divide(n_correct, n_trials, out=np.zeros(n_units), where=n_trials > 0)
+    draws = rng.binomial(counts * n_trials, p) / np.maximum(n_trials, 1)
+    return np.add.reduceat(draws, start, axis=1) / size if n_units else draws
+
+
+def accuracy_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
+                       resample: str = OBSERVERS) -> pd.DataFrame:
     """Per experiment, condition and group: accuracy (as :func:`summary_table`) with its
-    95 % interval (``accuracy_low``, ``accuracy_high``)."""
+    95 % interval (``accuracy_low``, ``accuracy_high``), observers then trials resampled
+    (default) or trials within observers (``resample="trials"``); column ``resampled``
+    says which."""
     rng = np.random.default_rng(seed)
-    per_unit = unit_table(table)
-    n = per_unit["n_trials"].to_numpy()
-    k = np.rint(per_unit["accuracy"].to_numpy() * n).astype(int)
-    draws = rng.binomial(n[None, :], (k / n)[None, :], size=(n_boot, len(n))) / n
-    keys = per_unit[["experiment", "condition", "group"]].astype(str).agg("\x1f".join, axis=1)
-    codes, uniques = pd.factorize(keys)
-    counts = np.bincount(codes)
-    sums = np.zeros((n_boot, len(uniques)))
-    np.add.at(sums.T, codes, draws.T)
-    means = sums / counts
+    per_unit = unit_table(table)  # computed once; replicates are array operations
+    key_columns = ["experiment", "condition", "group"]
+    cells = per_unit.groupby(key_columns, sort=False).ngroup().to_numpy()
+    keys = per_unit.drop_duplicates(key_columns)[key_columns].reset_index(drop=True)
+    order = np.argsort(cells, kind="stable")
+    cells = cells[order]
+    n = per_unit["n_trials"].to_numpy()[order]
+    k = per_unit["n_correct"].to_numpy()[order]
+    means = accuracy_replicates(k, n, cells, n_boot, rng, resample)
     low, high = percentile_interval(means)
-    point = per_unit.groupby(codes)["accuracy"].mean().to_numpy()
-    parts = [u.split("\x1f") for u in uniques]
+    counts = np.bincount(cells, minlength=len(keys))
+    point = np.bincount(cells, weights=per_unit["accuracy"].to_numpy()[order],
+                        minlength=len(keys)) / counts
     return pd.DataFrame({
-        "experiment": [p[0] for p in parts], "condition": [p[1] for p in parts],
-        "observer": [p[2] for p in parts], "accuracy": point, "accuracy_low": low,
+        "experiment": keys["experiment"].to_numpy(), "condition": keys["condition"].to_numpy(),
+        "observer": keys["group"].to_numpy(), "accuracy": point, "accuracy_low": low,
         "accuracy_high": high, "n_units": counts,
+        RESAMPLE_COLUMN: RESAMPLE_LABELS[resample],
     })
 
 
@@ -134,15 +213,23 @@ def _pair_replicates(grid: np.ndarray, pairs: list[tuple[int, int]], weights: np
         return r1 / n, r2 / n, observed, kappa
 
 
-def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0
+def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
+                          resample: str = OBSERVERS
                           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(per_condition, per_pair, per_group)`` error and observed consistency with 95 %
     intervals (images resampled per condition, jointly for all observers).
 
     ``per_condition``: experiment, condition, observer_1, observer_2, pair, n_trials,
     error_consistency (+ ``_low``/``_high``), observed_consistency (+ interval);
-    ``per_pair``: the mean over conditions per experiment and pair; ``per_group``: per
-    experiment, the mean over ``humans`` pairs and over each model's pairs with humans."""
+    ``per_pair``: the mean over conditions per experiment and pair (both: images
+    resampled, the pair fixed); ``per_group``: per experiment, the mean over ``humans``
+    pairs and over each model's pairs with humans, where by default (``resample=
+    "observers"``) each replicate also draws the experiment's humans with replacement
+    (pairs weighted by how often both were drawn; a human never pairs with itself), so
+    the interval speaks for people, not only these people. Column ``resampled`` of
+    ``per_group`` says which; ``compared_with`` names the humans (labelled where any is
+    simulated)."""
+    check_resample(resample)
     rng = np.random.default_rng(seed)
     cond_rows, replicate_store = [], []
     for experiment, condition, names, types, grid in _condition_grids(table):
@@ -168,12 +255,14 @@ def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, se
                "observed_consistency", "observed_consistency_low",
                "observed_consistency_high"]
     per_condition = pd.DataFrame(cond_rows, columns=columns)
+    per_condition[RESAMPLE_COLUMN] = PAIR_RESAMPLED
     if per_condition.empty:
         return per_condition, per_condition.copy(), per_condition.copy()
     kappas = np.vstack([k for k, _ in replicate_store])  # (rows, R)
     observeds = np.vstack([o for _, o in replicate_store])
     per_pair = _average(per_condition, kappas, observeds,
                         ["experiment", "observer_1", "observer_2", "pair"])
+    per_pair[RESAMPLE_COLUMN] = PAIR_RESAMPLED
     grouped = per_condition.assign(group=np.where(
         per_condition["pair"] == "human-human", HUMANS,
         np.where(per_condition["pair"] == "human-dnn", per_condition["observer_2"], "")))
@@ -182,9 +271,63 @@ def consistency_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, se
     pair_means = _average(grouped[keep], kappas[keep], observeds[keep],
                           ["experiment", "group", "observer_1", "observer_2"],
                           keep_replicates=True)
-    per_group = _average(pair_means[0], pair_means[1], pair_means[2],
-                         ["experiment", "group"])
+    per_group = _group_means(*pair_means, n_boot=n_boot, rng=rng, resample=resample)
+    simulated = simulated_humans(table)
+    per_group["compared_with"] = [
+        comparison_label(_humans_in(pair_means[0], e, g), simulated)
+        for e, g in zip(per_group["experiment"], per_group["group"], strict=True)]
+    per_group[RESAMPLE_COLUMN] = RESAMPLE_LABELS[resample]
     return per_condition, per_pair, per_group
+
+
+def _humans_in(pairs: pd.DataFrame, experiment: str, group: str) -> set[str]:
+    """The humans of ``group``'s pairs in ``experiment``."""
+    rows = pairs[(pairs["experiment"] == experiment) & (pairs["group"] == group)]
+    names = set(rows["observer_1"])
+    return names | set(rows["observer_2"]) if group == HUMANS else names
+
+
+def _group_means(pairs: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray, *,
+                 n_boot: int, rng: np.random.Generator, resample: str) -> pd.DataFrame:
+    """Per experiment and group the mean over its pairs (``pairs``: one row per pair with
+    its replicate vectors in ``kappas``/``observeds``, column 0 the data). Each replicate
+    weights a pair by how often its humans were drawn (:func:`observer_counts`): a
+    human-human pair by ``c_a c_b``, a model-human pair by ``c_h``."""
+    rows = []
+    for experiment, rows_e in pairs.groupby("experiment", sort=False):
+        humans = sorted(set(rows_e.loc[rows_e["group"] == HUMANS, "observer_1"])
+                        | set(rows_e.loc[rows_e["group"] == HUMANS, "observer_2"])
+                        | set(rows_e.loc[rows_e["group"] != HUMANS, "observer_1"]))
+        index = {h: i for i, h in enumerate(humans)}
+        counts = observer_counts(len(humans), n_boot, rng, resample)  # (R + 1, H)
+        for group, cell in rows_e.groupby("group", sort=False):
+            at = cell.index.to_numpy()
+            first = counts[:, [index[h] for h in cell["observer_1"]]]
+            if group == HUMANS:
+                weights = first * counts[:, [index[h] for h in cell["observer_2"]]]
+            else:
+                weights = first
+            result = {"experiment": experiment, "group": group, "n_averaged": len(cell)}
+            for name, values in (("error_consistency", kappas[at]),
+                                 ("observed_consistency", observeds[at])):
+                mean = _weighted_mean(values.T, weights)
+                low, high = percentile_interval(mean[1:])
+                result.update({name: mean[0], f"{name}_low": low, f"{name}_high": high})
+            rows.append(result)
+    columns = ["experiment", "group", "n_averaged", "error_consistency",
+               "error_consistency_low", "error_consistency_high", "observed_consistency",
+               "observed_consistency_low", "observed_consistency_high"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row-wise mean of ``values`` (R, P) weighted by ``weights`` (R, P), NaN values left
+    out; NaN where no weight remains (e.g. a replicate that drew one human only)."""
+    ok = ~np.isnan(values)
+    w = np.where(ok, weights, 0.0)
+    total = w.sum(axis=1)
+    with np.errstate(all="ignore"):
+        return np.where(total > 0, (w * np.nan_to_num(values)).sum(axis=1) / total, np.nan)
 
 
 def _kind(type_1: str, type_2: str) -> str:
@@ -192,29 +335,31 @@ def _kind(type_1: str, type_2: str) -> str:
     return "-".join(sorted(kinds, key=lambda k: k != "human"))
 
 
-_CONSISTENCY_VALUES = ("error_consistency", "error_consistency_low", "error_consistency_high",
-                       "observed_consistency", "observed_consistency_low",
-                       "observed_consistency_high")
+def _nan_means(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
+    """Mean of the rows of ``values`` per code, NaN (a replicate without shared images)
+    left out rather than counted as 0."""
+    ok = ~np.isnan(values)
+    sums = np.zeros((n_groups, values.shape[1]))
+    n = np.zeros_like(sums)
+    np.add.at(sums, codes, np.where(ok, values, 0.0))
+    np.add.at(n, codes, ok.astype(float))
+    with np.errstate(all="ignore"):
+        return np.where(n > 0, sums / n, np.nan)
 
 
 def _average(frame: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray,
              keys: list[str], keep_replicates: bool = False):
     """Mean of the replicate rows per ``keys`` (row 0 of each replicate vector = the
     data); intervals from the remaining replicates."""
-    if frame.empty:  # e.g. networks only: no pair with a human to average
-        result = pd.DataFrame(columns=[*keys, "n_averaged", *_CONSISTENCY_VALUES])
-        none = np.zeros((0, kappas.shape[1]))
-        return (result, none, none) if keep_replicates else result
-    codes, uniques = pd.factorize(frame[keys].astype(str).agg("\x1f".join, axis=1))
-    counts = np.bincount(codes).astype(float)
-    out_k = np.zeros((len(uniques), kappas.shape[1]))
-    out_o = np.zeros_like(out_k)
-    np.add.at(out_k, codes, np.nan_to_num(kappas))
-    np.add.at(out_o, codes, np.nan_to_num(observeds))
-    out_k /= counts[:, None]
-    out_o /= counts[:, None]
-    first = frame.groupby(codes, sort=True).first().sort_index()
-    result = first[keys].reset_index(drop=True)
+    # first-appearance order of the keys (no rows, e.g. networks only: an empty table)
+    codes = frame.groupby(keys, sort=False).ngroup().to_numpy() if len(frame) else \
+        np.zeros(0, dtype=np.int64)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    counts = np.bincount(codes, minlength=n_groups).astype(float)
+    width = kappas.shape[1] if kappas.ndim == 2 else 1
+    kappas, observeds = kappas.reshape(-1, width), observeds.reshape(-1, width)
+    out_k, out_o = _nan_means(codes, n_groups, kappas), _nan_means(codes, n_groups, observeds)
+    result = frame.drop_duplicates(keys)[keys].reset_index(drop=True)
     result["n_averaged"] = counts.astype(int)
     result["error_consistency"] = out_k[:, 0]
     low, high = percentile_interval(out_k[:, 1:], axis=1)
@@ -228,101 +373,197 @@ def _average(frame: pd.DataFrame, kappas: np.ndarray, observeds: np.ndarray,
 
 
 # -- shape bias ----------------------------------------------------------------------------
-def shape_bias_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0
-                         ) -> pd.DataFrame:
+def shape_bias_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
+                         resample: str = OBSERVERS) -> pd.DataFrame:
     """Shape bias per observer and group (``humans`` pooled too) over all classes, with a
-    95 % interval (trials resampled within each observer, or within the pooled humans)."""
+    95 % interval: an observer's trials resampled (multinomial over shape hit / texture
+    hit / neither); for the pooled ``humans`` row by default the humans are drawn with
+    replacement first, then their trials (``resample="trials"``: trials within each human
+    only). Column ``resampled`` says which."""
+    check_resample(resample)
     rng = np.random.default_rng(seed)
+    columns = ["observer", "group", "n_trials", "shape_bias", "shape_bias_low",
+               "shape_bias_high", RESAMPLE_COLUMN]
     trials = cue_conflict_trials(table)
     if trials.empty:
-        return pd.DataFrame(columns=["observer", "group", "n_trials", "shape_bias",
-                                     "shape_bias_low", "shape_bias_high"])
+        return pd.DataFrame(columns=columns)
     trials = with_units(trials)
-    humans = trials[trials["group"] == HUMANS].assign(observer=HUMANS)
+    trials = trials.assign(_shape=(trials["response"] == trials["category"]).to_numpy(),
+                           _texture=(trials["response"] == trials["texture"]).to_numpy())
     rows = []
-    for frame in (humans, trials):
-        for (observer, group), cell in frame.groupby(["observer", "group"], sort=True):
-            shape = int((cell["response"] == cell["category"]).sum())
-            texture = int((cell["response"] == cell["texture"]).sum())
-            n = len(cell)
-            draws = rng.multinomial(n, [shape / n, texture / n, 1 - (shape + texture) / n],
-                                    size=n_boot)
-            with np.errstate(all="ignore"):
-                bias = draws[:, 0] / (draws[:, 0] + draws[:, 1])
-            low, high = percentile_interval(bias)
-            total = shape + texture
-            rows.append((observer, group, n, shape / total if total else math.nan,
-                         float(low), float(high)))
-    return pd.DataFrame(rows, columns=["observer", "group", "n_trials", "shape_bias",
-                                       "shape_bias_low", "shape_bias_high"])
+    counts = trials.groupby(["group", "unit"], sort=True).agg(
+        shape=("_shape", "sum"), texture=("_texture", "sum"), n=("_shape", "size"))
+    if HUMANS in counts.index.get_level_values("group"):
+        people = counts.loc[HUMANS]
+        n = people["n"].to_numpy()
+        p = np.stack([people["shape"], people["texture"],
+                      n - people["shape"] - people["texture"]], axis=1) / n[:, None]
+        c = observer_counts(len(n), n_boot, rng, resample)[1:]  # (R, H)
+        draws = rng.multinomial((c * n).astype(np.int64), p).sum(axis=1)  # (R, 3)
+        with np.errstate(all="ignore"):
+            bias = draws[:, 0] / (draws[:, 0] + draws[:, 1])
+        low, high = percentile_interval(bias)
+        total = int(people["shape"].sum() + people["texture"].sum())
+        rows.append((HUMANS, HUMANS, int(n.sum()),
+                     people["shape"].sum() / total if total else math.nan, float(low),
+                     float(high), RESAMPLE_LABELS[resample]))
+    for (observer, group), cell in trials.groupby(["observer", "group"], sort=True):
+        shape, texture, n = int(cell["_shape"].sum()), int(cell["_texture"].sum()), len(cell)
+        draws = rng.multinomial(n, [shape / n, texture / n, 1 - (shape + texture) / n],
+                                size=n_boot)
+        with np.errstate(all="ignore"):
+            bias = draws[:, 0] / (draws[:, 0] + draws[:, 1])
+        low, high = percentile_interval(bias)
+        total = shape + texture
+        rows.append((observer, group, n, shape / total if total else math.nan,
+                     float(low), float(high), "trials of this observer"))
+    return pd.DataFrame(rows, columns=columns)
 
 
 # -- benchmark metrics -----------------------------------------------------------------------
+def _benchmark_cells(trials: pd.DataFrame):
+    """Per (experiment, condition): observer names, types, the image x observer grid of
+    the first trial of each image (what the consistency metrics use, as
+    :func:`results.benchmark.benchmark_table`), and the correct and shown counts over
+    *all* trials of each image (what OOD accuracy pools: repeats count)."""
+    work = trials.assign(_who=observer_ids(trials))
+    types = work.drop_duplicates("_who").set_index("_who")["observer_type"].to_dict()
+    for (experiment, condition), cell in work.groupby(["experiment", "condition"],
+                                                      sort=False):
+        first = cell.drop_duplicates(["_who", "image_key"])
+        grid = first.pivot(index="image_key", columns="_who", values="correct")
+        names = sorted(grid.columns, key=lambda n: (types[n] != HUMAN, str(n)))
+        grid = grid[names]
+        row = pd.Index(grid.index).get_indexer(cell["image_key"])
+        col = pd.Index(names).get_indexer(cell["_who"])
+        shown = np.zeros(grid.shape)
+        correct = np.zeros(grid.shape)
+        np.add.at(shown, (row, col), 1.0)
+        np.add.at(correct, (row, col), cell["correct"].to_numpy(dtype=float))
+        yield experiment, condition, names, types, grid.to_numpy(dtype=float), correct, shown
+
+
+BENCHMARK_METRICS = ("ood_accuracy", "accuracy_difference", "observed_consistency",
+                     "error_consistency")
+
+
 def benchmark_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
-                        cutoff: float = CHANCE_CUTOFF) -> pd.DataFrame:
-    """Per observer group: the four benchmark metrics (as :func:`benchmark_table`) with
-    95 % intervals, images resampled per included condition."""
+                        cutoff: float = CHANCE_CUTOFF, resample: str = OBSERVERS
+                        ) -> pd.DataFrame:
+    """Per observer group: the benchmark metrics of :func:`results.benchmark.benchmark_table`
+    (the point values *are* that function's: one computation per number) with 95 %
+    intervals. Each replicate resamples the images of every included condition (jointly
+    for all observers: the pairing by image is kept) and, by default (``resample=
+    "observers"``), each experiment's humans with replacement (a human drawn ``c`` times
+    weighs ``c`` times; pairs of two humans weigh ``c_a c_b`` and a human never pairs with
+    itself). Columns ``compared_with`` (the humans, labelled where any is simulated) and
+    ``resampled`` say against whom and how."""
+    check_resample(resample)
     rng = np.random.default_rng(seed)
+    point = benchmark_table(table, cutoff)
     trials = ood_trials(table, cutoff)
-    metrics = ("ood_accuracy", "accuracy_difference", "observed_consistency",
-               "error_consistency")
-    # per group: experiment -> list of replicate vectors per (observer, human) pair metric
-    store: dict[str, dict[str, dict[str, list[np.ndarray]]]] = {}
-    pooled: dict[tuple[str, str], list[np.ndarray]] = {}
-    for experiment, _condition, names, types, grid in _condition_grids(trials):
+    replicates = _benchmark_replicates(trials, n_boot, rng, resample)
+    rows = []
+    for record in point.to_dict("records"):
+        group = record["observer"]
+        row = {"observer": group}
+        for metric in BENCHMARK_METRICS:
+            values = replicates.get(group, {}).get(metric)
+            low, high = (percentile_interval(values[1:]) if values is not None
+                         else (math.nan, math.nan))
+            row.update({metric: record[metric], f"{metric}_low": float(low),
+                        f"{metric}_high": float(high)})
+        row.update(n_experiments=record["n_experiments"], n_trials=record["n_trials"])
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["observer", *[f"{m}{s}" for m in BENCHMARK_METRICS
+                                                    for s in ("", "_low", "_high")],
+                                      "n_experiments", "n_trials"])
+    out["compared_with"] = point["compared_with"].to_numpy()
+    out[RESAMPLE_COLUMN] = RESAMPLE_LABELS[resample]
+    return out
+
+
+def _benchmark_replicates(trials: pd.DataFrame, n_boot: int, rng: np.random.Generator,
+                          resample: str) -> dict[str, dict[str, np.ndarray]]:
+    """``group -> metric -> (n_boot + 1,)`` replicate values (index 0: the data), with
+    model-vs-human's averaging: per (observer, human) the mean over conditions, then over
+    humans (weighted by how often each was drawn), then over observers (for ``humans``),
+    then over experiments."""
+    # experiment -> group -> [correct, shown] (R+1,) per observer, and pair metrics
+    pooled: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+    pair_sums: dict[str, dict[str, dict[tuple[str, str], list[np.ndarray]]]] = {}
+    human_names: dict[str, set[str]] = {}
+    for experiment, _c, names, types, grid, correct_n, shown_n in _benchmark_cells(trials):
         weights = _weights(grid.shape[0], n_boot, rng)
         seen = ~np.isnan(grid)
-        right = np.nan_to_num(grid)
-        correct = weights @ right  # (R, O)
-        shown = weights @ seen.astype(float)
         with np.errstate(all="ignore"):
-            accuracy = correct / shown
+            accuracy = (weights @ np.nan_to_num(grid)) / (weights @ seen.astype(float))
+        correct, shown = weights @ correct_n, weights @ shown_n  # (R + 1, O)
         humans = [i for i, n in enumerate(names) if types[n] == HUMAN]
+        human_names.setdefault(experiment, set()).update(names[h] for h in humans)
         for i, name in enumerate(names):
             group = HUMANS if types[name] == HUMAN else name
-            pooled.setdefault((group, experiment), []).append(np.stack([correct[:, i],
-                                                                        shown[:, i]]))
+            cell = pooled.setdefault(experiment, {}).setdefault(group, {})
+            previous = cell.get(name, 0.0)
+            cell[name] = previous + np.stack([correct[:, i], shown[:, i]])
             others = [h for h in humans if h != i]
             if not others:
                 continue
             _, _, observed, kappa = _pair_replicates(grid, [(i, h) for h in others], weights)
             diff = (accuracy[:, [i]] - accuracy[:, others]) ** 2
-            cell = store.setdefault(group, {}).setdefault(experiment, {}).setdefault(name, {})
+            store = pair_sums.setdefault(experiment, {}).setdefault(group, {})
             for h_pos, h in enumerate(others):
-                cell.setdefault(names[h], []).append(np.stack(
+                store.setdefault((name, names[h]), []).append(np.stack(
                     [diff[:, h_pos], observed[:, h_pos], kappa[:, h_pos]]))
-    rows = []
-    for group in sorted({g for g, _ in pooled}, key=lambda g: (g != HUMANS, g)):
-        per_experiment = [np.stack(v).sum(axis=0) for (g, _), v in pooled.items() if g == group]
-        with np.errstate(all="ignore"):
-            ood = np.mean([c[0] / c[1] for c in per_experiment], axis=0)
-        values = {"ood_accuracy": ood}
-        if group in store:
-            per_exp = []
-            with np.errstate(all="ignore"), _quiet():
-                for observers in store[group].values():
-                    # mean over conditions per (observer, human), then over humans, then
-                    # over observers, then (below) over experiments: as benchmark_table
-                    per_observer = [
-                        np.nanmean(np.stack([np.nanmean(np.stack(v), axis=0)
-                                             for v in humans_of.values()]), axis=0)
-                        for humans_of in observers.values()]
-                    per_exp.append(np.nanmean(np.stack(per_observer), axis=0))
-                mean = np.nanmean(np.stack(per_exp), axis=0)  # (3, R)
-            values.update(accuracy_difference=mean[0], observed_consistency=mean[1],
-                          error_consistency=mean[2])
-        row = {"observer": group}
-        for metric in metrics:
-            v = values.get(metric)
-            if v is None:
-                row.update({metric: math.nan, f"{metric}_low": math.nan,
-                            f"{metric}_high": math.nan})
-                continue
-            low, high = percentile_interval(v[1:])
-            row.update({metric: float(v[0]), f"{metric}_low": float(low),
-                        f"{metric}_high": float(high)})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    per_experiment: dict[str, dict[str, list[np.ndarray]]] = {}
+    for experiment, groups in pooled.items():
+        humans = sorted(human_names.get(experiment, set()))
+        index = {h: i for i, h in enumerate(humans)}
+        counts = observer_counts(len(humans), n_boot, rng, resample)
+        for group, observers in groups.items():
+            names = sorted(observers)
+            stacked = np.stack([observers[n] for n in names])  # (O, 2, R + 1)
+            if group == HUMANS:
+                c = counts[:, [index[n] for n in names]].T  # (O, R + 1)
+                stacked = stacked * c[:, None, :]
+            with np.errstate(all="ignore"):
+                ood = stacked[:, 0].sum(axis=0) / stacked[:, 1].sum(axis=0)
+            metrics = {"ood_accuracy": ood}
+            pairs = pair_sums.get(experiment, {}).get(group)
+            if pairs:
+                metrics.update(_pair_average(pairs, counts, index, group == HUMANS))
+            for metric, values in metrics.items():
+                per_experiment.setdefault(group, {}).setdefault(metric, []).append(values)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with np.errstate(all="ignore"), _quiet():
+        for group, metrics in per_experiment.items():
+            out[group] = {m: np.nanmean(np.stack(v), axis=0) for m, v in metrics.items()}
+    return out
+
+
+def _pair_average(pairs: dict[tuple[str, str], list[np.ndarray]], counts: np.ndarray,
+                  index: dict[str, int], humans_group: bool) -> dict[str, np.ndarray]:
+    """Accuracy difference, observed and error consistency of one group in one
+    experiment: per (observer, human) the mean over conditions, then the mean over
+    humans weighted by their draw counts, then (humans group) over observers, weighted
+    likewise."""
+    with np.errstate(all="ignore"), _quiet():
+        per_pair = {key: np.nanmean(np.stack(v), axis=0) for key, v in pairs.items()}
+    observers = sorted({o for o, _ in per_pair})
+    per_observer, observer_weight = [], []
+    for observer in observers:
+        keys = [k for k in per_pair if k[0] == observer]
+        values = np.stack([per_pair[k] for k in keys])  # (H, 3, R + 1)
+        w = counts[:, [index[h] for _, h in keys]].T  # (H, R + 1)
+        per_observer.append(np.stack([_weighted_mean(values[:, m].T, w.T)
+                                      for m in range(3)]))
+        observer_weight.append(counts[:, index[observer]] if humans_group
+                               else np.ones(counts.shape[0]))
+    values = np.stack(per_observer)  # (O, 3, R + 1)
+    w = np.stack(observer_weight)  # (O, R + 1)
+    mean = np.stack([_weighted_mean(values[:, m].T, w.T) for m in range(3)])
+    return dict(zip(("accuracy_difference", "observed_consistency", "error_consistency"),
+                    mean, strict=True))
 
 
 def _quiet():
@@ -367,12 +608,14 @@ def split_half_reliability(grid: np.ndarray, *, n_splits: int = 200,
 
 
 def noise_ceilings(table: pd.DataFrame, per_group: pd.DataFrame | None = None, *,
-                   n_boot: int = DEFAULT_BOOT, seed: int = 0) -> pd.DataFrame:
+                   n_boot: int = DEFAULT_BOOT, seed: int = 0, resample: str = OBSERVERS
+                   ) -> pd.DataFrame:
     """Per experiment: between-human error consistency (mean over human pairs, with its
     interval) and the split-half reliability of per-image human accuracy (mean over the
     experiment's conditions)."""
     if per_group is None:
-        per_group = consistency_intervals(table, n_boot=n_boot, seed=seed)[2]
+        per_group = consistency_intervals(table, n_boot=n_boot, seed=seed,
+                                          resample=resample)[2]
     rng = np.random.default_rng(seed)
     reliability: dict[str, list[float]] = {}
     humans_only = table[table["observer_type"] == HUMAN]
@@ -386,7 +629,10 @@ def noise_ceilings(table: pd.DataFrame, per_group: pd.DataFrame | None = None, *
         rel = reliability.get(row["experiment"], [])
         rows.append((row["experiment"], row["error_consistency"],
                      row["error_consistency_low"], row["error_consistency_high"],
-                     float(np.mean(rel)) if rel else math.nan))
+                     float(np.mean(rel)) if rel else math.nan,
+                     row.get("compared_with", HUMANS),
+                     row.get(RESAMPLE_COLUMN, RESAMPLE_LABELS[OBSERVERS])))
     return pd.DataFrame(rows, columns=["experiment", "human_consistency",
                                        "human_consistency_low", "human_consistency_high",
-                                       "split_half_reliability"])
+                                       "split_half_reliability", "compared_with",
+                                       RESAMPLE_COLUMN])

@@ -37,12 +37,13 @@ from lab.images import (
 from lab.manifest import (
     MANIFEST_NAME,
     ManifestEntry,
-    read_manifest,
-    sha256_file,
     write_manifest,
 )
 from lab.progress import progress as progress_bar
+from stimuli.copyset import build_copy_set
 from stimuli.manipulations import check_design, get_manipulation
+from stimuli.placing import check_replaceable as _check_replaceable
+from stimuli.placing import place as _place
 
 logger = logging.getLogger(__name__)
 
@@ -297,38 +298,6 @@ def _run_tasks(tasks: list[_Task], workers: int, progress: bool, desc: str) -> I
         bar.close()
 
 
-def _check_replaceable(out: Path, force: bool) -> str | None:
-    """Refuse an existing non-empty ``out`` unless --force and it is only a stimulus set.
-
-    Returns what may be replaced: ``None`` (nothing there, or an empty folder) or the
-    sha256 of the previous set's manifest (with --force)."""
-    if not out.exists() and not out.is_symlink():
-        return None
-    if not out.is_dir() or out.is_symlink():
-        raise LabInputError(f"{out}: exists and is not a folder; choose another --out")
-    contents = sorted(out.rglob("*"))
-    if not contents:
-        return None
-    if not force:
-        raise LabInputError(
-            f"{out}: folder exists and is not empty; choose another --out, or use --force "
-            "to replace a previous stimulus set there"
-        )
-    if not (out / MANIFEST_NAME).is_file():
-        raise LabInputError(
-            f"{out}: not a stimulus set (no {MANIFEST_NAME}); --force replaces only a "
-            "previous stimulus set; choose another --out"
-        )
-    listed = {entry.file for entry in read_manifest(out)} | {MANIFEST_NAME}
-    foreign = [p for p in contents if p.relative_to(out).as_posix() not in listed
-               and not (p.is_dir() and any(f.startswith(p.relative_to(out).as_posix() + "/")
-                                           for f in listed))]
-    if foreign:
-        raise LabInputError(
-            f"{out}: holds {foreign[0].relative_to(out)} (not part of the stimulus set, "
-            "maybe trial data); refusing to replace it; choose another --out"
-        )
-    return sha256_file(out / MANIFEST_NAME)
 
 
 def check_seed(seed: int, option: str = "--seed") -> int:
@@ -374,6 +343,13 @@ def build_set(
     if per_condition is not None:
         check_per_condition(per_condition)
     out = Path(out_dir).absolute()
+    if design.copy_sources:
+        if per_condition is not None or rgb_files:
+            option = "--rgb-files" if rgb_files else "--per-condition"
+            raise LabInputError(f"{option}: the {design.name} set is the whole image folder, "
+                                "copied unchanged; build it without that option")
+        return build_copy_set(design, source_dir, out, seed=seed, set_name=set_name,
+                              replaceable=_check_replaceable(out, force), force=force)
     replaceable = _check_replaceable(out, force)
     source = Path(source_dir)
     plan = plan_set(design, scan_sources(source, design), per_condition, seed)
@@ -415,38 +391,3 @@ def build_set(
         raise
     logger.info("built %d stimuli of %s in %s", len(entries), design.name, out)
     return entries
-
-
-def _place(tmp: Path, out: Path, replaceable: str | None, force: bool) -> None:
-    """Move the finished set into place atomically.
-
-    Nothing was there (or an empty folder): one ``rename``, which the kernel refuses if a
-    non-empty folder or a file has appeared at ``out`` meanwhile. A previous set (--force):
-    checked again, then renamed away, the new one renamed in, the old one removed."""
-    appeared = LabInputError(
-        f"{out}: appeared while this set was built (another build?); nothing was replaced "
-        "and this build was discarded; choose another --out"
-        + ("" if force else ", or use --force to replace it")
-    )
-    if replaceable is not None and (out.exists() or out.is_symlink()):
-        if _check_replaceable(out, force) != replaceable:
-            raise LabInputError(
-                f"{out}: the previous set changed while this set was built (another "
-                "build?); nothing was replaced and this build was discarded; run again"
-            )
-    else:
-        try:
-            os.rename(tmp, out)  # atomic; refused if a non-empty folder or a file is there
-        except OSError as err:
-            if out.exists() or out.is_symlink():
-                raise appeared from err
-            raise
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    out.rename(old)  # onto the empty folder just made
-    try:
-        os.rename(tmp, out)
-    except OSError:
-        os.rename(old, out)  # put the previous set back
-        raise appeared from None
-    shutil.rmtree(old)

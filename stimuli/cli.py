@@ -7,7 +7,6 @@ import contextlib
 import difflib
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from lab.categories import check_mapping_file
 from lab.design import designs_using, list_experiments, load_experiment
 from lab.errors import LabInputError
 from lab.images import fit_square, load_rgb, png_bytes
+from lab.inputs import MAX_IMAGE_PX, is_whole_float, number, output_file, run_command, whole
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE
 from stimuli.manipulations import get_manipulation, list_manipulations
 
@@ -107,11 +107,20 @@ def _parse_parameters(text: str) -> dict[str, float | bool]:
             out[key] = value == "true"
             continue
         try:
-            out[key] = float(value)
+            float(value)
         except ValueError:
             raise LabInputError(f"condition {text!r}: {key} must be a number or "
                                 "true/false") from None
+        out[key] = number(value, f"condition {text!r}: {key}")
     return out
+
+
+def _whole_numbers(manipulation: Any, params: dict[str, float | bool]) -> dict[str, Any]:
+    """A whole number typed as name=value (``degrees=90``, ``band=2.0``) is an int where
+    the manipulation needs one."""
+    kinds = {p.name: p.kind for p in manipulation.parameters}
+    return {k: whole(v, k) if kinds.get(k) is int and is_whole_float(v) else v
+            for k, v in params.items()}
 
 
 def resolve_condition(name: str, condition: str) -> tuple[str, dict[str, Any], str]:
@@ -132,7 +141,8 @@ def resolve_condition(name: str, condition: str) -> tuple[str, dict[str, Any], s
         raise LabInputError(f"unknown experiment or manipulation {name!r}: {hint}")
     manipulation = get_manipulation(name)
     if "=" in condition:
-        params = manipulation.check_parameters(_parse_parameters(condition))
+        params = manipulation.check_parameters(
+            _whole_numbers(manipulation, _parse_parameters(condition)))
         return name, params, f"{name} {condition}"
     users = designs_using(name)
     for design in users:
@@ -151,10 +161,11 @@ def _apply(args: argparse.Namespace) -> None:
 
     manipulation, params, what = resolve_condition(args.manipulation, args.condition)
     check_seed(args.seed)
-    if args.size is not None and args.size <= 0:
-        raise LabInputError(f"--size {args.size}: must be a positive number of px")
+    if args.size is not None:  # checked before an image of that size is allocated
+        whole(args.size, "--size", low=1, high=MAX_IMAGE_PX, example="--size 224 (px)")
     if args.output.is_dir():
         raise LabInputError(f"{args.output}: is a folder; give the output file name (.png)")
+    output_file(args.output, "output PNG")
     image = load_rgb(args.input)
     if args.size is not None:
         image = fit_square(image, args.size)
@@ -207,19 +218,7 @@ def _check_mapping(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    try:
-        if args.command == "apply":
-            _apply(args)
-        elif args.command == "build":
-            _build(args)
-        elif args.command == "list":
-            _list()
-        else:
-            _check_mapping(args)
-    except LabInputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing was written to --out", file=sys.stderr)
-        return 130
-    return 0
+    commands = {"apply": lambda: _apply(args), "build": lambda: _build(args),
+                "list": _list, "check-mapping": lambda: _check_mapping(args)}
+    return run_command(commands[args.command],
+                       interrupted="interrupted; nothing was written to --out")

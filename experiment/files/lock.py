@@ -54,6 +54,20 @@ def holder(path: Path) -> dict[str, object] | None:
     return info
 
 
+def remove_if_stale(path: Path) -> bool:
+    """Remove the lock at ``path`` if its process is gone from this host (a run killed
+    right after taking it); True if removed. A lock being written, or of a live process
+    or another host, is kept."""
+    info = _read(path)
+    pid = info.get("pid")
+    if not (isinstance(pid, int) and info.get("host") == socket.gethostname()
+            and not _pid_alive(pid)):
+        return False
+    log.warning("%s: stale lock of process %d (gone, e.g. killed); removed", path, pid)
+    SessionLock(path)._remove_stale(pid)
+    return not path.exists()
+
+
 class SessionLock:
     """The lock of one session; :meth:`acquire` then :meth:`release` (or ``with``)."""
 

@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from lab.errors import LabInputError
+from lab.inputs import MAX_PHASE_MS, number
 
 #: Relative tolerance for "ms * rate / 1000 is a whole number".
 WHOLE_FRAME_TOLERANCE = 1e-3
@@ -45,13 +46,13 @@ class Durations:
                     f"--durations: unknown phase {key!r}; use {', '.join(values)}"
                 )
             try:
-                values[key] = float(value)
+                float(value)
             except ValueError:
                 raise LabInputError(
                     f"--durations: {part!r} is not phase=milliseconds (e.g. image=200)"
                 ) from None
-            if values[key] <= 0:
-                raise LabInputError(f"--durations: {key} must be positive, not {value}")
+            values[key] = number(value, f"--durations {key}=", low=0.0, low_open=True,
+                                 high=MAX_PHASE_MS, example="image=200 (ms)")
         return cls(**values)
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lab.errors import LabInputError
+from lab.inputs import MAX_DECIMAL_ACUITY, number
 
 NA = "n/a"
 
@@ -101,7 +103,25 @@ def _acuity(value: str | None) -> str | None:
     if not _ACUITY.match(text):
         raise LabInputError(f"visual acuity {value!r}: a short value such as 1.0 or 20/20 "
                             "(letters, digits, '.', '/', '+', '-')")
+    _check_acuity_numbers(text)
     return text
+
+
+def _check_acuity_numbers(text: str) -> None:
+    """A Snellen fraction (20/20, 6/6) has positive parts and a decimal value of at most
+    :data:`~lab.inputs.MAX_DECIMAL_ACUITY`; a plain number (decimal or logMAR) is finite
+    and at most that too. Other notations (e.g. CF for counting fingers) pass as typed."""
+    top, slash, bottom = text.partition("/")
+    try:
+        values = [float(top), float(bottom)] if slash else [float(top)]
+    except ValueError:
+        return
+    if slash and not (all(math.isfinite(v) and v > 0 for v in values)):
+        raise LabInputError(f"--visual-acuity {text}: a Snellen fraction has positive "
+                            "parts, e.g. 20/20 or 6/6")
+    decimal = values[0] / values[1] if slash else values[0]
+    number(decimal, f"--visual-acuity {text} is decimal", low=-1.0,
+           high=MAX_DECIMAL_ACUITY, example="1.0 or 20/20")
 
 
 # -- the lab -------------------------------------------------------------------------------

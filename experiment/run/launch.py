@@ -29,14 +29,19 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
-from experiment.files.bids import claim_label, ensure_dataset_files, session_paths
+from experiment.files.bids import (
+    SessionPaths,
+    claim_label,
+    ensure_dataset_files,
+    session_paths,
+)
 from experiment.files.creation import (
     create_session,
     lock_path,
     open_for_resume,
     remove_half_created,
 )
-from experiment.files.lock import SessionLock
+from experiment.files.lock import SessionLock, remove_if_stale
 from experiment.files.stimulus_check import verify_session_stimuli
 from experiment.plan.checkpoints import checkpoint
 from experiment.plan.config import SessionConfig
@@ -155,6 +160,22 @@ def _missing_folders(folder: Path) -> list[Path]:
     return out
 
 
+def _clean_leftovers(paths: SessionPaths, data: Path) -> None:
+    """A run killed right after taking the lock leaves the lock and the empty folders it
+    made: a stale lock (its process gone from this host) goes, then those folders if empty
+    (up to, not including, ``data``)."""
+    lock = lock_path(paths)
+    if not (lock.is_file() and remove_if_stale(lock)):
+        return
+    for folder in [paths.beh_dir, *paths.beh_dir.parents]:
+        if folder == data or not folder.is_relative_to(data):
+            break
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (other sessions, the observer's files): kept
+            break
+
+
 def _remove_empty(folders: list[Path]) -> None:
     for p in folders:
         try:
@@ -175,6 +196,7 @@ def launch(config: SessionConfig, choose_presenter: ChoosePresenter) -> SessionO
     checkpoint("start")
     design = load_experiment(config.experiment)
     paths = session_paths(config.data, config.observer, config.session, design.name)
+    _clean_leftovers(paths, Path(config.data))
     made = _missing_folders(paths.beh_dir)
     buffer = _Buffer()
     root = logging.getLogger()

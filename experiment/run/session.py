@@ -43,6 +43,7 @@ from experiment.plan.trial_list import (
 from lab.accounting import effective_rows
 from lab.design import ExperimentDesign, load_experiment
 from lab.errors import LabInputError
+from lab.inputs import check_manifest_conditions
 from lab.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
 from lab.provenance import provenance
 from lab.schema import HUMAN_FILE_COLUMNS, column_descriptions
@@ -107,6 +108,7 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     check_session(config.session)
     design = load_experiment(config.experiment)
     paths = session_paths(config.data, config.observer, config.session, design.name)
+    check_label(paths, config.observer)  # a label clash first: no other advice is right
     state = session_state(paths, HUMAN_FILE_COLUMNS)
     if config.resume and state == NONE:
         raise LabInputError(f"{paths.trials}: nothing to resume; start without --resume")
@@ -132,8 +134,9 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     if config.screen is not None:
         profile = dataclasses.replace(profile, screen=config.screen)
     entries = read_manifest(config.stimuli)
+    check_manifest_conditions(entries, Path(config.stimuli) / MANIFEST_NAME,
+                              {design.name: design})
     manifest_sha = sha256_file(Path(config.stimuli) / MANIFEST_NAME)
-    check_label(paths, config.observer)
 
     if config.resume:
         seed = int(sidecar["seed"])

@@ -99,6 +99,11 @@ def iter_trial_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TrialF
                     continue
                 yield child, kind
         elif path.is_file():
+            if path.name.endswith(".partial"):
+                raise LabInputError(
+                    f"{path}: the unfinished file of a scoring run (models score writes "
+                    "here until the run is complete); finish it with the same 'python -m "
+                    f"models score ... --resume', then read {path.name[:-len('.partial')]}")
             kind = detect_format(path)
             if kind is None:
                 raise LabInputError(

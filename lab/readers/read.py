@@ -122,6 +122,11 @@ def read_trials(
 _VALID_RESPONSES = frozenset(CATEGORIES) | {NO_RESPONSE}
 
 
+def _copied_experiments() -> frozenset[str]:
+    """Designs whose sets are the published images copied unchanged (``copy_sources``)."""
+    return frozenset(d.name for d in bundled_designs().values() if d.copy_sources)
+
+
 def _texture_experiments() -> frozenset[str]:
     """Designs whose image names carry the texture class (``<shape><n>-<texture><m>``)."""
     return frozenset(d.name for d in bundled_designs().values() if d.texture_in_file_name)
@@ -169,7 +174,11 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
     if has_texture.any():
         texture[has_texture] = table["image"][has_texture].map(texture_of).to_numpy()
     table["texture"] = texture
-    has_sha = (table["sha256"] != "").to_numpy()
+    # images of the copied sets (edge, silhouette, sketch, stylized) are the published
+    # images themselves, named as model-vs-human names them: matched by name across
+    # formats, so a lab's trials pair with model-vs-human's human trials
+    has_sha = ((table["sha256"] != "")
+               & ~table["experiment"].isin(_copied_experiments())).to_numpy()
     keys = table["image"].str.replace(TRIAL_PREFIX.pattern, "", regex=True)
     table["image_key"] = keys.where(~has_sha, "sha256:" + table["sha256"])
     ordered = [c for c in RECORD_COLUMNS if c in table.columns]

@@ -19,18 +19,26 @@ def _options(cmd: argparse.ArgumentParser) -> None:
                           "shape-bias, benchmark (default), ceilings")
     cmd.add_argument("--boot", type=int, default=1000, help="bootstrap replicates [1000]")
     cmd.add_argument("--seed", type=int, default=0, help="bootstrap seed [0]")
+    cmd.add_argument("--resample", choices=("observers", "trials"), default="observers",
+                     help="observers: draw the observers with replacement, then their "
+                          "trials (images), for claims about people (default); trials: "
+                          "only trials/images within the observers at hand (an interval "
+                          "for these observers only). Column 'resampled' says which")
 
 
 @register_table(
     "intervals", order=60, arguments=_options,
     help="95%% bootstrap intervals of accuracy, error and observed consistency, shape "
-         "bias and the benchmark metrics, and the human noise ceilings",
+         "bias and the benchmark metrics, and the human noise ceilings; group intervals "
+         "resample observers, then trials (--resample trials: within observers only)",
     example="python -m results intervals data/ out/dnn --what benchmark --boot 1000\n"
-            "python -m results intervals data/ out/dnn --what ceilings")
+            "python -m results intervals data/ out/dnn --what ceilings\n"
+            "python -m results intervals data/ --what accuracy --resample trials")
 def intervals_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     from results import uncertainty as u
 
-    opts = {"n_boot": check_boot(args.boot), "seed": args.seed}
+    opts = {"n_boot": check_boot(args.boot), "seed": args.seed,
+            "resample": getattr(args, "resample", u.OBSERVERS)}
     if args.what == "accuracy":
         return u.accuracy_intervals(table, **opts)
     if args.what in ("consistency", "pairs"):

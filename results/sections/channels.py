@@ -24,8 +24,12 @@ def channels_section(ctx: ReportContext, section: Section) -> Section | None:
         "fit; sensitivity = 1 / threshold; a Gaussian over log2 frequency gives the "
         "channel's centre (cycles/image, and cycles/degree from the viewing geometry), "
         "bandwidth (full width at half maximum, octaves) and peak sensitivity, with "
-        "95 % bootstrap intervals (Subramanian et al. 2023). Humans in that study: "
-        "1.43 ± 0.54 octaves, centre about 39 cycles/image. Rows with "
-        "<code>identified = false</code> bound the bandwidth rather than measure it.</p>")
+        "95 % bootstrap intervals (after Subramanian et al. 2023; their own analysis is "
+        "<code>python -m results channels --method subramanian2023</code>). Humans in "
+        "that study: 1.00 octave, 39.6 cycles/image (group matrix); 1.43 ± 0.54 octaves, "
+        "39.1 ± 3.0 cycles/image (per observer). Rows with <code>identified = false</code> "
+        "are not channels: the <code>reason</code> column says why (never above the "
+        "criterion, too few measured bands, fit on a search bound). Bands whose criterion "
+        "is never reached have no threshold (<code>status</code>).</p>")
     section.body.append(table_html(channels, "channels", digits=3))
     return section

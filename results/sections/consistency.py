@@ -36,7 +36,7 @@ def consistency_section(ctx: ReportContext, section: Section) -> Section:
         section.missing("The humans here are simulated: a simulated observer does not look "
                         "at the images, so its error consistency with a network is about 0 "
                         "by construction, not a measurement of people.")
-    by_group = consistency_by_group(pairs)
+    by_group = consistency_by_group(pairs, ctx.data.simulated)
     table = table_html(ctx.labelled(by_group), "consistency",
                        empty=f"No network or human pair shares a condition with {who}.")
     if len(by_group) > FOLD_ROWS:  # a long table stays folded under its heading

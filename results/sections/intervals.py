@@ -19,11 +19,19 @@ def intervals_section(ctx: ReportContext, section: Section) -> Section:
     table = ctx.table
     section.intro.append(
         '<p class="note">95 % percentile intervals over '
-        f"{N_BOOT} bootstrap replicates (images resampled per condition, jointly for "
-        "all observers; trials within observers for shape bias). The point values are "
-        "the metrics above, unchanged. Noise ceiling: the between-human error "
-        "consistency (shaded: its interval) and the split-half reliability of the "
-        "humans' per-image accuracy (Klein et al. 2025 on why intervals matter). Tables: "
+        f"{N_BOOT} bootstrap replicates. Group values (the <code>humans</code> row, each "
+        "network's mean with the humans, the noise ceiling) resample <b>observers, then "
+        "their trials</b>: each replicate draws the humans with replacement, then the "
+        "images of every condition, jointly for all drawn observers (the pairing by image "
+        "is kept), so an interval speaks for people like these, not only for these "
+        "people; column <code>resampled</code> says what each interval resampled "
+        "(<code>python -m results intervals --resample trials</code> gives the narrower "
+        "within-observer intervals). A network's own shape bias resamples its trials. "
+        "The point values are the metrics above, computed by the same functions. Noise "
+        "ceiling: the between-human error consistency (shaded: its interval) and the "
+        "split-half reliability of the humans' per-image accuracy (Klein et al. 2025 on "
+        "why intervals matter). Metrics against simulated observers are labelled in "
+        "<code>compared_with</code>. Tables: "
         "<code>benchmark_intervals.csv</code>, <code>consistency_intervals.csv</code>, "
         "<code>noise_ceilings.csv</code>, <code>shape_bias_intervals.csv</code>.</p>")
     if ctx.humans_simulated:

@@ -24,7 +24,9 @@ def thresholds_section(ctx: ReportContext, section: Section) -> Section | None:
         f"Gaussian sigmoid, per human and per network: threshold at {DEFAULT_CRITERION:.0%} "
         "correct (level units; <code>threshold_fit</code> on the fit axis) with its 95 % "
         "credible interval, width (5 % to 95 % of the sigmoid, fit axis) and lapse rate. "
-        "Table: <code>thresholds.csv</code>.</p>")
+        "A threshold beyond the tested levels is a bound (<code>censored</code> = above / "
+        "below, shown as e.g. <code>&gt; 100</code>); where the criterion is never reached "
+        "there is none (<code>not reached</code>). Table: <code>thresholds.csv</code>.</p>")
     section.body.append(table_html(ctx.labelled(thresholds.drop(columns=["criterion"])),
                                    "thresholds"))
     return section

@@ -1,4 +1,9 @@
-"""Critical-band masking (Subramanian et al. 2023; Gavrikov & Keuper 2024).
+"""Critical-band masking with an ideal one-octave filter (``critical-band-ideal``).
+
+This is not the authors' stimulus (that is ``critical-band``,
+:mod:`stimuli.manipulations.critical_band`, after Subramanian et al. 2023 and Gavrikov &
+Keuper 2024): here the noise of band ``k`` is an ideal octave centred at its label, so the
+bands sit where their labels say; the authors' Laplacian-pyramid bands sit lower.
 
 A grey image at contrast 0.2 about its own mean luminance, plus Gaussian noise filtered to
 one octave of spatial frequency centred at ``1.75 * 2**k`` cycles per image (``k = 0..6``:
@@ -6,7 +11,7 @@ one octave of spatial frequency centred at ``1.75 * 2**k`` cycles per image (``k
 of exactly the noise level. The result is clipped to [0, 1] like every manipulation.
 
 Parameters (keyword-only numbers): ``band`` (0..6), ``noise_sd`` (0: no noise, the band
-is then irrelevant) and ``contrast`` (0.2). The design ``critical-band`` maps its condition
+is then irrelevant) and ``contrast`` (0.2). The design ``critical-band-ideal`` maps its condition
 codes to them (two factors, band x noise SD): ``0`` is the noise-free control, shared by
 every band; ``b<k>-<sd>`` is band ``k`` with noise SD ``sd`` (``0.02``, ``0.04``, ``0.08``,
 ``0.16``), e.g. ``b3-0.08`` = 14 c/img noise of SD 0.08.
@@ -118,10 +123,10 @@ def critical_band(grey: np.ndarray, *, band: int, noise_sd: float,
     return out
 
 
-@register("critical-band")
+@register("critical-band-ideal")
 def critical_band_masking(batch: np.ndarray, rng: np.random.Generator, *, band: int,
                           noise_sd: float, contrast: float = IMAGE_CONTRAST) -> np.ndarray:
-    """Grey at contrast 0.2 about its mean, plus one-octave noise (band, SD noise_sd)."""
+    """Grey at contrast 0.2 about its mean, plus ideal one-octave noise (not the authors')."""
     if band not in BANDS:
         raise LabInputError(f"critical-band band {band!r}: must be one of 0-6")
     if not noise_sd >= 0:

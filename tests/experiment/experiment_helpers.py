@@ -20,6 +20,10 @@ XVFB_ARGS = ["-screen", "0", "1280x1024x24"]
 
 #: Short phases for whole sessions in tests: still whole frames at 60 Hz (frame counts
 #: exact), response long enough for the simulated observer's click.
+#: Subprocess limit for a refusal: the launcher refuses before any window or trial, in a
+#: few seconds; a refusal that stops refusing (say, a skipped sha256 check) then fails
+#: within a minute instead of running a session until a long limit.
+REFUSAL_TIMEOUT_S = 60
 TEST_DURATIONS = "fixation=50,image=50,mask=50,response=500,iti=50,feedback=50"
 
 needs_display = pytest.mark.skipif(

@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
-from experiment_helpers import run_cli
+from experiment_helpers import REFUSAL_TIMEOUT_S, run_cli
 
 from experiment.files.profiles import PROFILES_DIR, load_profile
 from lab.errors import LabInputError
 from lab.manifest import MANIFEST_NAME
 
 LAB = json.loads((PROFILES_DIR / "lab.json").read_text(encoding="utf-8"))
+
+
+def refuse(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    """``run_cli`` with the short limit of a refusal."""
+    return run_cli(*args, timeout=REFUSAL_TIMEOUT_S, **kwargs)
 
 
 def one_error_line(stderr: str) -> str:
@@ -73,7 +79,7 @@ def test_profile_that_is_not_an_object(tmp_path, text, match):
 def test_check_names_a_mistyped_profile(stimulus_set: Path, tmp_path: Path) -> None:
     path = tmp_path / "booth.json"
     path.write_text(json.dumps(dict(LAB, refresh_hz="120")), encoding="utf-8")
-    result = run_cli("check", "--experiment", "cue-conflict", "--stimuli", str(stimulus_set),
+    result = refuse("check", "--experiment", "cue-conflict", "--stimuli", str(stimulus_set),
                      "--display", str(path))
     assert result.returncode == 2
     assert "refresh_hz must be a number" in one_error_line(result.stderr)
@@ -85,7 +91,7 @@ def test_check_names_a_mistyped_profile(stimulus_set: Path, tmp_path: Path) -> N
 ])
 def test_negative_seed_or_practice(stimulus_set: Path, tmp_path: Path, option, value, match):
     data = tmp_path / "data"
-    result = run_cli("--experiment", "cue-conflict", "--stimuli", str(stimulus_set),
+    result = refuse("--experiment", "cue-conflict", "--stimuli", str(stimulus_set),
                      "--observer", "obs-1", "--session", "1", "--data", str(data),
                      "--trials", "4", option, value)
     assert result.returncode == 2
@@ -101,7 +107,7 @@ def test_a_manifest_leading_out_of_its_set_is_refused(stimulus_set: Path) -> Non
     row[1] = hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest()
     lines[1] = ",".join(row)
     manifest.write_text("".join(lines), encoding="utf-8")
-    result = run_cli("check", "--experiment", "cue-conflict", "--stimuli", str(stimulus_set))
+    result = refuse("check", "--experiment", "cue-conflict", "--stimuli", str(stimulus_set))
     assert result.returncode == 2
     line = one_error_line(result.stderr)
     assert "manifest.csv:2" in line and "not a path inside the set" in line

@@ -41,7 +41,8 @@ def test_every_rule_has_one_meaning_and_each_paper_a_default():
     assert set(RULE_MEANINGS) == set(ALL_RULES) == {"sum", "mean", "max", "other", "16-way"}
     assert READ_RULES == ("sum", "mean", "max", "other") and HEAD_16_RULE == "16-way"
     assert DEFAULT_RULE == {"geirhos2018": "sum", "model-vs-human": "mean",
-                            "geirhos2017": "max"}
+                            "geirhos2017": "max", "subramanian2023": "mean",
+                            "gavrikov2024": "mean"}
     assert DEFAULT == "sum"
     assert describe("sum").endswith("divided by their total")
     assert describe(HEAD_16_RULE) == RULE_MEANINGS[HEAD_16_RULE]

@@ -205,7 +205,8 @@ def test_256_px_sets_are_resized_by_default_or_centre_cropped(set_maker, sources
 
 def test_one_file_per_experiment_in_a_mixed_set(set_maker, sources, tmp_path, run_score, rows):
     mixed = set_maker(tmp_path / "set", sources[:5],
-                      experiments=["colour", "contrast", "colour", "contrast", "colour"])
+                      experiments=["colour", "contrast", "colour", "contrast", "colour"],
+                      conditions=["cr", "c100", "bw", "c05", "cr"])  # each of its design
     assert run_score("--model", "mobilenet_v3_small", "--weights", "none",
                      "--stimuli", mixed, "--out", tmp_path / "out", "--batch-size", "2") == 0
     colour = rows(tmp_path / "out" / "colour" / "mobilenet_v3_small_sum_ses-1.tsv")

@@ -180,6 +180,18 @@ def test_two_different_files_for_one_session_are_refused(tmp_path):
         read_trials(tmp_path)
 
 
+def test_2018_dnn_file_by_hand_sum_rule_reads_the_sums_columns(tmp_path):
+    """Without the reference data: a 2018 network row whose two decisions differ."""
+    path = write_original(tmp_path, "colour-experiment_vgg19_session_1.csv",
+                          [("vgg19", 1, 1, "NaN", "dog", "cat", "cr", "x.png",
+                            1.5, 0.1, 5, 2.0, 0.5, "cat", 0.9, 1, 1.0, 0.9)],
+                          header=ORIGINAL_HEADER + "," + DNN_EXTRA)
+    summed = read_trials(path).iloc[0]
+    assert (summed["response"], summed["rule"], bool(summed["correct"])) == ("cat", "sum", True)
+    other = read_trials(path, rule="other").iloc[0]
+    assert (other["response"], other["rule"], bool(other["correct"])) == ("dog", "other", False)
+
+
 def test_dnn_original_columns_need_the_sums_decision(tmp_path):
     header = ORIGINAL_HEADER + "," + DNN_EXTRA.replace("object_response_sums", "other_col")
     path = write_original(tmp_path, "colour-experiment_vgg19_session_1.csv",

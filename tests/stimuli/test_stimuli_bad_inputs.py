@@ -20,7 +20,13 @@ from stimuli_helpers import DEMO_SOURCE, REPO, make_source
 
 import stimuli.builder as builder
 from lab.errors import LabInputError
-from lab.manifest import MANIFEST_NAME, read_manifest, verify_files
+from lab.manifest import (
+    MANIFEST_NAME,
+    ManifestEntry,
+    read_manifest,
+    verify_files,
+    write_manifest,
+)
 from stimuli.builder import build_set
 from stimuli.cli import main
 
@@ -160,6 +166,45 @@ def test_corrupt_image_whose_sha256_matches(small_set):
     with pytest.raises(LabInputError, match="cannot be decoded as an image") as err:
         list(verify_files(small_set, read_manifest(small_set)))
     assert entry.file in one_line(err)
+
+
+def hand_made_set(folder: Path, sizes: list[tuple[int, int]]) -> list:
+    """Images of the given (width, height), grey levels 0, 40, 80, ..., and a manifest that
+    says 6 x 8 px for each; no build, so a test runs in well under a second."""
+    entries = []
+    for i, (width, height) in enumerate(sizes):
+        path = folder / f"img{i}.png"
+        Image.fromarray(np.full((height, width, 3), 40 * i, dtype=np.uint8)).save(path)
+        entries.append(ManifestEntry(file=path.name, sha256=sha(path), experiment="colour",
+                                     condition="cr", category="cat", source=f"cat/{i}.png",
+                                     seed=i, width=6, height=8))
+    write_manifest(folder / MANIFEST_NAME, entries)
+    return read_manifest(folder)
+
+
+def test_a_changed_image_that_still_decodes_is_refused_by_its_sha256(tmp_path):
+    """One pixel changed, same size, a valid PNG: only the digest can tell."""
+    entries = hand_made_set(tmp_path, [(6, 8)] * 3)
+    assert len(list(verify_files(tmp_path, entries))) == 3  # intact: all pass
+    victim = tmp_path / "img1.png"
+    pixels = np.array(Image.open(victim))
+    pixels[0, 0] = 255 - pixels[0, 0]
+    Image.fromarray(pixels).save(victim)
+    with Image.open(victim) as image:
+        assert image.size == (6, 8)  # it decodes, at the manifest's size
+    checked = []
+    with pytest.raises(LabInputError, match="sha256 differs") as err:
+        checked.extend(e.file for e in verify_files(tmp_path, entries))
+    assert str(victim) in one_line(err) and "rebuild the set" in one_line(err)
+    assert checked == ["img0.png"]  # stopped at the changed file
+
+
+def test_a_decodable_image_of_another_size_is_refused(tmp_path):
+    """Its digest is the manifest's, it decodes, but it is 7 x 8 px, not 6 x 8."""
+    entries = hand_made_set(tmp_path, [(6, 8), (7, 8)])
+    with pytest.raises(LabInputError, match="7x8 px, the manifest says 6x8") as err:
+        list(verify_files(tmp_path, entries))
+    assert "img1.png" in one_line(err)
 
 
 @pytest.mark.parametrize("size", [(20000, 20000), (10000, 10000), (300, 200)])

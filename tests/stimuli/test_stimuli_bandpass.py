@@ -59,7 +59,7 @@ def test_manipulated_image_is_contrast_02_about_its_mean_plus_the_noise():
     rng = np.random.default_rng(3)
     image = np.repeat(rng.uniform(0.35, 0.65, (224, 224, 1)), 3, axis=-1)
     grey = image[..., 0]
-    design = load_experiment("critical-band")
+    design = load_experiment("critical-band-ideal")
     control = apply_condition(design, image, "0", np.random.default_rng(0))[..., 0]
     np.testing.assert_allclose(control, grey.mean() + 0.2 * (grey - grey.mean()), atol=1e-12)
     noisy = apply_condition(design, image, "b2-0.04", np.random.default_rng(5))[..., 0]
@@ -67,7 +67,7 @@ def test_manipulated_image_is_contrast_02_about_its_mean_plus_the_noise():
     assert added.std() == pytest.approx(0.04, rel=1e-9)
     expected = band_noise((1, 224, 224), band=2, noise_sd=0.04, rng=np.random.default_rng(5))
     np.testing.assert_allclose(added, expected[0], atol=1e-12)
-    again = get_manipulation("critical-band")(image, np.random.default_rng(5), band=2,
+    again = get_manipulation("critical-band-ideal")(image, np.random.default_rng(5), band=2,
                                               noise_sd=0.04)
     assert np.array_equal(noisy, again[..., 0])  # seeded; the code is these parameters
 
@@ -83,7 +83,7 @@ def test_codes_parse_to_band_and_level():
 
 
 def test_design_is_band_by_level_with_a_shared_control():
-    design = load_experiment("critical-band")
+    design = load_experiment("critical-band-ideal")
     assert design.conditions == CRITICAL_BAND_CODES
     assert design.image_size == 224 and design.conditions[0] == "0"
     for code in design.conditions:
@@ -101,6 +101,6 @@ def test_band_beyond_a_small_image_and_bad_parameters_are_refused_in_one_line():
         band_noise((1, 32, 32), band=6, noise_sd=0.1, rng=np.random.default_rng(0))
     image = np.full((224, 224, 3), 0.5)
     with pytest.raises(LabInputError, match="band 7: must be one of 0-6"):
-        get_manipulation("critical-band")(image, band=7, noise_sd=0.02)
+        get_manipulation("critical-band-ideal")(image, band=7, noise_sd=0.02)
     with pytest.raises(LabInputError, match="noise_sd -0.1: must be 0 or more"):
-        get_manipulation("critical-band")(image, band=3, noise_sd=-0.1)
+        get_manipulation("critical-band-ideal")(image, band=3, noise_sd=-0.1)

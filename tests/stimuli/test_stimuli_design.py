@@ -34,9 +34,13 @@ PAPER_TABLE = {
 }
 
 
-def test_all_fourteen_experiments_load():
-    assert len(list_experiments()) == 14
-    assert set(PAPER_TABLE) | {"cue-conflict", "critical-band"} == set(list_experiments())
+def test_all_twenty_experiments_load():
+    # the 2018 twelve, cue-conflict, critical-band (and its ideal-filter variant),
+    # Gavrikov & Keuper's spectral-ffc, and model-vs-human's copied image sets
+    copied = {"edge", "silhouette", "sketch", "stylized"}
+    extra = {"cue-conflict", "critical-band", "critical-band-ideal", "spectral-ffc"}
+    assert len(list_experiments()) == 20
+    assert set(PAPER_TABLE) | extra | copied == set(list_experiments())
 
 
 @pytest.mark.parametrize("name", sorted(PAPER_TABLE))
@@ -92,7 +96,10 @@ def test_what_differs_between_experiments_is_a_design_field():
     assert panels["colour"] == 1 and panels["eidolonIII"] == 12 and panels["cue-conflict"] == 0
     textured = [n for n in list_experiments() if load_experiment(n).texture_in_file_name]
     whole = [n for n in list_experiments() if load_experiment(n).whole_image_set]
-    assert textured == whole == ["cue-conflict"]
+    copied = [n for n in list_experiments() if load_experiment(n).copy_sources]
+    assert textured == ["cue-conflict"]
+    assert copied == ["edge", "silhouette", "sketch", "stylized"]
+    assert whole == sorted(textured + copied)
 
 
 GOOD = EXPERIMENTS_DIR / "contrast.toml"

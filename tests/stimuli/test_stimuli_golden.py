@@ -83,7 +83,8 @@ def by_design(only: str | None = None) -> Iterator[tuple[str, np.ndarray]]:
         if only is not None and name != only:
             continue
         # power equalisation needs the mean spectrum's size; critical-band's top band > 112 px
-        big = design.manipulation in ("power-equalisation", "critical-band")
+        big = design.manipulation in ("power-equalisation", "critical-band",
+                                      "critical-band-ideal", "spectral-ffc")
         image = example(224 if big else 64)
         step = SUBSAMPLE_224 if big else 1
         for condition in design.conditions:

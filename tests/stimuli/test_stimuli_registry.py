@@ -29,7 +29,10 @@ EXPECTED = {
     "eidolon-sharp": {"reach": (float, None), "coherence": (float, None),
                       "grain": (float, 10.0)},
     "critical-band": {"band": (int, None), "noise_sd": (float, None),
-                      "contrast": (float, 0.2)},
+                      "contrast": (float, 0.2), "mean": (float, 0.449)},
+    "critical-band-ideal": {"band": (int, None), "noise_sd": (float, None),
+                            "contrast": (float, 0.2)},
+    "spectral-ffc": {"cutoff": (float, None), "high": (bool, None)},
     "none": {},
 }
 #: one setting per manipulation for the convention test
@@ -42,6 +45,8 @@ SAMPLE = {
     "eidolon": {"reach": 8.0, "coherence": 0.3},
     "eidolon-sharp": {"reach": 8.0, "coherence": 0.3}, "none": {},
     "critical-band": {"band": 4, "noise_sd": 0.08},
+    "critical-band-ideal": {"band": 4, "noise_sd": 0.08},
+    "spectral-ffc": {"cutoff": 0.3, "high": True},
 }
 
 
@@ -96,7 +101,8 @@ def test_a_manipulation_must_declare_keyword_only_typed_parameters():
 def test_every_manipulation_keeps_convention(name, rng):
     """Shape, dtype (float32 stays float32), range [0, 1]; grey outputs have equal channels."""
     m = get_manipulation(name)
-    size = 224 if name in ("power-equalisation", "critical-band") else 32
+    size = (224 if name in ("power-equalisation", "critical-band", "critical-band-ideal")
+            else 32)
     image = rng.random((size, size, 3)).astype(np.float32)
     out = m(image, np.random.default_rng(0), **SAMPLE[name])
     assert out.shape == image.shape and out.dtype == np.float32
