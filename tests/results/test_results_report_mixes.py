@@ -128,7 +128,8 @@ def test_help_shows_percent_signs_once(command, capsys):
 def test_biases_with_too_few_networks_say_why(tmp_path, capsys):
     data = network_sessions(tmp_path / "dnn", {"resnet50": 0.8, "vgg16": 0.6},
                             critical_band=False)
-    assert main(["biases", str(data), "--correlations", "--boot", "10", "-q"]) == 2
+    assert main(["biases", str(data), "--rule", "sum", "--correlations", "--boot", "10",
+                 "-q"]) == 2
     err = capsys.readouterr().err
     assert "needs at least 4 networks" in err and "this input has 2 networks" in err
     assert "(no rows)" not in err
