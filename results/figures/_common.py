@@ -103,13 +103,14 @@ def short_label(name: str, simulated: dict[str, str]) -> str:
 
 
 def interval_bar(ax, x: float, value: float, low: float, high: float, *, colour: str,
-                 marker: str, cap: float = 0.12) -> None:
+                 marker: str, cap: float = 7.0) -> None:
     """A point at ``value`` and its interval drawn as the line from ``low`` to ``high``
     with caps, exactly where the interval lies: a bootstrap percentile interval of a mean
     need not contain the point (``errorbar``'s offsets would turn negative)."""
     if not (pd.isna(low) or pd.isna(high)):
         ax.vlines(x, low, high, color=colour, linewidth=1.0)
-        ax.hlines([low, high], x - cap, x + cap, color=colour, linewidth=1.0)
+        ax.plot([x, x], [low, high], linestyle="none", marker="_", markersize=cap,
+                color=colour)  # caps: a fixed size in points, whatever the axis width
     if not pd.isna(value):
         ax.plot([x], [value], color=colour, marker=marker, linestyle="none", zorder=3)
 

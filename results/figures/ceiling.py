@@ -15,7 +15,8 @@ from results.tables import HUMANS
 
 
 def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str | Path,
-                   metric: str = "error_consistency") -> list[Path]:
+                   metric: str = "error_consistency", humans: str = "humans"
+                   ) -> list[Path]:
     """Per experiment, each network's mean error consistency with the humans (95 %
     interval) against the human noise ceiling (between-human consistency, its interval
     shaded)."""
@@ -51,7 +52,7 @@ def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str
             ax.set_xlim(-0.7, max(len(rows), 1) - 0.3)
             ax.set_title(experiment, fontsize=8)
             if index % ncols == 0:
-                ax.set_ylabel("error consistency with\nhumans (kappa)")
+                ax.set_ylabel(f"error consistency with\n{humans} (kappa)")
         if axes[0].get_legend_handles_labels()[0]:  # no ceiling there: nothing to explain
             axes[0].legend(fontsize=6, frameon=False, loc="best")
         fig.tight_layout()
@@ -65,5 +66,8 @@ def plot_ceiling(data: FigureInput, out_dir: Path) -> list[Panel]:
     human noise ceiling."""
     per_group = data.consistency_intervals[2]
     ceilings = data.noise_ceilings
-    return panels_of(ceiling_figure(per_group, ceilings, out_dir),
-                   "error consistency against the human ceiling")
+    humans = set(data.table.loc[data.table["observer_type"] == "human", "observer"])
+    simulated = bool(humans) and humans <= set(data.simulated)
+    return panels_of(ceiling_figure(per_group, ceilings, out_dir,
+                                    humans="simulated humans" if simulated else "humans"),
+                     "error consistency against the human ceiling")

@@ -133,3 +133,21 @@ def test_biases_with_too_few_networks_say_why(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "needs at least 4 networks" in err and "this input has 2 networks" in err
     assert "(no rows)" not in err
+
+
+def test_ceiling_figure_draws_a_point_outside_its_interval(tmp_path):
+    """A bootstrap percentile interval of a mean need not contain the mean (the full 2018
+    data): drawn as [low, high], no negative error bar, no warning."""
+    from results.figures.ceiling import ceiling_figure
+
+    per_group = pd.DataFrame({"experiment": ["a", "a", "b"],
+                              "group": ["resnet50", "vgg16", "resnet50"],
+                              "error_consistency": [0.2, 0.05, -0.1],
+                              "error_consistency_low": [0.25, -0.1, -0.2],
+                              "error_consistency_high": [0.4, 0.2, 0.0]})
+    ceilings = pd.DataFrame({"experiment": ["b"], "human_consistency": [0.3],
+                             "human_consistency_low": [0.2], "human_consistency_high": [0.45]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # also: no legend without labelled artists
+        paths = ceiling_figure(per_group, ceilings, tmp_path)
+    assert [p.suffix for p in paths] == [".png", ".pdf"]
