@@ -64,7 +64,7 @@ if __name__ == "__main__":
     build_parser().parse_args()
 
 from experiment.files.profiles import load_profile  # noqa: E402
-from experiment.plan.frames import DROP_FACTOR, Durations, plan_frames  # noqa: E402
+from experiment.plan.frames import DROP_FACTOR, plan_frames  # noqa: E402
 from experiment.window.display import FrameClock, measure_rate, open_window  # noqa: E402
 from experiment.window.screens import Screens  # noqa: E402
 from experiment.window.trial import ResponseCollector, run_iti, run_trial  # noqa: E402
@@ -104,8 +104,10 @@ def simulated_session(win, screens: Screens, trials: int, *, paced: bool,  # noq
                       figure: Path | None) -> None:
     """The booth's loop: each trial prepared during the ITI before it (decode image, make
     mask, fsync a record line), as :class:`experiment.window.booth.Booth` does."""
-    durations = Durations() if full_response else Durations(response=1000 / rate)
-    plan = plan_frames(durations, rate)
+    phases = load_experiment("contrast").phases  # the paper's phases
+    if not full_response:
+        phases = phases.override({"response": 1000 / rate})
+    plan = plan_frames(phases, rate)
     clock = FrameClock(win, pace_hz=rate if paced else None)
     from psychopy import event
 
@@ -134,7 +136,7 @@ def simulated_session(win, screens: Screens, trials: int, *, paced: bool,  # noq
         wall = time.perf_counter() - t_start
         os.close(fd)
     in_iti = prepare_ms[1:]
-    budget = (plan.iti - 1) * 1000 / rate
+    budget = (plan["iti"] - 1) * 1000 / rate
     itis = [r.preceding_iti_ms for r in results[1:]]
     stamps = np.asarray(clock.stamps)
     intervals = np.diff(stamps) * 1000
@@ -144,11 +146,11 @@ def simulated_session(win, screens: Screens, trials: int, *, paced: bool,  # noq
           f"{'paced to' if paced else 'unpaced, nominal'} {rate:g} Hz, frames {plan}")
     print(f"preparation during the ITI (fsync a record, decode image, make mask): median "
           f"{statistics.median(in_iti):.2f} ms, p99 {percentile(in_iti, 99):.2f} ms, worst "
-          f"{max(in_iti):.2f} ms; ITI budget {budget:.1f} ms ({plan.iti} frames less the "
+          f"{max(in_iti):.2f} ms; ITI budget {budget:.1f} ms ({plan['iti']} frames less the "
           f"first), over budget {sum(v > budget for v in in_iti)}/{len(in_iti)}")
     print(f"measured ITI: median {statistics.median(itis):.2f} ms (planned "
-          f"{plan.iti * 1000 / rate:.2f}), max {max(itis):.2f} ms, == planned "
-          f"{sum(abs(v - plan.iti * 1000 / rate) < 1.0 for v in itis)}/{len(itis)}")
+          f"{plan['iti'] * 1000 / rate:.2f}), max {max(itis):.2f} ms, == planned "
+          f"{sum(abs(v - plan['iti'] * 1000 / rate) < 1.0 for v in itis)}/{len(itis)}")
     print(f"all flip intervals: median {np.median(intervals):.3f} ms, p99 "
           f"{np.percentile(intervals, 99):.3f} ms, max {intervals.max():.3f} ms")
     max_iv = [r.max_frame_interval_ms for r in results]
@@ -158,13 +160,13 @@ def simulated_session(win, screens: Screens, trials: int, *, paced: bool,  # noq
     print(f"image+mask frames shown == planned: {shown_ok}/{trials}; flagged: "
           f"{sum(r.flagged for r in results)}")
     for name, values, nominal in (
-            ("image duration", [r.image_duration_ms for r in results], plan.image),
-            ("mask duration", [r.mask_duration_ms for r in results], plan.mask),
-            ("image-mask SOA", [r.soa_ms for r in results], plan.image + 1)):
+            ("image duration", [r.image_duration_ms for r in results], plan["image"]),
+            ("mask duration", [r.mask_duration_ms for r in results], plan["mask"]),
+            ("image-mask SOA", [r.soa_ms for r in results], plan["image"] + 1)):
         print(f"{name}: median {statistics.median(values):.2f} ms (nominal "
               f"{nominal * 1000 / rate:.2f}), range {min(values):.2f}-{max(values):.2f} ms")
     if figure is not None:
-        preparation_figure(in_iti, itis, budget, plan.iti * 1000 / rate, figure)
+        preparation_figure(in_iti, itis, budget, plan["iti"] * 1000 / rate, figure)
 
 
 def preparation_figure(prepare_ms: list[float], iti_ms: list[float], budget_ms: float,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from experiment.files.calibration import describe_provenance
 from experiment.files.profiles import load_profile
-from experiment.plan.frames import Durations
+from experiment.plan.frames import describe_frames
 from experiment.plan.planning import refuse_other_experiment
 from experiment.run.session import image_px_for
 from lab.design import load_experiment
@@ -21,11 +21,13 @@ from lab.manifest import read_manifest, verify_files
 
 def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
                      windowed: bool = False, screen: int | None = None,
-                     durations: Durations | None = None,
+                     durations: dict[str, float] | None = None,
                      allow_rate_mismatch: bool = False) -> list[str]:
     """Run every pre-flight check; the report's lines (:class:`LabInputError` on a
-    refusal). Without ``stimuli`` only the display is checked."""
+    refusal). Without ``stimuli`` only the display is checked; ``durations``: the
+    ``--durations`` milliseconds replacing the design's."""
     design = load_experiment(experiment)
+    phases = design.phases.override(durations or {})
     profile = load_profile(display)
     if screen is not None:
         profile = dataclasses.replace(profile, screen=screen)
@@ -47,7 +49,7 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
     win, warnings = open_window(profile, distance_cm=distance,
                                 background=design.background_grey, windowed=windowed)
     try:
-        info, frames = check_display(win, profile, durations or Durations(),
+        info, frames = check_display(win, profile, phases,
                                      allow_rate_mismatch=allow_rate_mismatch,
                                      warnings=warnings)
     finally:
@@ -60,8 +62,7 @@ def preflight_report(experiment: str, stimuli: Path | None, display: str, *,
            f"{window_size_note(profile, windowed)})"),
         f"refresh: measured {info.measured_rate_hz:.2f} Hz, used {info.rate_hz:g} Hz"
         f"{' (virtual display: paced)' if info.virtual else ''}",
-        f"frames: fixation {frames.fixation}, image {frames.image}, mask {frames.mask}, "
-        f"response {frames.response}, iti {frames.iti}",
+        f"frames: {describe_frames(frames)}",
         f"image: {design.image_degrees:g} deg at {distance:g} cm = {image_px} px",
         f"gamma: {'not used' if info.gamma_loaded is None else info.gamma_loaded}",
         describe_provenance(calibration_record(profile)),

@@ -311,7 +311,7 @@ def run_session(config: SessionConfig) -> SessionOutcome:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from experiment.plan.config import SessionConfig
-    from experiment.plan.frames import Durations
+    from experiment.plan.frames import parse_durations
 
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -341,7 +341,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             simulate_observer=args.simulate_observer, resume=args.resume, seed=args.seed,
             click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
-            durations=Durations.parse(args.durations), image_units=args.image_units,
+            durations=parse_durations(args.durations), image_units=args.image_units,
             rerun_flagged=not args.no_rerun, participant=participant_of(args),
             lab=lab_of(args), no_window=args.no_window,
             repeat_sources=args.repeat_sources,
@@ -391,7 +391,7 @@ def _check_counts(practice: int, seed: int | None) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from experiment.check import preflight_report
-    from experiment.plan.frames import Durations
+    from experiment.plan.frames import parse_durations
 
     # the report lists every warning once ("warning: ..."): the log records of the same
     # warnings stay off the console
@@ -400,7 +400,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     try:
         lines = preflight_report(args.experiment, args.stimuli, args.display,
                                  windowed=args.windowed, screen=args.screen,
-                                 durations=Durations.parse(args.durations),
+                                 durations=parse_durations(args.durations),
                                  allow_rate_mismatch=args.allow_rate_mismatch)
     finally:
         logging.getLogger("experiment").removeHandler(quiet)

@@ -11,7 +11,14 @@ networks), each checked against sha256 sums kept in ``lab/data/``.
     (default ``~/.cache/vision-generalisation-lab/geirhos2018-dnn``). Each file is written
     only after its sha256 matched, so an interrupted fetch continues where it stopped.
 
-Both are CC-BY 4.0 (credits: ``stimuli/data/CREDITS.md``).
+``geirhos2018-fine-tuning``
+    the per-trial data of the paper's 20 ResNet-50s trained on distortions (its Figure 4)
+    on the 8 test experiments, and the accuracies published with them (1152 files, about
+    174 MB), fetched the same way (``raw-data/fine-tuning/`` and
+    ``raw-accuracies/fine-tuning/`` of the repository). A copy of the data as one archive
+    (``fine-tuning.tar.xz``) is read directly: give its path instead of the name.
+
+All are CC-BY 4.0 (credits: ``stimuli/data/CREDITS.md``).
 """
 
 from __future__ import annotations
@@ -35,8 +42,9 @@ HUMANS_2018 = DATA_DIR / "geirhos2018-human-raw-data.tar.xz"
 PUBLISHED_2018 = DATA_DIR / "published_accuracies_2018.csv"
 
 #: The authors' repository at the commit whose files the sums below were taken from.
-GEIRHOS2018_RAW_URL = ("https://raw.githubusercontent.com/rgeirhos/generalisation-humans-DNNs/"
-                       "384cb824f715285e16ab7e12af9556feaa8549fc/raw-data/TF/")
+GEIRHOS2018_REPO_URL = ("https://raw.githubusercontent.com/rgeirhos/generalisation-humans-DNNs/"
+                        "384cb824f715285e16ab7e12af9556feaa8549fc/")
+GEIRHOS2018_RAW_URL = GEIRHOS2018_REPO_URL + "raw-data/TF/"
 #: Seconds to wait for a server before calling the fetch offline.
 TIMEOUT_S = 20.0
 _CHUNK = 1 << 16
@@ -66,6 +74,11 @@ REMOTE: dict[str, RemoteDataset] = {
         "geirhos2018-dnn",
         "the 2018 networks' raw data (GoogLeNet, VGG-19, ResNet-152; about 57 MB)",
         GEIRHOS2018_RAW_URL, DATA_DIR / "geirhos2018-dnn-raw-data.sha256"),
+    "geirhos2018-fine-tuning": RemoteDataset(
+        "geirhos2018-fine-tuning",
+        "the 2018 fine-tuned networks' raw data and published accuracies (20 ResNet-50s "
+        "trained on distortions, the paper's Figure 4; about 174 MB)",
+        GEIRHOS2018_REPO_URL, DATA_DIR / "geirhos2018-fine-tuning.sha256"),
 }
 
 
@@ -147,7 +160,7 @@ def fetch(name: str, cache: Path | None = None, base_url: str | None = None) -> 
 
 
 #: Names a user may give in place of a PATH.
-NAMED_PATHS = ("geirhos2018-humans", "geirhos2018-dnn")
+NAMED_PATHS = ("geirhos2018-humans", "geirhos2018-dnn", "geirhos2018-fine-tuning")
 
 
 def resolve_paths(paths: list[str | Path], cache: Path | None = None) -> list[Path]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import LabInputError
+from lab.phases import PAPER_PHASES, TrialPhases
 
 #: The bundled design files live with the stimuli (``stimuli/experiments/*.toml``).
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "stimuli" / "experiments"
@@ -79,6 +80,9 @@ class ExperimentDesign:
     psychometric_axis: str = ""
     #: accuracy rises with the level (contrast); false: it falls (noise, blur, ...)
     psychometric_rising: bool = False
+    #: the trial's phases in the order shown, in ms or frames (TOML: [phases]; a design
+    #: without the table runs the phases of Geirhos et al. 2018, Methods: lab/phases.py)
+    phases: TrialPhases = PAPER_PHASES
     #: the file the design was read from (for messages; not a TOML key)
     source_file: str = field(default="", compare=False)
 
@@ -179,7 +183,7 @@ def load_design_file(path: str | Path) -> ExperimentDesign:
         raise LabInputError(f"{path}: not UTF-8 text ({err.reason}); fix the file") from err
     except tomllib.TOMLDecodeError as err:
         raise LabInputError(f"{path}: not valid TOML ({err}); fix the syntax") from err
-    keys = set(_SCALARS) | {"conditions"}
+    keys = set(_SCALARS) | {"conditions", "phases"}
     missing = sorted(keys - _OPTIONAL - set(data))
     if missing:
         raise LabInputError(f"{path}: missing keys {missing}; see stimuli/experiments/*.toml")
@@ -191,6 +195,8 @@ def load_design_file(path: str | Path) -> ExperimentDesign:
     for key in _POSITIVE:
         if not values[key] > 0:
             raise LabInputError(f"{path}: {key!r} must be more than 0, got {values[key]!r}")
+    if "phases" in data:
+        values["phases"] = TrialPhases.from_table(str(path), data["phases"])
     design = ExperimentDesign(condition_specs=_conditions(path, data["conditions"]),
                               source_file=str(path), **values)
     if design.trials_per_observer % len(design.conditions):

@@ -8,7 +8,9 @@ file behind (the temporary file is removed on failure).
 
 from __future__ import annotations
 
+import collections
 import io
+import math
 import os
 import platform
 from collections.abc import Callable
@@ -60,15 +62,45 @@ def save_torch(path: Path, obj: Any) -> None:
     write_atomic(path, buf.getbuffer())
 
 
+#: The only non-plain types a checkpoint holds (besides tensors, dicts, lists, numbers and
+#: strings): the step scheduler's milestones. Loading allows exactly these, so a crafted
+#: file in a shared run folder cannot run code (``torch.load(weights_only=True)``).
+CHECKPOINT_TYPES: tuple[type, ...] = (collections.Counter,)
+
+
+def load_torch(path: Path) -> Any:
+    """``torch.load`` that never executes code: ``weights_only=True`` with the explicit
+    allowlist :data:`CHECKPOINT_TYPES`; anything else in the file is refused."""
+    with torch.serialization.safe_globals(list(CHECKPOINT_TYPES)):
+        return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def load_checkpoint(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise LabInputError(f"{path}: no checkpoint to resume from; start the run without "
                             "--resume")
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
+        state = load_torch(path)
     except Exception as err:
-        raise LabInputError(f"{path}: unreadable checkpoint ({type(err).__name__}); start "
+        first = str(err).strip().splitlines()[0][:120] if str(err).strip() else ""
+        raise LabInputError(f"{path}: unreadable or unsafe checkpoint ({type(err).__name__}"
+                            f"{': ' + first if first else ''}); nothing in it was run; start "
                             "again in a new run.out") from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise LabInputError(f"{path}: not a training checkpoint; start again in a new run.out")
+    return state
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with every NaN or infinity replaced by ``None`` (JSON ``null``), so that
+    ``json.dumps(..., allow_nan=False)`` writes strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    return value
 
 
 def software_versions() -> dict[str, str]:

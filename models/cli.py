@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--rule", choices=MAPPING_RULES, default=DEFAULT,
                    help="1000 -> 16 decision rule: sum (2018 paper), mean (model-vs-human), "
                         f"max (2017); a 16-way head is always 16-way [{DEFAULT}]")
+    s.add_argument("--name", default=None,
+                   help="the observer name in the trial files [the architecture for DEFAULT "
+                        "and none; <architecture>@<run name> for a network trained here, e.g. "
+                        "efficientnet_lite0@noise-run; <architecture>@<file>-<sha256[:8]> for "
+                        "another weights file]")
     s.add_argument("--session", type=int, default=1, help="session number [1]")
     s.add_argument("--batch-size", type=int, default=None,
                    help="images per batch and rank [32 on CPU, 256 on CUDA]")
@@ -146,10 +151,16 @@ def _train(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, overrides)
     if not args.resume:  # before any process starts writing
         output_folder(cfg.run.out, "run folder (run.out)", option="run.out")
-    from models.training import train
+    from models.training import finished, train
 
+    done_before = args.resume and finished(Path(cfg.run.out))
     out = train(cfg, resume=args.resume)
-    if os.environ.get("RANK", "0") == "0":
+    if os.environ.get("RANK", "0") != "0":
+        return 0
+    if done_before:
+        print(f"{out}: the run has finished already; --resume changed nothing "
+              f"({out}/model.pt kept as it was)")
+    else:
         print(f"wrote {out}/model.pt and {out}/model-card.json")
     return 0
 
@@ -209,7 +220,7 @@ def _options(args: argparse.Namespace, model: str, weights: str, stimuli: Path):
         rule=args.rule, session=args.session, device=args.device,
         batch_size=args.batch_size, workers=args.workers, precision=args.precision,
         resize=args.resize, fuse=args.fuse, seed=args.seed, progress=args.progress,
-        resume=args.resume,
+        resume=args.resume, name=args.name,
     )
 
 
@@ -271,6 +282,9 @@ def _command(args: argparse.Namespace) -> int:
     from models.scoring import score
 
     if args.models is not None:
+        if args.name is not None:
+            raise LabInputError("--name names one network; with --models FILE each "
+                                "network gets its default name")
         return _score_many(args)
     if len(args.stimuli) > 1:
         raise LabInputError("several --stimuli sets need --models FILE; score one set "

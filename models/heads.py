@@ -3,10 +3,10 @@ the model card that ``python -m models train`` stores inside its weights files."
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from lab.errors import LabInputError
+from models.checkpoint import load_torch
 
 
 def last_classifier(model: nn.Module) -> tuple[str, nn.Module] | None:
@@ -43,7 +43,7 @@ def checkpoint_card(path: str) -> dict | None:
     if not Path(path).is_file():
         return None
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        obj = load_torch(Path(path))
     except Exception:  # not ours: load_weights_file gives the one-line error
         return None
     card = obj.get("card") if isinstance(obj, dict) else None

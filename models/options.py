@@ -32,6 +32,7 @@ class ScoreOptions:
     seed: int = 0  #: torch seed for random weights
     progress: bool = True
     resume: bool = False  #: continue an interrupted run (models.runs)
+    name: str | None = None  #: the observer name (None: models.weights.weights_identity)
 
     def check(self) -> ScoreOptions:
         """Return self, or raise a one-line :class:`LabInputError` naming the bad value."""

@@ -20,12 +20,13 @@ from lab.manifest import ManifestEntry
 from lab.schema import DnnTrialRecord
 from models.decision import Decisions, rank_of
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 
 def output_path(out_dir: str | Path, experiment: str, model: str, rule: str,
                 session: int) -> Path:
-    """``<out>/<experiment>/<model>_<rule>_ses-<n>.tsv``."""
+    """``<out>/<experiment>/<observer>_<rule>_ses-<n>.tsv`` (``model``: the observer name,
+    unique per weights, :func:`models.weights.weights_identity`)."""
     model_part = _SAFE.sub("-", model)
     return Path(out_dir) / experiment / f"{model_part}_{rule}_ses-{session}.tsv"
 

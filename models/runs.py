@@ -40,6 +40,12 @@ def partial_path(path: Path) -> Path:
     return path.with_name(path.name + PARTIAL_SUFFIX)
 
 
+def lock_path(path: Path) -> Path:
+    """``x.tsv`` -> ``x.tsv.lock``: held (:mod:`lab.lock`) while a run writes ``x.tsv``, so
+    a second run of the same output (a second ``--resume`` too) refuses naming the holder."""
+    return path.with_name(path.name + ".lock")
+
+
 def resume_hint() -> str:
     return "continue it with the same command and --resume"
 

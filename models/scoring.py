@@ -38,6 +38,7 @@ from torch import nn
 from lab.decision_rules import describe
 from lab.errors import LabInputError
 from lab.inputs import check_manifest_conditions
+from lab.lock import SessionLock
 from lab.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file, verify_files
 from lab.progress import progress
 from lab.provenance import provenance
@@ -54,13 +55,14 @@ from models.runs import (
     RESUME_KEYS,
     ResumeState,
     check_out_folder,
+    lock_path,
     partial_path,
     publish,
     refuse_existing,
     resume_hint,
     resume_state,
 )
-from models.weights import build_model, spec_for_weights
+from models.weights import WeightsIdentity, build_model, spec_for_weights, weights_identity
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,7 @@ def _program() -> str:
 def _sidecar(
     opts: ScoreOptions, spec: ModelSpec, pre: Preprocessing, weights: str, team: Team,
     *, experiment: str, n_images: int, batch_size: int,
-    choices: DeviceChoices, optimisations: list[str], rule: str,
+    choices: DeviceChoices, optimisations: list[str], rule: str, identity: WeightsIdentity,
 ) -> dict[str, Any]:
     device = str(team.device)
     if team.device.type == "cuda":
@@ -108,11 +110,12 @@ def _sidecar(
         "kind": "dnn-trials",
         "complete": False,
         "experiment": experiment,
-        "observer": spec.name,
+        "observer": identity.observer,
         "model": spec.name,
         "model_source": spec.source,
         "weights": weights,
         "weights_option": opts.weights,
+        **identity.sidecar(),
         "rule": rule,
         "rule_description": describe(rule),
         "preprocessing": pre.as_dict(),
@@ -252,20 +255,53 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
     pre = spec.preprocessing if opts.resize is None else spec.preprocessing.with_resize(
         opts.resize)
     rule = spec.label_space.rule(opts.rule)
+    identity = weights_identity(spec, opts.weights, opts.name)
     experiments = list(dict.fromkeys(e.experiment for e in entries))
-    paths = {x: output_path(opts.out, x, spec.name, rule, opts.session)
+    paths = {x: output_path(opts.out, x, identity.observer, rule, opts.session)
              for x in experiments}
     counts = Counter(e.experiment for e in entries)
     team.agree(lambda: check_out_folder(opts.out), leader_only=True)
+    locks = [SessionLock(lock_path(paths[x]), what="this scoring output") for x in experiments]
+    # folders the locks create: removed again if the run leaves them empty (a refused run
+    # leaves nothing behind)
+    new_dirs = [d for d in dict.fromkeys([Path(opts.out), *(p.parent for p in paths.values())])
+                if not d.exists()]
+
+    def lock_all() -> None:
+        for lock in locks:
+            try:
+                lock.acquire()
+            except LabInputError:
+                for held in locks:
+                    held.release()
+                raise
+
+    team.agree(lock_all, leader_only=True)
+    try:
+        return _score_locked(opts, team, entries, spec, pre, rule, experiments, paths, counts,
+                             identity)
+    finally:
+        for lock in locks:
+            lock.release()
+        for folder in reversed(new_dirs):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
+
+
+def _score_locked(opts: ScoreOptions, team: Team, entries: list[ManifestEntry],
+                  spec: ModelSpec, pre: Preprocessing, rule: str, experiments: list[str],
+                  paths: dict[str, Path], counts: Counter,
+                  identity: WeightsIdentity) -> ScoreResult:
+    """The run once the leader holds the lock of every output (:func:`_score`)."""
     if opts.resume:
-        identity = {x: {"kind": "dnn-trials", "experiment": x, "model": spec.name,
+        resumed = {x: {"kind": "dnn-trials", "experiment": x, "model": spec.name,
                         "weights_option": opts.weights, "rule": opts.rule,
                         "session": opts.session, "preprocessing": pre.as_dict(),
                         "seed": opts.seed, "n_images": counts[x],
                         "manifest_sha256": sha256_file(opts.stimuli / MANIFEST_NAME)}
                     for x in experiments}
-        assert set(RESUME_KEYS) == set(identity[experiments[0]])
-        resume = team.agree(lambda: resume_state(paths, entries, identity))
+        assert set(RESUME_KEYS) == set(resumed[experiments[0]])
+        resume = team.agree(lambda: resume_state(paths, entries, resumed))
         assert resume is not None
     else:
         team.agree(lambda: refuse_existing(list(paths.values())), leader_only=True)
@@ -305,7 +341,8 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
             for x in experiments:
                 sidecar = _sidecar(opts, spec, pre, weights_text, team, experiment=x,
                                    n_images=counts[x], batch_size=batch_size,
-                                   choices=choices, optimisations=optimisations, rule=rule)
+                                   choices=choices, optimisations=optimisations, rule=rule,
+                                   identity=identity)
                 partial = partial_path(paths[x])
                 if x in resume.sidecars:
                     sidecars[x] = dict(resume.sidecars[x])
@@ -327,7 +364,7 @@ def _score(opts: ScoreOptions, team: Team) -> ScoreResult:
             raise LabInputError(f"--out {opts.out}: cannot write the trial files "
                                 f"({err.strerror or err}); choose another --out or free "
                                 "space") from err
-        return _Writer(entries, files, spec.name, opts.session, rule, resume,
+        return _Writer(entries, files, identity.observer, opts.session, rule, resume,
                        paths, sidecars)
 
     writer = team.agree(create, leader_only=True)

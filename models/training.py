@@ -58,6 +58,7 @@ from models.checkpoint import (
     load_checkpoint,
     save_torch,
     software_versions,
+    strict_json,
     write_atomic,
 )
 from models.distortion_plan import DistortionPlan, make_plan
@@ -212,7 +213,7 @@ class _Run:
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
             "progress": self.progress.__dict__, "config": self.cfg.as_dict(),
-            "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state()},
+            "rng": {"torch": torch.get_rng_state(), "numpy": _numpy_state()},
         }
 
     def save_checkpoint(self) -> None:
@@ -250,9 +251,24 @@ class _Run:
     def finish(self) -> None:
         if not self.team.leader:
             return
-        card = json.loads(json.dumps(self.card(), default=str))  # plain types only
+        # plain types only; NaN (e.g. no held-out set) becomes null: strict JSON
+        card = strict_json(json.loads(json.dumps(self.card(), default=str)))
         save_torch(self.out / MODEL, {"state_dict": self.model.state_dict(), "card": card})
-        write_atomic(self.out / CARD, (json.dumps(card, indent=2, default=str) + "\n").encode())
+        write_atomic(self.out / CARD,
+                     (json.dumps(card, indent=2, allow_nan=False) + "\n").encode())
+
+
+def _numpy_state() -> dict[str, Any]:
+    """numpy's global generator state as tensors and numbers (loadable with
+    ``weights_only=True``, no numpy objects in the checkpoint)."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"name": name, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+            "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+
+
+def _set_numpy_state(state: dict[str, Any]) -> None:
+    np.random.set_state((state["name"], state["keys"].numpy().astype(np.uint32),
+                         state["pos"], state["has_gauss"], state["cached_gaussian"]))
 
 
 def _card_classes(head: int) -> list[str] | str:
@@ -367,7 +383,7 @@ def _build(cfg: TrainConfig, team: Team, resume: bool) -> _Run:
         scaler.load_state_dict(state["scaler"])
         run.progress = Progress(**state["progress"])
         torch.set_rng_state(state["rng"]["torch"])
-        np.random.set_state(state["rng"]["numpy"])
+        _set_numpy_state(state["rng"]["numpy"])
     if not resume and team.leader:
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / CONFIG, to_toml(cfg).encode())
@@ -449,14 +465,42 @@ def _loop(run: _Run) -> Progress:
     return p
 
 
+def run_lock_path(out: Path) -> Path:
+    """The lock of a run folder: ``<run.out>.lock`` beside it (so a refused run leaves no
+    folder behind and the folder holds only the run's files)."""
+    out = Path(out)
+    return out.with_name(out.name + ".lock")
+
+
+def finished(out: Path) -> bool:
+    """Whether the run in ``out`` has finished (its ``model.pt`` is written last)."""
+    return (Path(out) / MODEL).is_file()
+
+
 def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
-    """Run (or continue) the training described by ``cfg``; returns the run's folder."""
+    """Run (or continue) the training described by ``cfg``; returns the run's folder.
+
+    The leader holds ``<run.out>.lock`` while the run writes (:mod:`lab.lock`): a second
+    training into the same folder refuses in one line naming the holder. ``--resume`` of a
+    finished run changes nothing (``model.pt`` is not rewritten) and says so."""
+    from lab.lock import SessionLock
+
     team = join(cfg.run.device)
+    lock = None
     try:
+        lock = SessionLock(run_lock_path(Path(cfg.run.out)), what="the training run")
+        team.agree(lock.acquire, leader_only=True)
+        if resume and team.agree(lambda: finished(Path(cfg.run.out))):
+            team.agree(lambda: _check_out(cfg, resume))  # same config, or refused
+            log.warning("%s: this run has finished (%s exists); nothing to resume, nothing "
+                        "rewritten", cfg.run.out, MODEL)
+            return Path(cfg.run.out)
         run = _build(cfg, team, resume)
         _loop(run)
         team.barrier()
         run.finish()
         return run.out
     finally:
+        if lock is not None:
+            lock.release()
         team.close()

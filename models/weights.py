@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,6 +19,7 @@ from torch import nn
 
 from lab.errors import LabInputError
 from lab.manifest import sha256_file
+from models.checkpoint import load_torch
 from models.heads import checkpoint_card, replace_head
 from models.registry import ModelSpec, label_space_of
 
@@ -51,7 +54,7 @@ def load_weights_file(model: nn.Module, path: str | Path, *, name: str) -> str:
             "state_dict saved with torch.save(model.state_dict(), PATH)"
         )
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        obj = load_torch(Path(path))
     except Exception as err:  # pickle, zip and torch errors all mean "not a state_dict"
         raise LabInputError(
             f"{path}: not a readable torch state_dict ({type(err).__name__}); save one with "
@@ -77,6 +80,55 @@ def load_weights_file(model: nn.Module, path: str | Path, *, name: str) -> str:
             f"{result.unexpected_keys[:1]}); was it saved from {name}?"
         )
     return f"{path.resolve()} (sha256 {sha256_file(path)})"
+
+
+#: Characters an observer name may hold (it names files and appears in tables).
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+
+
+@dataclass(frozen=True)
+class WeightsIdentity:
+    """What a network's weights are: recorded in every sidecar of its trial files."""
+
+    observer: str  #: the observer name: unique per weights
+    sha256: str  #: of the weights file ('' for DEFAULT and none: the registry names them)
+    run_name: str = ""  #: a network trained here: its run folder's name
+    card: dict | None = None  #: a network trained here: its model card
+
+    def sidecar(self) -> dict:
+        return {"weights_sha256": self.sha256, "run_name": self.run_name,
+                "model_card": self.card}
+
+
+def weights_identity(spec: ModelSpec, weights: str, name: str | None = None) -> WeightsIdentity:
+    """The observer name and identity of ``spec`` with ``weights``.
+
+    ``DEFAULT`` (the registry's pretrained weights) and ``none`` (random, seeded) keep the
+    architecture's name; a file written by ``python -m models train`` is
+    ``<architecture>@<run name>`` (e.g. ``efficientnet_lite0@noise-run``); any other file
+    ``<architecture>@<file stem>-<first 8 hex of its sha256>``. ``name`` (``--name``)
+    replaces the default. Two different weights thus never share a name unless chosen so,
+    and the readers refuse one name for two different sha256 (:mod:`lab.readers`)."""
+    if name is not None and not _NAME.match(name):
+        raise LabInputError(f"--name {name!r}: use letters, digits and . _ @ + - (no spaces "
+                            "or slashes), starting with a letter or digit")
+    if weights.upper() == DEFAULT or weights.lower() == NONE:
+        return WeightsIdentity(name or spec.name, "")
+    path = Path(weights)
+    if not path.is_file():  # load_weights_file gives the one-line error later
+        return WeightsIdentity(name or spec.name, "")
+    digest = sha256_file(path)
+    card = checkpoint_card(weights)
+    if card is not None:
+        run_dir = str(((card.get("config") or {}).get("run") or {}).get("out") or "")
+        run_name = Path(run_dir).name or path.parent.name
+        default = f"{spec.name}@{run_name}"
+        return WeightsIdentity(name or _safe(default), digest, run_name, card)
+    return WeightsIdentity(name or _safe(f"{spec.name}@{path.stem}-{digest[:8]}"), digest)
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._@+-]+", "-", text)
 
 
 def spec_for_weights(spec: ModelSpec, weights: str) -> ModelSpec:

@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--kind", action="append", metavar="KIND",
                       help="figure to draw (repeatable; default: all): "
                            f"{', '.join(list_figures())}")
+    plot.add_argument("--contrast-humans", choices=("paper", "png"), default="paper",
+                      help="figure4: the humans of the contrast row: those of the paper's "
+                           "figure (contrast-experiment) or those who saw the PNG stimuli "
+                           "(contrast-png-experiment) [paper]")
     plot.add_argument("--experiment", help="confusion: experiment (default: all)")
     plot.add_argument("--condition", help="confusion: condition (default: the one where "
                                           "humans are closest to 50%% correct)")
@@ -109,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="fetch the networks' data first when not cached (about 57 MB)")
     verify.add_argument("--csv", action="store_true",
                         help="print every compared accuracy as CSV after the summary")
+    verify.add_argument("--fine-tuning", type=Path, default=None, metavar="PATH",
+                        help="the authors' fine-tuning data (folder or fine-tuning.tar.xz) "
+                             "[the cache of geirhos2018-fine-tuning]")
     fetch = sub.add_parser(
         "fetch", help="download the authors' network data once (sha256-checked, cached)",
         description="Download a published data set file by file into the cache, each "
@@ -137,8 +144,14 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
     from results.registry import FigureInput, draw_figures
 
-    data = FigureInput(table, experiment=args.experiment, condition=args.condition)
+    data = FigureInput(table, experiment=args.experiment, condition=args.condition,
+                       options={"contrast_humans": args.contrast_humans})
     drawn = draw_figures(args.kind, data, args.out)
+    if args.kind != ["all"]:  # a figure asked for by name that draws nothing says why
+        for kind, panels in drawn:
+            if not panels:
+                why = data.nothing_drawn(kind.name) or "the data hold nothing it shows"
+                raise LabInputError(f"--kind {kind.name}: nothing to draw: {why}")
     return [path for _, panels in drawn for panel in panels for path in panel.paths]
 
 
@@ -163,7 +176,8 @@ def _fetch(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from results.verify import verify
 
-    lines, result = verify(args.cache, fetch_dnn=args.fetch, url=args.url)
+    lines, result = verify(args.cache, fetch_dnn=args.fetch, url=args.url,
+                           fine_tuning=args.fine_tuning)
     for line in lines:
         print(line)
     if args.csv:
@@ -174,7 +188,7 @@ def _verify(args: argparse.Namespace) -> int:
 def running_sessions(paths: Sequence[str | Path]) -> list[str]:
     """One line per session under ``paths`` still being run (its lock held by a live
     process): its trials are not all there yet."""
-    from experiment.files.lock import holder
+    from lab.lock import holder
 
     lines = []
     for raw in paths:

@@ -64,7 +64,14 @@ class FigureInput:
     table: pd.DataFrame
     experiment: str | None = None
     condition: str | None = None
+    #: figure-specific choices from the command line (e.g. figure 4's contrast humans)
+    options: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def nothing_drawn(self, figure: str) -> str | None:
+        """Why figure ``figure`` drew nothing for this input (its :class:`NothingToDraw`)."""
+        why = self._cache.get(f"nothing-to-draw:{figure}")
+        return str(why) if why is not None else None
 
     def cached(self, key: str, compute: Callable[[], object]) -> object:
         """``compute()`` once per input (shared by every figure and report section)."""
@@ -272,6 +279,12 @@ def register_table(name: str, *, help: str, example: str, order: int = 50,
     return decorate
 
 
+class NothingToDraw(Exception):  # noqa: N818 (a signal, not an error of the program)
+    """Raised by a figure function whose input holds nothing it shows; the message says why
+    in one line. ``results plot --kind NAME`` prints it and exits non-zero; the report and
+    ``--kind all`` leave the figure out."""
+
+
 def register_figure(name: str, *, section: str, title: str, order: int = 60,
                     collapsed: bool = False, example: str = ""
                     ) -> Callable[[FigureFunc], FigureFunc]:
@@ -279,7 +292,14 @@ def register_figure(name: str, *, section: str, title: str, order: int = 60,
     report section ``section``)."""
 
     def decorate(func: FigureFunc) -> FigureFunc:
-        FIGURES.add(name, FigureKind(name=name, draw=func, section=section, title=title,
+        def draw(data: FigureInput, out_dir: Path) -> list[Panel]:
+            try:
+                return func(data, out_dir)
+            except NothingToDraw as why:
+                data._cache[f"nothing-to-draw:{name}"] = str(why)
+                return []
+
+        FIGURES.add(name, FigureKind(name=name, draw=draw, section=section, title=title,
                                      description=_first_line(func), order=order,
                                      collapsed=collapsed, example=example))
         return func

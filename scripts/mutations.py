@@ -65,6 +65,7 @@ class Mutation:
 T_DECISION = "tests/models/test_models_decision.py"
 T_LABEL = "tests/models/test_models_label_space.py"
 T_FRAMES = "tests/experiment/test_experiment_frames.py"
+T_LOOP = "tests/experiment/test_experiment_trial_loop.py"
 T_TRIALS = "tests/experiment/test_experiment_trial_list.py"
 T_ACCOUNT = "tests/results/test_results_accounting.py"
 T_METRICS = "tests/results/test_results_metrics.py"
@@ -82,18 +83,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         "weight decay applied to batch-norm parameters (every parameter in the decay group)"),
     Mutation(
         "mask-drop-not-flagged", "experiment/run/trial_result.py",
-        "critical = [*image, blank1, *mask, blank2]", "critical = [*image, blank1]",
-        (T_FRAMES,),
+        "flagged=any(i > DROP_FACTOR * period for i in critical_intervals),",
+        "flagged=any(i > DROP_FACTOR * period for i in critical_intervals[:len(image)]),",
+        (T_LOOP,),
         "a dropped frame while the mask is shown no longer flags the trial"),
     Mutation(
-        "image-one-frame-too-long", "experiment/window/trial.py",
-        "for _ in range(plan.image):", "for _ in range(plan.image + 1):",
-        (T_FRAMES,),
-        "the image is drawn one frame more than planned", display=True),
+        "image-one-frame-too-long", "experiment/run/frame_loop.py",
+        "stamps[name] = show_phase(clock, draw[name], frames)",
+        "stamps[name] = show_phase(clock, draw[name], frames + (name == \"image\"))",
+        (T_LOOP,),
+        "the image is drawn one frame more than planned"),
     Mutation(
         "frames-for-rounds", "experiment/plan/frames.py",
         "return math.ceil(exact - WHOLE_FRAME_TOLERANCE)", "return round(exact)",
-        (T_FRAMES,),
+        (T_LOOP,),
         "frames_for rounds instead of the documented ceil (201 ms at 60 Hz: 12, not 13)"),
     Mutation(
         "manifest-sha256-skipped", "lab/manifest.py",
@@ -174,7 +177,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "a frame interval of two periods is not a dropped frame"),
     Mutation(
         "soa-from-blank", "experiment/run/trial_result.py",
-        "soa_ms=(mask[0] - image[0]) * 1000.0", "soa_ms=(mask[0] - blank1) * 1000.0",
+        "soa_ms=(mask[0] - image[0]) * 1000.0",
+        "soa_ms=(mask[0] - onset_after(\"image\")) * 1000.0",
         (T_FRAMES,),
         "the SOA measured from the blank instead of the image onset"),
     # --- accounting and resume -----------------------------------------------------------------
@@ -307,6 +311,33 @@ MUTATIONS: tuple[Mutation, ...] = (
         "return abs(exact - round(exact)) <= 0.5 * max(1.0, exact) and round(",
         (T_FRAMES,),
         "a duration that is not a whole number of frames is accepted"),
+    # --- the trial phases (design files' [phases], lab/phases.py, the frame loop) -----------
+    Mutation(
+        "phases-order-unchecked", "lab/phases.py",
+        "if out.names[-len(CLOSING):] != CLOSING:", "if False:",
+        ("tests/stimuli/test_stimuli_design.py",),
+        "a [phases] table with the ITI before the feedback (or the response) is accepted"),
+    Mutation(
+        "durations-unknown-phase-accepted", "lab/phases.py",
+        "            if name not in self.names:", "            if False:",
+        (T_FRAMES,),
+        "--durations with a phase the design does not have is not refused with the list"),
+    Mutation(
+        "stall-hook-lost", "experiment/run/frame_loop.py",
+        "            clock.stall(stall[1])", "            pass",
+        (T_LOOP,),
+        "the forced-drop test hook no longer holds a flip back (re-run paths untested)"),
+    Mutation(
+        "ideal-stamps-late-ignored", "experiment/run/trial_result.py",
+        "frame += frames + late.get(name, 0)", "frame += frames",
+        (T_FRAMES,),
+        "the window-less presenter's forced drop no longer delays the next flip"),
+    Mutation(
+        "fixation-drop-flagged", "experiment/run/trial_result.py",
+        "    critical = [*(t for _, phase in timed[names.index(\"image\"):",
+        "    critical = [*(t for _, phase in timed[0:",
+        (T_LOOP,),
+        "a dropped frame during the fixation flags the trial (re-runs it for nothing)"),
 )
 
 

@@ -14,8 +14,6 @@ import logging
 import multiprocessing
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ from lab.manifest import (
 from lab.progress import progress as progress_bar
 from stimuli.copyset import build_copy_set
 from stimuli.manipulations import check_design, get_manipulation
+from stimuli.placing import building
 from stimuli.placing import check_replaceable as _check_replaceable
 from stimuli.placing import place as _place
 
@@ -356,13 +355,7 @@ def build_set(
     warn_reused_sources(design.name, plan)
     workers = (os.cpu_count() or 1) if workers is None else workers
 
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    except OSError as err:
-        raise LabInputError(f"{out}: cannot create the set there ({err.strerror or err}); "
-                            "choose another --out") from err
-    try:
+    with building(out) as tmp:
         names = [stimulus_name(design, set_name, item) for item in plan]
         tasks = [
             _Task(source_path=str(source / item.source.path), manipulation=manipulation.name,
@@ -382,12 +375,5 @@ def build_set(
         ]
         write_manifest(tmp / MANIFEST_NAME, entries)
         _place(tmp, out, replaceable, force)
-    except OSError as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise LabInputError(f"{out}: writing the set failed ({err.strerror or err}); nothing "
-                            "was replaced; free space or choose another --out") from err
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     logger.info("built %d stimuli of %s in %s", len(entries), design.name, out)
     return entries

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from lab.design import ExperimentDesign
 from lab.errors import LabInputError
 from lab.images import is_image_file
 from lab.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
-from stimuli.placing import place
+from stimuli.placing import building, place
 
 logger = logging.getLogger(__name__)
 
@@ -119,13 +118,7 @@ def build_copy_set(design: ExperimentDesign, source_dir: str | Path, out: Path, 
     sources = scan_copy_sources(source, design)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
     order = [sources[i] for i in rng.permutation(len(sources))]
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    except OSError as err:
-        raise LabInputError(f"{out}: cannot create the set there ({err.strerror or err}); "
-                            "choose another --out") from err
-    try:
+    with building(out) as tmp:
         entries = []
         for number, item in enumerate(order, start=1):
             name = copy_name(design, set_name, number, item)
@@ -141,12 +134,5 @@ def build_copy_set(design: ExperimentDesign, source_dir: str | Path, out: Path, 
                 height=design.image_size, texture=""))
         write_manifest(tmp / MANIFEST_NAME, entries)
         place(tmp, out, replaceable, force)
-    except OSError as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise LabInputError(f"{out}: writing the set failed ({err.strerror or err}); nothing "
-                            "was replaced; free space or choose another --out") from err
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     logger.info("copied %d images of %s into %s", len(entries), design.name, out)
     return entries

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lab.errors import LabInputError
@@ -82,3 +84,25 @@ def place(tmp: Path, out: Path, replaceable: str | None, force: bool) -> None:
         raise appeared from None
     shutil.rmtree(old)
 
+
+
+@contextmanager
+def building(out: Path) -> Iterator[Path]:
+    """A hidden folder beside ``out`` to write a new set into; removed again if anything
+    fails inside the ``with`` (an operating-system error becomes one line naming ``out``).
+    Finish with :func:`place` inside the block."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    except OSError as err:
+        raise LabInputError(f"{out}: cannot create the set there ({err.strerror or err}); "
+                            "choose another --out") from err
+    try:
+        yield tmp
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise LabInputError(f"{out}: writing the set failed ({err.strerror or err}); nothing "
+                            "was replaced; free space or choose another --out") from err
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

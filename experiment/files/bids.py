@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from experiment.files.lock import SessionLock
 from experiment.plan.participants import NA, PARTICIPANT_COLUMNS, LabInfo, Participant
 from lab.categories import CATEGORIES, NO_RESPONSE
 from lab.errors import LabInputError
+from lab.lock import SessionLock
 from lab.trial_file import write_json_atomic, write_text_atomic
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")

@@ -21,10 +21,10 @@ from typing import Any
 
 from experiment.files.bids import OBSERVER_FILE, SessionPaths
 from experiment.files.creation import HALF_CREATED, lock_path, session_state
-from experiment.files.lock import holder
 from experiment.plan.trial_list import read_trial_list, work_left
 from lab.accounting import effective_rows
 from lab.errors import LabInputError
+from lab.lock import holder
 from lab.schema import HUMAN_FILE_COLUMNS
 from lab.trial_file import read_rows
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from experiment.plan.frames import Durations
 from experiment.plan.participants import LabInfo, Participant
 
 #: The display profile a session uses when none is named (``experiment/profiles/lab.json``).
@@ -33,7 +32,9 @@ class SessionConfig:
     click_to_continue: bool = False
     allow_rate_mismatch: bool = False
     block_size: int | None = None
-    durations: Durations = field(default_factory=Durations)
+    #: ``--durations``: phase -> milliseconds replacing the design's (``[phases]``); the
+    #: names are checked against the design when the session is planned
+    durations: dict[str, float] = field(default_factory=dict)
     image_units: str = "deg"  #: "deg" (design.image_degrees) or "px" (design.image_size)
     rerun_flagged: bool = True
     participant: Participant | None = None  #: age, sex, ... for participants.tsv

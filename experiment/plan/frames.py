@@ -8,10 +8,11 @@ refresh rate at which a duration is not a whole frame.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from lab.errors import LabInputError
 from lab.inputs import MAX_PHASE_MS, number
+from lab.phases import TrialPhases
 
 #: Relative tolerance for "ms * rate / 1000 is a whole number".
 WHOLE_FRAME_TOLERANCE = 1e-3
@@ -21,59 +22,59 @@ RATE_TOLERANCE = 0.01
 DROP_FACTOR = 1.5
 
 
-@dataclass(frozen=True)
-class Durations:
-    """Phase durations of one trial in milliseconds (Geirhos et al. 2018, Methods)."""
+def parse_durations(text: str) -> dict[str, float]:
+    """``"fixation=100,image=50"`` -> ``{"fixation": 100.0, "image": 50.0}`` (``--durations``).
 
-    fixation: float = 300.0
-    image: float = 200.0
-    mask: float = 200.0
-    response: float = 1500.0
-    iti: float = 300.0
-    feedback: float = 300.0  #: practice only: the correct icon highlighted
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-    @classmethod
-    def parse(cls, text: str) -> Durations:
-        """``"fixation=100,image=50"`` -> Durations with those fields replaced."""
-        values = cls().as_dict()
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            key, _, value = part.partition("=")
-            if key not in values:
-                raise LabInputError(
-                    f"--durations: unknown phase {key!r}; use {', '.join(values)}"
-                )
-            try:
-                float(value)
-            except ValueError:
-                raise LabInputError(
-                    f"--durations: {part!r} is not phase=milliseconds (e.g. image=200)"
-                ) from None
-            values[key] = number(value, f"--durations {key}=", low=0.0, low_open=True,
-                                 high=MAX_PHASE_MS, example="image=200 (ms)")
-        return cls(**values)
+    Checks the form and the bounds of each value (more than 0, at most
+    :data:`lab.inputs.MAX_PHASE_MS`, finite); the names are checked against the design's
+    phases when the session is planned (:meth:`lab.phases.TrialPhases.override`, which
+    lists the phases a design has)."""
+    values: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        key = key.strip()
+        try:
+            float(value)
+        except ValueError:
+            raise LabInputError(
+                f"--durations: {part!r} is not phase=milliseconds (e.g. image=200)"
+            ) from None
+        values[key] = number(value, f"--durations {key}=", low=0.0, low_open=True,
+                             high=MAX_PHASE_MS, example="image=200 (ms)")
+    return values
 
 
 @dataclass(frozen=True)
 class FramePlan:
-    """Phase durations in frames at one refresh rate."""
+    """The trial's phases in frames at one refresh rate, in the order shown."""
 
     rate_hz: float
-    fixation: int
-    image: int
-    mask: int
-    response: int
-    iti: int
-    feedback: int
+    phases: tuple[tuple[str, int], ...]  #: (name, frames)
 
     @property
     def period_s(self) -> float:
         return 1.0 / self.rate_hz
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.phases)
+
+    def __getitem__(self, name: str) -> int:
+        """Frames of phase ``name`` (``KeyError`` if the design has no such phase)."""
+        return dict(self.phases)[name]
+
+    def before(self, name: str) -> tuple[tuple[str, int], ...]:
+        """The phases shown before phase ``name``."""
+        return self.phases[:self.names.index(name)]
+
     def as_dict(self) -> dict[str, float]:
-        return asdict(self)
+        """``rate_hz`` and each phase's frames (the sidecar's ``frames``)."""
+        return {"rate_hz": self.rate_hz, **dict(self.phases)}
+
+
+def describe_frames(plan: FramePlan) -> str:
+    """``fixation 18, image 12, ...``: each phase's frames, for summaries and reports."""
+    return ", ".join(f"{name} {frames}" for name, frames in plan.phases)
 
 
 def frames_for(ms: float, rate_hz: float) -> int:
@@ -90,23 +91,23 @@ def is_whole_frames(ms: float, rate_hz: float) -> bool:
     ) >= 1
 
 
-def plan_frames(durations: Durations, rate_hz: float) -> FramePlan:
-    """Convert ``durations`` to frames; :class:`LabInputError` if any is not whole.
+def plan_frames(phases: TrialPhases, rate_hz: float) -> FramePlan:
+    """Convert the phases' milliseconds to frames (a ``{ frames = n }`` phase keeps its
+    ``n``); :class:`LabInputError` if any is not a whole number of frames.
 
-    The message names the first offending duration and the rates that work.
+    The message names every offending duration and the rates that work.
     """
     if not rate_hz > 0:
         raise LabInputError(f"refresh rate {rate_hz} Hz is not positive; check the display")
     bad = [f"{name} {ms:g} ms is {ms * rate_hz / 1000:.2f} frames"
-           for name, ms in durations.as_dict().items() if not is_whole_frames(ms, rate_hz)]
+           for name, ms in phases.as_dict().items() if not is_whole_frames(ms, rate_hz)]
     if bad:
         raise LabInputError(
             f"at {rate_hz:g} Hz {', '.join(bad)}: not a whole number of frames; "
             "set the display to 60 or 120 Hz"
         )
-    return FramePlan(rate_hz=rate_hz, **{
-        name: frames_for(ms, rate_hz) for name, ms in durations.as_dict().items()
-    })
+    return FramePlan(rate_hz, tuple(
+        (p.name, p.frames if p.ms is None else frames_for(p.ms, rate_hz)) for p in phases))
 
 
 def check_rate(measured_hz: float, profile_hz: float, *, allow_mismatch: bool = False) -> bool:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from experiment.plan.config import SessionConfig
-from experiment.plan.frames import Durations
 from lab.errors import LabInputError
+from lab.phases import TrialPhases
 
 #: setting -> (flag, how to read it from a config, how to show a value)
 SETTINGS: dict[str, tuple[str, Callable[[SessionConfig], Any]]] = {
@@ -25,7 +25,7 @@ SETTINGS: dict[str, tuple[str, Callable[[SessionConfig], Any]]] = {
     "click_to_continue": ("--click-to-continue", lambda c: c.click_to_continue),
     "rerun_flagged": ("--no-rerun", lambda c: c.rerun_flagged),
     "simulate_observer": ("--simulate-observer", lambda c: c.simulate_observer),
-    "durations": ("--durations", lambda c: c.durations.as_dict()),
+    "durations": ("--durations", lambda c: dict(c.durations)),  #: saved: every phase's ms
     "display": ("--display", lambda c: c.display),
     "image_units": ("--image-units", lambda c: c.image_units),
     "no_window": ("--no-window", lambda c: c.no_window),
@@ -34,10 +34,12 @@ SETTINGS: dict[str, tuple[str, Callable[[SessionConfig], Any]]] = {
 
 
 def new_settings(config: SessionConfig, *, seed: int, trials: int, block_size: int,
-                 practice: int) -> dict[str, Any]:
-    """The ``settings`` object of a new session's sidecar (effective values)."""
+                 practice: int, phases: TrialPhases) -> dict[str, Any]:
+    """The ``settings`` object of a new session's sidecar (effective values: ``durations``
+    holds every timed phase's milliseconds, the design's with ``--durations`` applied)."""
     out = {name: get(config) for name, (_, get) in SETTINGS.items()}
-    out.update(seed=seed, trials=trials, block_size=block_size, practice=practice)
+    out.update(seed=seed, trials=trials, block_size=block_size, practice=practice,
+               durations=phases.as_dict())
     return out
 
 
@@ -83,7 +85,8 @@ def _given(config: SessionConfig, name: str, flag: str) -> bool:
 
 def _same(name: str, ours: Any, theirs: Any) -> bool:
     if name == "durations":
-        return Durations(**ours).as_dict() == Durations(**theirs).as_dict()
+        return {k: float(v) for k, v in ours.items()} == {
+            k: float(v) for k, v in theirs.items()}
     if name == "simulate_observer" and ours is not None and theirs is not None:
         try:
             return float(ours) == float(theirs)
@@ -93,9 +96,10 @@ def _same(name: str, ours: Any, theirs: Any) -> bool:
 
 
 def resume_config(config: SessionConfig, sidecar: dict[str, Any],
-                  profile_name: Callable[[str], str]) -> SessionConfig:
+                  profile_name: Callable[[str], str], phases: TrialPhases) -> SessionConfig:
     """``config`` with the saved settings; :class:`LabInputError` for a flag that
-    differs. ``profile_name`` maps a ``--display`` value to its profile's name."""
+    differs. ``profile_name`` maps a ``--display`` value to its profile's name; ``phases``
+    are the design's (``--durations`` is compared as the milliseconds it gives them)."""
     saved = saved_settings(sidecar)
     changes: dict[str, Any] = {}
     for name, (flag, get) in SETTINGS.items():
@@ -103,6 +107,8 @@ def resume_config(config: SessionConfig, sidecar: dict[str, Any],
         if theirs is None and name not in ("simulate_observer", "trials", "per_condition"):
             continue  # an older sidecar without it: keep the command line's
         ours = get(config)
+        if name == "durations":
+            ours = phases.override(ours).as_dict()
         if _given(config, name, flag):
             same = _same(name, ours, theirs) if theirs is not None else ours is None
             if name == "display" and not same:
@@ -117,8 +123,5 @@ def resume_config(config: SessionConfig, sidecar: dict[str, Any],
                     f"{_show(name, flag, ours)}: the session was started with "
                     f"{_show(name, flag, theirs)}; resume without {flag} (a resumed "
                     "session keeps its saved settings)")
-        if name == "durations":
-            changes["durations"] = Durations(**theirs)
-        else:
-            changes[name] = theirs
+        changes[name] = dict(theirs) if name == "durations" else theirs
     return dataclasses.replace(config, **changes)

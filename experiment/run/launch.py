@@ -3,7 +3,7 @@ files, walk the trials (the presenter, a window or none, is handed in).
 
 Order, so that a refusal writes nothing and a crash at any instant can be continued:
 
-1. the session lock (:mod:`experiment.files.lock`): one process per session;
+1. the session lock (:mod:`lab.lock`): one process per session;
 2. the plan (:func:`experiment.run.session.plan_session`): checks, saved settings on resume,
    the trial list; nothing written;
 3. the stimulus files' sha256, then the presenter the caller chose: the window and its
@@ -41,7 +41,6 @@ from experiment.files.creation import (
     open_for_resume,
     remove_half_created,
 )
-from experiment.files.lock import SessionLock, remove_if_stale
 from experiment.files.stimulus_check import verify_session_stimuli
 from experiment.plan.checkpoints import checkpoint
 from experiment.plan.config import SessionConfig
@@ -55,6 +54,7 @@ from experiment.run.session import (
 )
 from lab.design import load_experiment
 from lab.errors import LabInputError
+from lab.lock import SessionLock, remove_if_stale
 from lab.oserrors import os_error_line, setup_error
 from lab.schema import HUMAN_FILE_COLUMNS
 from lab.trial_file import TrialFile, read_rows
@@ -196,13 +196,18 @@ def launch(config: SessionConfig, choose_presenter: ChoosePresenter) -> SessionO
     checkpoint("start")
     design = load_experiment(config.experiment)
     paths = session_paths(config.data, config.observer, config.session, design.name)
-    _clean_leftovers(paths, Path(config.data))
-    made = _missing_folders(paths.beh_dir)
+    # the buffer first: the line about a stale lock of a killed run reaches the session log
     buffer = _Buffer()
     root = logging.getLogger()
     root.addHandler(buffer)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    try:
+        _clean_leftovers(paths, Path(config.data))
+    except BaseException:
+        root.removeHandler(buffer)
+        raise
+    made = _missing_folders(paths.beh_dir)
     lock = SessionLock(lock_path(paths))
     opener: _Opener | None = None
     interrupted = _watch_ctrl_c()

@@ -45,6 +45,7 @@ from lab.design import ExperimentDesign, load_experiment
 from lab.errors import LabInputError
 from lab.inputs import check_manifest_conditions
 from lab.manifest import MANIFEST_NAME, ManifestEntry, read_manifest, sha256_file
+from lab.phases import PAPER_PHASES, TrialPhases
 from lab.provenance import provenance
 from lab.schema import HUMAN_FILE_COLUMNS, column_descriptions
 
@@ -80,6 +81,9 @@ class SessionPlan:
     sidecar: dict[str, Any]  #: the existing sidecar when resuming, else empty
     config: SessionConfig | None = None  #: the config as run (resumed: saved settings)
     policy: ObserverPolicy | None = None  #: the simulated observer's (new sessions only)
+    #: the trial's phases as run: the design's, ``--durations`` (resumed: the saved
+    #: milliseconds) applied
+    phases: TrialPhases = PAPER_PHASES
 
 
 @dataclass
@@ -124,7 +128,9 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     sidecar: dict[str, Any] = {}
     if config.resume:
         sidecar = read_sidecar(paths)
-        config = resume_config(config, sidecar, _profile_name)
+        config = resume_config(config, sidecar, _profile_name, design.phases)
+    phases = design.phases.override(
+        config.durations, "the session's saved durations" if config.resume else "--durations")
     if config.image_units not in ("deg", "px"):
         raise LabInputError(f"image units {config.image_units!r}: use deg or px")
     if config.no_window and config.simulate_observer is None:
@@ -164,7 +170,7 @@ def plan_session(config: SessionConfig) -> SessionPlan:
     practice = (practice_list(entries, seed, config.practice, policy=policy)
                 if config.practice > 0 else [])
     return SessionPlan(paths, design, profile, entries, manifest_sha, seed, trials,
-                       practice, sidecar, config, policy)
+                       practice, sidecar, config, policy, phases)
 
 
 def image_px_for(units: str, design: ExperimentDesign, distance_cm: float,
@@ -198,7 +204,7 @@ def new_sidecar(config: SessionConfig, plan: SessionPlan, run: dict[str, Any]
     """The JSON sidecar of a new session (BIDS-style, plus provenance)."""
     settings = new_settings(config, seed=plan.seed, trials=len(plan.trials),
                             block_size=config.block_size or plan.design.block_size,
-                            practice=len(plan.practice))
+                            practice=len(plan.practice), phases=plan.phases)
     meta = {
         "TaskName": plan.design.name, "TaskDescription": TASK_DESCRIPTION,
         **(config.lab.sidecar() if config.lab else {}),

@@ -8,7 +8,7 @@ the stamps a perfect display would give. Both turn them into a :class:`TrialResu
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from experiment.plan.frames import DROP_FACTOR, FramePlan, phase_timing
@@ -36,17 +36,19 @@ class TrialResult:
     preparation_ms: float = math.nan  #: set by the booth: how long preparing this trial took
 
 
-@dataclass(frozen=True)
-class FlipStamps:
-    """The flip time stamps (seconds) of one trial: one per frame of each phase, the
-    one-frame blanks after image and mask, and the response screen's onset."""
+#: The flip time stamps (seconds) of one trial: for each phase in the order shown, one per
+#: frame drawn, from the first phase up to the response screen (of which only its onset,
+#: the first stamp, is used).
+FlipStamps = dict[str, list[float]]
 
-    fixation: Sequence[float]
-    image: Sequence[float]
-    blank_after_image: float
-    mask: Sequence[float]
-    blank_after_mask: float
-    response_onset: float
+
+def _timed_part(stamps: FlipStamps) -> list[tuple[str, list[float]]]:
+    """The phases before the response screen, then the response screen's onset."""
+    names = list(stamps)
+    if "response" not in names or not stamps["response"]:
+        raise ValueError("the flip stamps end before the response screen's onset")
+    cut = names.index("response")
+    return [*((n, list(stamps[n])) for n in names[:cut]), ("response", [stamps["response"][0]])]
 
 
 def timed_result(plan: FramePlan, stamps: FlipStamps, *, response: str, rt: float,
@@ -55,28 +57,37 @@ def timed_result(plan: FramePlan, stamps: FlipStamps, *, response: str, rt: floa
     """A trial's record from its flip stamps: frames shown per phase, measured image and
     mask durations, SOA, the ITI before it, the longest frame interval, dropped frames
     (intervals over :data:`~experiment.plan.frames.DROP_FACTOR` periods) and ``flagged``
-    (a drop while the image or the mask was on screen)."""
+    (a drop while the image, the mask, or anything between them was on screen).
+
+    The timed part runs from the trial's first flip to the response screen's onset; a
+    phase ends at the first flip of the phase after it."""
     period = plan.period_s
-    image, mask = list(stamps.image), list(stamps.mask)
-    blank1, blank2 = stamps.blank_after_image, stamps.blank_after_mask
-    image_timing = phase_timing(image, blank1, period)
-    mask_timing = phase_timing(mask, blank2, period)
-    timed = [*stamps.fixation, *image, blank1, *mask, blank2, stamps.response_onset]
-    intervals = [b - a for a, b in zip(timed, timed[1:], strict=False)]
-    critical = [*image, blank1, *mask, blank2]
+    timed = _timed_part(stamps)
+    names = [n for n, _ in timed]
+
+    def onset_after(name: str) -> float:
+        return timed[names.index(name) + 1][1][0]
+
+    image, mask = dict(timed)["image"], dict(timed)["mask"]
+    image_timing = phase_timing(image, onset_after("image"), period)
+    mask_timing = phase_timing(mask, onset_after("mask"), period)
+    flips = [t for _, phase in timed for t in phase]
+    intervals = [b - a for a, b in zip(flips, flips[1:], strict=False)]
+    critical = [*(t for _, phase in timed[names.index("image"):names.index("mask") + 1]
+                  for t in phase), onset_after("mask")]
     critical_intervals = [b - a for a, b in zip(critical, critical[1:], strict=False)]
     return TrialResult(
         response=response,
         rt=rt,
-        image_frames_planned=plan.image,
+        image_frames_planned=plan["image"],
         image_frames_shown=image_timing.frames_shown,
-        mask_frames_planned=plan.mask,
+        mask_frames_planned=plan["mask"],
         mask_frames_shown=mask_timing.frames_shown,
-        image_duration_ms=(blank1 - image[0]) * 1000.0,
-        mask_duration_ms=(blank2 - mask[0]) * 1000.0,
+        image_duration_ms=(onset_after("image") - image[0]) * 1000.0,
+        mask_duration_ms=(onset_after("mask") - mask[0]) * 1000.0,
         soa_ms=(mask[0] - image[0]) * 1000.0,
         preceding_iti_ms=(math.nan if iti_onset is None
-                          else (stamps.fixation[0] - iti_onset) * 1000.0),
+                          else (flips[0] - iti_onset) * 1000.0),
         max_frame_interval_ms=max(intervals) * 1000.0,
         dropped_frames=sum(1 for i in intervals if i > DROP_FACTOR * period),
         flagged=any(i > DROP_FACTOR * period for i in critical_intervals),
@@ -85,23 +96,16 @@ def timed_result(plan: FramePlan, stamps: FlipStamps, *, response: str, rt: floa
     )
 
 
-def ideal_stamps(plan: FramePlan, *, late_image_frames: int = 0) -> FlipStamps:
-    """The stamps of a display that never misses a flip (the window-less presenter);
-    ``late_image_frames``: the last image frame stays up that many periods longer (a
-    forced drop, :mod:`experiment.plan.hooks`)."""
+def ideal_stamps(plan: FramePlan, *, late: Mapping[str, int] | None = None) -> FlipStamps:
+    """The stamps of a display that never misses a flip (the window-less presenter), up to
+    the response screen's onset; ``late``: phase -> periods its last frame stays up
+    longer (a forced drop, :mod:`experiment.plan.hooks`)."""
+    late = late or {}
     period = plan.period_s
     frame = 0
-
-    def take(n: int) -> list[float]:
-        nonlocal frame
-        out = [(frame + k) * period for k in range(n)]
-        frame += n
-        return out
-
-    fixation = take(plan.fixation)
-    image = take(plan.image)
-    frame += late_image_frames
-    blank1 = take(1)[0]
-    mask = take(plan.mask)
-    blank2 = take(1)[0]
-    return FlipStamps(fixation, image, blank1, mask, blank2, take(1)[0])
+    stamps: FlipStamps = {}
+    for name, frames in plan.before("response"):
+        stamps[name] = [(frame + k) * period for k in range(frames)]
+        frame += frames + late.get(name, 0)
+    stamps["response"] = [frame * period]
+    return stamps

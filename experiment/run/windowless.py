@@ -50,7 +50,7 @@ class HeadlessPresenter:
         self.n_files = n_files
         self.open_data = open_data
         self.observer = observer or InProcessObserver()
-        self.frames = plan_frames(config.durations, RATE_HZ)
+        self.frames = plan_frames(plan.phases, RATE_HZ)
         self.drops = forced_drops()
 
     def run(self) -> SessionOutcome:
@@ -73,7 +73,7 @@ class HeadlessPresenter:
             "presentation": "no-window", "observer_delivery": self.observer.kind,
             "display_profile": self.plan.profile.as_dict(), "image_px": None,
             "refresh_rate_hz": RATE_HZ, "virtual_display": True,
-            "durations_ms": self.config.durations.as_dict(),
+            "durations_ms": self.plan.phases.as_dict(),
             "frames": self.frames.as_dict(),
             "warnings": ["no window: nothing was shown or timed (in-process simulated "
                          "observer); the timing columns are the planned values"],
@@ -87,7 +87,7 @@ class HeadlessPresenter:
         self.observer.response_onset(t, sink)
         self.observer.settle()
         response, rt = NO_RESPONSE, float("nan")
-        window_s = f.response / RATE_HZ
+        window_s = f["response"] / RATE_HZ
         for category, delay in sink.clicks:
             if category and delay < window_s:
                 response, rt = category, delay
@@ -95,7 +95,7 @@ class HeadlessPresenter:
                     break
         flagged = not practice and (t.trial, attempt) in self.drops
         # a forced drop (test hook) keeps the last image frame up one period longer
-        stamps = ideal_stamps(f, late_image_frames=int(flagged))
+        stamps = ideal_stamps(f, late={"image": 1} if flagged else None)
         return timed_result(f, stamps, response=response, rt=rt)
 
     def iti(self, work: Callable[[], PlannedTrial | None]) -> None:

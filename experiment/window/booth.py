@@ -17,7 +17,7 @@ from psychopy import event
 from psychopy import logging as psychopy_logging
 
 from experiment.files.calibration import describe_provenance
-from experiment.plan.frames import FramePlan
+from experiment.plan.frames import FramePlan, describe_frames
 from experiment.plan.hooks import STALL_FRAMES, forced_drops
 from experiment.plan.observers import HumanObserver, Observer, WindowSink
 from experiment.plan.trial_list import PlannedTrial
@@ -35,8 +35,15 @@ from experiment.window.preflight import check_display
 from experiment.window.prompts import Prompter
 from experiment.window.screens import Screens
 from experiment.window.simulated import SimulatedObserver
-from experiment.window.trial import Pacing, ResponseCollector, TrialResult, run_iti, run_trial
+from experiment.window.trial import (
+    Pacing,
+    ResponseCollector,
+    TrialResult,
+    run_iti,
+    run_trial,
+)
 from lab.accounting import effective_rows
+from lab.phases import TrialPhases
 from lab.trial_file import write_json_atomic
 from stimuli.masks import make_mask
 
@@ -73,13 +80,13 @@ class Booth:
                                          windowed=self.config.windowed)
         try:
             info, self.frames = check_display(
-                self.win, profile, self.config.durations,
+                self.win, profile, self.plan.phases,
                 allow_rate_mismatch=self.config.allow_rate_mismatch, warnings=warnings)
             image_px = image_px_for(self.config.image_units, self.design, distance,
                                     profile.cm_per_px)
             frame_px = round(image_px * self.design.fixation_frame_px / self.design.image_size)
             display = _display_record(profile.as_dict(), distance, image_px, frame_px, info,
-                                      self.frames, self.config)
+                                      self.frames, self.config, self.plan.phases)
             display["calibration"] = calibration_record(profile)
             log.info(describe_provenance(display["calibration"]))
             self.screens = Screens(self.win, image_px=image_px, frame_px=frame_px,
@@ -90,7 +97,7 @@ class Booth:
             if self.config.simulate_observer is not None:
                 simulator = SimulatedObserver(self.win, self.screens.cells)
                 # a planned click later than the response screen lasts would be lost
-                simulator.latest_s = max(0.0, self.frames.response * self.frames.period_s
+                simulator.latest_s = max(0.0, self.frames["response"] * self.frames.period_s
                                          - LATEST_CLICK_MARGIN_S)
                 self.observer = simulator
             else:  # a simulated observer hears nothing: leave the sound device alone
@@ -129,8 +136,7 @@ class Booth:
             f"session {self.config.session}; {self.n_files} stimulus files verified "
             f"(sha256); refresh {info.rate_hz:g} Hz"
             f"{' (virtual display, paced)' if info.virtual else ''}, measured "
-            f"{info.measured_rate_hz:.1f} Hz; frames: fixation {f.fixation}, image "
-            f"{f.image}, mask {f.mask}, response {f.response}, iti {f.iti}; image "
+            f"{info.measured_rate_hz:.1f} Hz; frames: {describe_frames(f)}; image "
             f"{image_px} px; {todo} of {len(self.plan.trials)} trials to run; gamma "
             f"{'not used' if info.gamma_loaded is None else info.gamma_loaded}"
         )
@@ -150,15 +156,15 @@ class Booth:
         self._ensure_prepared(t)
         observer = self.observer
         beeper = self.beeper if practice else None
-        stall = (STALL_FRAMES * self.frames.period_s
-                 if not practice and (t.trial, attempt) in self.drops else 0.0)
+        stall = (("image", STALL_FRAMES * self.frames.period_s)
+                 if not practice and (t.trial, attempt) in self.drops else None)
         result = run_trial(
             self.clock, self.screens, self.frames, self.collector,
             click_to_continue=self.config.click_to_continue,
             on_response_onset=lambda: observer.response_onset(t, WindowSink()),
             feedback_for=t.category if practice else None,
             on_feedback=beeper.beep if beeper is not None else None,
-            iti_onset=self.pacing.iti_onset, stall_s=stall,
+            iti_onset=self.pacing.iti_onset, stall=stall,
         )
         observer.settle()
         if isinstance(observer, SimulatedObserver):
@@ -201,7 +207,7 @@ class Booth:
 
 def _display_record(profile: dict[str, Any], distance: float, image_px: int,
                     frame_px: int, info: DisplayInfo, frames: FramePlan,
-                    config: SessionConfig) -> dict[str, Any]:
+                    config: SessionConfig, phases: TrialPhases) -> dict[str, Any]:
     return {
         "display_profile": profile, "viewing_distance_cm": distance,
         "image_px": image_px, "image_units": config.image_units,
@@ -211,7 +217,7 @@ def _display_record(profile: dict[str, Any], distance: float, image_px: int,
         "refresh_rate_hz": info.rate_hz, "virtual_display": info.virtual,
         "gamma_requested": info.gamma_requested, "gamma_loaded": info.gamma_loaded,
         "rate_mismatch_allowed": config.allow_rate_mismatch,
-        "durations_ms": config.durations.as_dict(), "frames": frames.as_dict(),
+        "durations_ms": phases.as_dict(), "frames": frames.as_dict(),
         "warnings": info.warnings,
     }
 

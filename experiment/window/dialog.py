@@ -10,7 +10,7 @@ from psychopy import gui
 from experiment.files.bids import check_observer_id, check_session
 from experiment.files.profiles import list_profiles
 from experiment.plan.config import SessionConfig
-from experiment.plan.frames import Durations
+from experiment.plan.frames import parse_durations
 from experiment.plan.participants import lab_of, participant_of
 from lab.design import list_experiments
 from lab.errors import LabInputError
@@ -75,7 +75,7 @@ def ask_session(args: argparse.Namespace) -> SessionConfig | None:
             practice=args.practice, simulate_observer=args.simulate_observer,
             resume=args.resume, seed=args.seed, click_to_continue=args.click_to_continue,
             allow_rate_mismatch=args.allow_rate_mismatch, block_size=args.block_size,
-            durations=Durations.parse(args.durations), image_units=args.image_units,
+            durations=parse_durations(args.durations), image_units=args.image_units,
             rerun_flagged=not args.no_rerun, participant=participant, lab=lab,
             no_window=args.no_window, repeat_sources=args.repeat_sources,
             given=getattr(args, "given_flags", None))

@@ -232,3 +232,7 @@ class FrameClock:
             stamp = self.win.flip()
         self.stamps.append(stamp)
         return stamp
+
+    def stall(self, seconds: float) -> None:
+        """Hold the next flip back by ``seconds`` (a test hook: a forced dropped frame)."""
+        time.sleep(seconds)

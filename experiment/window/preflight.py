@@ -14,7 +14,7 @@ import logging
 from psychopy import visual
 
 from experiment.files.profiles import DisplayProfile
-from experiment.plan.frames import Durations, FramePlan, check_rate, plan_frames
+from experiment.plan.frames import FramePlan, check_rate, plan_frames
 from experiment.window.display import (
     DisplayInfo,
     gamma_loaded,
@@ -22,6 +22,9 @@ from experiment.window.display import (
     measure_rate,
     renderer_name,
 )
+from experiment.window.trial import undrawable
+from lab.errors import LabInputError
+from lab.phases import TrialPhases
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +37,12 @@ def window_size_note(profile: DisplayProfile, windowed: bool = False) -> str:
             f"degrees follow the profile's geometry ({profile.cm_per_px:.4f} cm per px)")
 
 
-def check_display(win: visual.Window, profile: DisplayProfile, durations: Durations, *,
+def check_display(win: visual.Window, profile: DisplayProfile, phases: TrialPhases, *,
                   allow_rate_mismatch: bool, warnings: list[str]
                   ) -> tuple[DisplayInfo, FramePlan]:
-    """Measure and check the display; :class:`LabInputError` on a refusal."""
+    """Measure and check the display and plan the phases' frames at its rate;
+    :class:`LabInputError` on a refusal (also for a phase no entry of
+    :data:`experiment.window.trial.DRAWING` draws)."""
     renderer = renderer_name()
     measured = measure_rate(win)
     virtual = looks_virtual(renderer, measured)
@@ -50,7 +55,13 @@ def check_display(win: visual.Window, profile: DisplayProfile, durations: Durati
         warnings.append(msg)
     else:
         rate = measured
-    plan = plan_frames(durations, rate)
+    plan = plan_frames(phases, rate)
+    missing = undrawable(plan)
+    if missing:
+        raise LabInputError(
+            f"phase {', '.join(missing)} of the design's [phases] has no drawing in "
+            "experiment/window/trial.py DRAWING: add one (docs/contributing.md, 'Adding a "
+            "trial phase') or remove the phase")
     if not virtual and not check_rate(measured, profile.refresh_hz,
                                       allow_rate_mismatch=allow_rate_mismatch):
         msg = (f"measured {measured:.2f} Hz differs from profile {profile.name!r} "

@@ -1,7 +1,10 @@
-"""One frame-locked trial: fixation, image, blank, mask, blank, response (feedback), and
-the inter-trial interval (ITI) after it.
+"""One frame-locked trial: the design's phases (fixation, image, blank, mask, blank in the
+paper's design), the response screen (and practice feedback), and the inter-trial interval
+(ITI) after it.
 
-Every phase is a counted number of flips; onsets are the flips' time stamps. Garbage
+Every phase is a counted number of flips (:mod:`experiment.run.frame_loop`, one loop for
+all); onsets are the flips' time stamps; :data:`DRAWING` says how each phase before the
+response screen is drawn. Garbage
 collection is off from fixation onset to the end of the response screen. The ITI
 (:func:`run_iti`) is where the next trial is prepared and the last record made durable:
 its onset is flipped first, the work runs while the fixation screen stays up, and the
@@ -13,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,12 +23,30 @@ from psychopy import event
 
 from experiment.plan.frames import FramePlan
 from experiment.plan.layout import hit_test
-from experiment.run.trial_result import FlipStamps, TrialResult, timed_result
+from experiment.run.frame_loop import run_phases, show_phase
+from experiment.run.trial_result import TrialResult, timed_result
 from experiment.window.display import FrameClock
 from experiment.window.screens import Screens
 from lab.categories import NO_RESPONSE
 
-__all__ = ["ResponseCollector", "TrialResult", "run_trial"]
+__all__ = ["DRAWING", "ResponseCollector", "TrialResult", "run_trial"]
+
+
+#: How each phase before the response screen is drawn, by name (the design file's
+#: ``[phases]`` gives the order and the durations). A design phase missing here cannot run
+#: in a window: the booth refuses it before the first trial (:func:`undrawable`).
+DRAWING: dict[str, Callable[[Screens], None]] = {
+    "fixation": lambda screens: screens.draw_fixation(),
+    "image": lambda screens: screens.draw_image(),
+    "blank_after_image": lambda screens: None,  # the background alone
+    "mask": lambda screens: screens.draw_mask(),
+    "blank_after_mask": lambda screens: None,
+}
+
+
+def undrawable(plan: FramePlan) -> list[str]:
+    """Phases before the response screen that :data:`DRAWING` does not know."""
+    return [name for name, _ in plan.before("response") if name not in DRAWING]
 
 
 class ResponseCollector:
@@ -39,7 +59,10 @@ class ResponseCollector:
         self._last_time = 0.0
 
     def hide(self) -> None:
-        """From fixation to response onset the pointer is hidden (never over the image)."""
+        """From fixation to response onset the pointer is hidden (never over the image);
+        mouse events from before the trial are dropped (keys stay: an Escape pressed
+        during the trial is seen at the response screen)."""
+        event.clearEvents("mouse")
         self.mouse.setVisible(False)
 
     def reset(self) -> None:
@@ -67,6 +90,10 @@ class ResponseCollector:
         x, y = (float(v) for v in self.mouse.getPos())
         return hit_test(self.screens.cells, x, y) or "", x, y, float(times[0])
 
+    def escape_pressed(self) -> bool:
+        """True if Escape was pressed since the last look."""
+        return bool(event.getKeys(keyList=["escape"]))
+
 
 def run_trial(
     clock: FrameClock,
@@ -79,61 +106,46 @@ def run_trial(
     feedback_for: str | None = None,
     on_feedback: Callable[[], None] | None = None,
     iti_onset: float | None = None,
-    stall_s: float = 0.0,
+    stall: tuple[str, float] | None = None,
 ) -> TrialResult:
     """Run one trial whose image and mask are already prepared on ``screens`` (the ITI
-    after it is :func:`run_iti`).
+    after it is :func:`run_iti`): each phase before the response screen as
+    :data:`DRAWING` draws it, then the response screen.
 
     ``feedback_for`` (practice only): after the response screen, the icon of that class
-    is highlighted for 300 ms (``plan.feedback`` frames) and ``on_feedback`` is called.
+    is highlighted for the ``feedback`` phase and ``on_feedback`` is called.
     ``iti_onset``: the stamp :func:`run_iti` returned when the ITI directly preceded this
-    trial. ``stall_s`` (a test hook, see :mod:`experiment.plan.hooks`): sleep this long before
-    the flip that ends the image, which forces a dropped frame while the image is shown.
+    trial. ``stall`` (a test hook, see :mod:`experiment.plan.hooks`): ``(phase, seconds)``,
+    sleep that long before the flip that ends that phase, which forces a dropped frame
+    while its last frame is shown.
     """
-    flip = clock.flip
-    event.clearEvents("mouse")  # keys stay: an Escape during the trial is seen below
     collector.hide()
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    try:
-        fixation = []
-        for _ in range(plan.fixation):
-            screens.draw_fixation()
-            fixation.append(flip())
-        image = []
-        for _ in range(plan.image):
-            screens.draw_image()
-            image.append(flip())
-        if stall_s > 0:  # test hook: the last image frame stays up too long
-            time.sleep(stall_s)
-        blank1 = flip()
-        mask = []
-        for _ in range(plan.mask):
-            screens.draw_mask()
-            mask.append(flip())
-        blank2 = flip()
+    response, rt, clicks, escape = NO_RESPONSE, float("nan"), [], False
 
-        response, rt, clicks, escape = NO_RESPONSE, float("nan"), [], False
-        screens.draw_response()
-        onset = flip()
-        collector.reset()
-        if on_response_onset is not None:
-            on_response_onset()
-        for frame in range(1, plan.response + 1):
-            click = collector.poll()
-            if click is not None:
-                category, x, y, t = click
-                clicks.append((x, y, t))
-                if category:
-                    response, rt = category, t
-                    if click_to_continue:
-                        break
-            if event.getKeys(keyList=["escape"]):
-                escape = True
-            if frame == plan.response:
-                break
-            screens.draw_response()
-            flip()
+    def respond(k: int) -> bool:
+        nonlocal response, rt, escape
+        if k == 0:
+            collector.reset()
+            if on_response_onset is not None:
+                on_response_onset()
+        click = collector.poll()
+        if click is not None:
+            category, x, y, t = click
+            clicks.append((x, y, t))
+            if category:
+                response, rt = category, t
+                if click_to_continue:
+                    return True
+        if collector.escape_pressed():
+            escape = True
+        return False
+
+    draw = {name: (lambda d=d: d(screens)) for name, d in DRAWING.items()}
+    draw["response"] = screens.draw_response
+    try:
+        stamps = run_phases(clock, plan, draw, respond, stall=stall)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -141,11 +153,9 @@ def run_trial(
     if feedback_for is not None:
         if on_feedback is not None:
             on_feedback()
-        for _ in range(plan.feedback):
-            screens.draw_response(highlight=feedback_for)
-            flip()
+        show_phase(clock, lambda: screens.draw_response(highlight=feedback_for),
+                   plan["feedback"])
 
-    stamps = FlipStamps(fixation, image, blank1, mask, blank2, onset)
     return timed_result(plan, stamps, response=response, rt=rt, iti_onset=iti_onset,
                         escape=escape, clicks=clicks)
 
@@ -154,15 +164,15 @@ def run_iti(clock: FrameClock, screens: Screens, plan: FramePlan,
             work: Callable[[], None] | None = None) -> float:
     """The inter-trial interval: flip the fixation screen (its onset), run ``work`` (save
     the record, prepare the next trial) while it stays up, then flip on until the next
-    flip, the next trial's first fixation frame, lands ``plan.iti`` frames after the
-    onset. Returns the onset stamp (pass it to the next :func:`run_trial`)."""
+    flip, the next trial's first frame, lands ``plan["iti"]`` frames after the onset.
+    Returns the onset stamp (pass it to the next :func:`run_trial`)."""
     screens.draw_fixation()
     onset = clock.flip()
     if work is not None:
         work()
     period = plan.period_s
     last = onset
-    while round((last - onset) / period) < plan.iti - 1:
+    while round((last - onset) / period) < plan["iti"] - 1:
         screens.draw_fixation()
         last = clock.flip()
     return onset
@@ -208,7 +218,7 @@ class Pacing:
             return {"n": 0, **outside}
         values = sorted(ms for _, ms in self.times_ms)
         worst_trial, worst = max(self.times_ms, key=lambda item: item[1])
-        budget = (plan.iti - 1) * plan.period_s * 1000.0
+        budget = (plan["iti"] - 1) * plan.period_s * 1000.0
         return {
             "n": len(values), "worst_ms": round(worst, 3), "worst_before_trial": worst_trial,
             "median_ms": round(values[len(values) // 2], 3),

@@ -55,26 +55,37 @@ def is_archive(path: str | Path) -> bool:
 
 def archive_members(archive: Path) -> Iterator[tuple[Path, TrialFileKind, bytes]]:
     """The trial files inside a tar archive, in sorted order: (``archive/member``, kind,
-    bytes). Other members are skipped (with a warning for unknown CSV/TSV files)."""
+    bytes). Other members are skipped (with a warning for unknown CSV/TSV files).
+
+    The archive is read once, in its own order (a compressed tar cannot seek back without
+    decompressing again from the start), and the members sorted afterwards."""
+    found: list[tuple[str, TrialFileKind, bytes]] = []
     try:
-        with tarfile.open(archive) as tar:
-            members = sorted((m for m in tar.getmembers() if m.isfile()),
-                             key=lambda m: m.name)
-            for member in members:
-                if Path(member.name).suffix.lower() not in (".csv", ".tsv"):
+        with tarfile.open(archive, mode="r|*") as tar:  # a stream: one pass
+            for member in tar:
+                if not member.isfile() or Path(member.name).suffix.lower() not in (
+                        ".csv", ".tsv"):
                     continue
                 handle = tar.extractfile(member)
                 data = handle.read() if handle is not None else b""
                 line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
                 kind = detect(Path(member.name).name, line)
                 if kind is None:
-                    log.warning("%s/%s: not a trial file (unknown header); skipped",
-                                archive, member.name)
+                    (log.debug if _is_published_table(member.name) else log.warning)(
+                        "%s/%s: not a trial file (unknown header); skipped", archive,
+                        member.name)
                     continue
-                yield archive / member.name, kind, data
+                found.append((member.name, kind, data))
     except (tarfile.TarError, EOFError, OSError) as err:
         raise LabInputError(f"{archive}: not a readable tar archive ({err}); "
                             "re-download or re-create it") from err
+    for name, kind, data in sorted(found, key=lambda f: f[0]):
+        yield archive / name, kind, data
+
+
+def _is_published_table(name: str) -> bool:
+    """The published accuracy tables beside the 2018 raw data (``raw-accuracies/``)."""
+    return "raw-accuracies/" in name
 
 
 def iter_trial_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TrialFileKind]]:

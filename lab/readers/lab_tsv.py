@@ -89,3 +89,14 @@ def simulated_label(trial_file: str | Path) -> str:
     if isinstance(simulated, dict):
         return str(simulated.get("label") or simulated.get("kind") or "simulated")
     return ""
+
+
+def weights_sha256(trial_file: str | Path) -> str:
+    """The ``weights_sha256`` of a network trial file's JSON sidecar ('' when it has none:
+    the registry's DEFAULT or random weights, or files of older versions)."""
+    try:
+        meta = json.loads(sidecar_path(Path(trial_file)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    value = meta.get("weights_sha256") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else ""

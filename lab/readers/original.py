@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from lab.decision_rules import HEAD_16_RULE
 from lab.design import bundled_designs
 from lab.errors import LabInputError
 from lab.readers.parsing import Source, check_complete, parse_group, warn_unknown
@@ -35,6 +36,22 @@ ORIGINAL_DNN_COLUMNS: tuple[str, ...] = (
 )
 
 
+
+
+#: The fine-tuning data of Geirhos et al. 2018 (their Figure 4): the 20 ResNet-50s with
+#: 16-way heads are named ``sixteen<NN>[--<training components>]``.
+FINE_TUNED_NETWORK = re.compile(r"^sixteen\d\d")
+#: Files of that data that copy other networks' trials under another name (the authors'
+#: ``extract_specialised_and_all-noise.py``): left out, with one log line.
+DERIVED_AGGREGATES: frozenset[str] = frozenset({"all-noise", "specialised"})
+#: Fine-tuning test experiments (PNG stimuli) whose names are not a bundled design's
+#: ``original_experiment``: the design (or, for salt-and-pepper, which no human saw, the
+#: experiment name) they belong to.
+FINE_TUNING_EXPERIMENTS: dict[str, str] = {
+    "noise-png-experiment": "uniform-noise",
+    "colour-png-experiment": "colour",
+    "salt-and-pepper-png-experiment": "salt-and-pepper",
+}
 
 
 ORIGINAL_NAME = re.compile(r"^(?P<experiment>.+)_(?P<subj>[^_]+)_session_(?P<session>\d+)\.csv$")
@@ -65,7 +82,7 @@ def design_names_by_original() -> dict[str, str | dict[str, str]]:
     names: dict[str, list[str]] = {}
     for design in bundled_designs().values():
         names.setdefault(design.original_experiment, []).append(design.name)
-    out: dict[str, str | dict[str, str]] = {}
+    out: dict[str, str | dict[str, str]] = dict(FINE_TUNING_EXPERIMENTS)
     for original, found in names.items():
         out[original] = found[0] if len(found) == 1 else {
             code: name for name in found for code in bundled_designs()[name].conditions}
@@ -106,8 +123,12 @@ def original_group(sources: list[Source], rule: str,
     out["experiment"] = experiment
     if kind.observer_type != DNN:
         out["rule"] = ""
-    else:  # answers in the plain 8 columns (model-vs-human style): rule not recorded
-        out["rule"] = rule if scored else "unknown"
+    elif scored:
+        out["rule"] = rule
+    else:  # answers in the plain 8 columns: the 2018 fine-tuned networks have 16-way heads
+        fine_tuned = out["observer"].astype(str).str.match(FINE_TUNED_NETWORK.pattern)
+        out["rule"] = np.where(fine_tuned & (kind.source_format == "geirhos2018"),
+                               HEAD_16_RULE, "unknown")
     if kind.observer_type == DNN:
         for column in ("prob_correct_16", "entropy_16", "entropy_1000", "rank_correct_16"):
             source = column if column == "entropy_1000" else f"{column}{suffix}"

@@ -16,8 +16,13 @@ from lab.decision_rules import ORIGINAL_RULES
 from lab.design import bundled_designs
 from lab.errors import LabInputError
 from lab.readers.files import archive_members, is_archive, iter_trial_files
-from lab.readers.lab_tsv import incomplete_run, lab_group, simulated_label
-from lab.readers.original import design_names_by_original, original_group
+from lab.readers.lab_tsv import incomplete_run, lab_group, simulated_label, weights_sha256
+from lab.readers.original import (
+    DERIVED_AGGREGATES,
+    ORIGINAL_NAME,
+    design_names_by_original,
+    original_group,
+)
 from lab.readers.parsing import NA_CELLS, Source, check_classes, floats, integers, load_source
 from lab.readers.records import (
     DNN,
@@ -70,7 +75,11 @@ def read_trials(
     groups: dict[tuple[str, str, str], list[Source]] = {}
     seen: dict[str, Path] = {}
     incomplete: list[str] = []
+    derived = 0
     for path, kind, data in iterator:
+        if kind.source_format == "geirhos2018" and _derived_aggregate(path):
+            derived += 1
+            continue
         source = load_source(path, kind, data)
         reason = (incomplete_run(path, source.rows)
                   if (kind.source_format, kind.observer_type) == ("lab", DNN) else None)
@@ -86,6 +95,10 @@ def read_trials(
         if source.rows:
             groups.setdefault((kind.source_format, kind.observer_type, source.header),
                               []).append(source)
+    if derived:
+        log.warning("left out %d files of the derived aggregates %s (copies of other "
+                    "networks' trials under another name, Geirhos et al. 2018 fine-tuning "
+                    "data)", derived, " and ".join(sorted(DERIVED_AGGREGATES)))
     by_original = design_names_by_original()
     frames = []
     for (source_format, observer_type, _), sources in groups.items():
@@ -116,7 +129,30 @@ def read_trials(
     table = _finish(table)
     table = effective_table(table, lab=(table["source_format"] == "lab").to_numpy())
     _check_no_double_sessions(table)
+    _check_one_network_per_name(table)
     return table
+
+
+def _check_one_network_per_name(table: pd.DataFrame) -> None:
+    """Two different weights (their sidecars' sha256) under one observer name are never
+    pooled: one line naming both files and the fix."""
+    ours = table[(table["source_format"] == "lab") & (table["observer_type"] == DNN)]
+    if ours.empty:
+        return
+    files = ours[["observer", "file"]].drop_duplicates()
+    files = files.assign(sha=files["file"].astype(str).map(weights_sha256))
+    for observer, group in files.groupby("observer", sort=False):
+        if group["sha"].nunique() > 1:
+            a, b = group.drop_duplicates("sha").iloc[:2].itertuples(index=False)
+            raise LabInputError(
+                f"{b.file}: observer {observer!r} was scored with other weights (sha256 "
+                f"{b.sha[:12] or 'none'}...) than {a.file} ({a.sha[:12] or 'none'}...); "
+                "score one of them again with --name to tell them apart")
+
+
+def _derived_aggregate(path: Path) -> bool:
+    match = ORIGINAL_NAME.match(path.name)
+    return match is not None and match["subj"] in DERIVED_AGGREGATES
 
 
 _VALID_RESPONSES = frozenset(CATEGORIES) | {NO_RESPONSE}

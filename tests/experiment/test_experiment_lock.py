@@ -16,10 +16,10 @@ from experiment_helpers import REPO, check_exactly_once, fork_cli, headless_args
 
 from experiment.files.bids import session_paths
 from experiment.files.creation import lock_path
-from experiment.files.lock import SessionLock
 from experiment.files.summary import summarise
 from experiment.plan.checkpoints import HOLD_ENV, KILL_ENV
 from lab.errors import LabInputError
+from lab.lock import SessionLock
 from lab.trial_file import read_rows
 
 

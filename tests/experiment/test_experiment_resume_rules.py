@@ -44,7 +44,7 @@ def killed(stimulus_set: Path, tmp_path: Path) -> tuple[list[str], Path]:
     (["--trials", "16"], "--trials 16", "--trials 12"),
     (["--block-size", "6"], "--block-size 6", "--block-size 4"),
     (["--durations", "response=900"], "--durations 'fixation=300,image=200,mask=200,"
-     "response=900,iti=300,feedback=300'", "response=600,iti=100"),
+     "response=900,feedback=300,iti=300'", "response=600,feedback=300,iti=100"),
     (["--practice", "3"], "--practice 3", "--practice 1"),
     (["--seed", "8"], "--seed 8", "--seed 7"),
     (["--simulate-observer", "0.9"], "--simulate-observer 0.9", "--simulate-observer 0.5"),

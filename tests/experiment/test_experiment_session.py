@@ -216,7 +216,9 @@ def test_check_command_runs_the_preflight_and_writes_nothing(stimulus_set: Path)
     out = result.stdout.splitlines()
     assert any(line.startswith("stimuli: 48 files") for line in out)
     assert out[-1] == "pre-flight passed"
-    assert "frames: fixation 18, image 12, mask 12, response 90, iti 18" in out
+    # every phase of the design's [phases], in order
+    assert ("frames: fixation 18, image 12, blank_after_image 1, mask 12, blank_after_mask 1, "
+            "response 90, feedback 18, iti 18") in out
     assert any(line.startswith("warning: virtual display") for line in out)
     assert sorted(p.name for p in stimulus_set.iterdir()) == before
 

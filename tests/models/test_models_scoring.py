@@ -168,11 +168,15 @@ def test_weights_from_a_state_dict_file(small_set, tmp_path, run_score, rows, ca
     assert run_score(*common, "--weights", "none", "--seed", "123", "--out", tmp_path / "b") == 0
     assert run_score(*common, "--weights", "none", "--out", tmp_path / "c") == 0
     name = "cue-conflict/resnet18_max_ses-1.tsv"
-    from_file = probs(rows(tmp_path / "a" / name))
+    digest = sha256_file(tmp_path / "weights.pt")
+    # a weights file is its own observer: <architecture>@<file stem>-<sha256[:8]>
+    own = f"cue-conflict/resnet18@weights-{digest[:8]}_max_ses-1.tsv"
+    from_file = probs(rows(tmp_path / "a" / own))
     np.testing.assert_array_equal(from_file, probs(rows(tmp_path / "b" / name)))
     assert not np.allclose(from_file, probs(rows(tmp_path / "c" / name)))
-    meta = json.loads((tmp_path / "a" / name).with_suffix(".json").read_text())
-    assert sha256_file(tmp_path / "weights.pt") in meta["weights"]
+    meta = json.loads((tmp_path / "a" / own).with_suffix(".json").read_text())
+    assert digest in meta["weights"] and meta["weights_sha256"] == digest
+    assert meta["observer"] == f"resnet18@weights-{digest[:8]}"
 
     # a state_dict of another network is refused in one line
     torch.save(get_spec("mobilenet_v3_small").architecture().state_dict(), tmp_path / "other.pt")

@@ -40,7 +40,9 @@ def test_defaults_are_the_papers_optimiser():
     c = cfg(run={"epochs": 90, "batch_size": 512})
     assert c.lr == pytest.approx(0.2) and c.optim.momentum == 0.9
     assert c.optim.weight_decay == 1e-4 and c.milestones() == [30, 60, 80]
-    assert cfg(run={"epochs": 30}).milestones() == [10, 20, 27]
+    # fixed decay epochs (the paper's 200-epoch runs kept 30/60/80/90), never rescaled
+    assert cfg(run={"epochs": 200}).milestones() == [30, 60, 80, 90]
+    assert cfg(run={"epochs": 30}).milestones() == []
 
 
 def test_settled_config_round_trips_and_differences_are_named():
@@ -58,7 +60,19 @@ def test_settled_config_round_trips_and_differences_are_named():
     ({"data": {"flip": "yes"}}, "data.flip must be true or false, got 'yes'"),
     ({"model": {"head": 10}}, "model.head = 10 is not one of 16, 1000"),
     ({"distortions": {"regime": "one"}}, "regime 'one' needs distortions.manipulation"),
-    ({"distortions": {"clean_fraction": 1.5}}, "clean_fraction must be in [0, 1]"),
+    ({"distortions": {"clean_fraction": 1.5}}, "clean_fraction = 1.5 must be in [0, 1]"),
+    ({"optim": {"lr": float("nan")}}, "optim.lr = nan is not a finite number"),
+    ({"optim": {"momentum": float("inf")}}, "optim.momentum = inf is not a finite number"),
+    ({"optim": {"momentum": 1.5}}, "optim.momentum = 1.5 must be in [0, 1)"),
+    ({"optim": {"lr": -0.1}}, "optim.lr = -0.1 must not be negative"),
+    ({"optim": {"decay_epochs": [60, 30]}}, "optim.decay_epochs = (60, 30) must be increasing"),
+    ({"optim": {"decay_factor": 0.0}}, "optim.decay_factor = 0.0 must be in (0, 1]"),
+    ({"distortions": {"levels": "range", "level_range": [0.9, 0.1]}},
+     "distortions.level_range = (0.9, 0.1) must be [low, high] with low < high"),
+    ({"distortions": {"sigmas": [0.1, float("inf")]}}, "distortions.sigmas = (0.1, inf) is not"),
+    ({"data": {"image_size": 100000}}, "data.image_size = 100000 must be between 1 and 1024"),
+    ({"data": {"image_size": 0}}, "data.image_size = 0 must be between 1 and 1024"),
+    ({"run": {"batch_size": 0}}, "run.batch_size = 0 must be positive"),
 ])
 def test_bad_configs_name_the_key(sections, message):
     with pytest.raises(LabInputError, match=None) as err:

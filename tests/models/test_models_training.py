@@ -103,7 +103,7 @@ def test_training_lowers_the_loss_and_the_run_scores_16_way(tiny, tmp_path, smal
     out = tmp_path / "scored"
     assert main(["score", "--model", "resnet18", "--weights", str(run / MODEL), "--stimuli",
                  str(small_set), "--out", str(out), "--no-progress"]) == 0
-    tsv = out / "cue-conflict" / "resnet18_16-way_ses-1.tsv"
+    tsv = out / "cue-conflict" / "resnet18@run_16-way_ses-1.tsv"
     got = rows(tsv)
     assert len(got) == 8 and {r["rule"] for r in got} == {"16-way"}
     total = sum(float(v) for k, v in got[0].items() if k.startswith("p_"))

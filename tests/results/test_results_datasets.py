@@ -103,7 +103,9 @@ def test_verify_command_reports_humans_and_why_networks_are_not_checked(
     assert cli.main(["verify", "--cache", str(tmp_path / "cache")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("humans: 81 of 81 published accuracies reproduced")
-    assert out[1].startswith("networks: not checked: 268 files") and len(out) == 2
+    assert out[1].startswith("networks: not checked: 268 files")
+    assert out[2].startswith("fine-tuned networks: not checked: 1152 files") and len(out) == 3
+    assert out[2].endswith("or give --fine-tuning PATH")
 
 
 def test_a_wrong_published_number_fails_verification(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from lab.categories import check_mapping_file
 from lab.design import EXPERIMENTS_DIR, list_experiments, load_design_file, load_experiment
 from lab.errors import LabInputError
+from lab.phases import PAPER_PHASES
 from stimuli.data_files import IMAGENET_FILE, MAPPING_FILE, display_gamma_curve, mean_power_spectrum
 from stimuli.manipulations import check_design, get_manipulation
 
@@ -206,3 +207,83 @@ def test_psychometric_axis_is_part_of_the_design(tmp_path):
     with pytest.raises(LabInputError, match="psychometric_axis must be one of") as err:
         load_design_file(bad)
     assert "\n" not in str(err.value)
+
+
+# -- the trial's phases ([phases], lab/phases.py) --------------------------------------
+
+def test_every_bundled_design_gives_the_papers_phases():
+    """Geirhos et al. 2018 (Methods): fixation 300 ms, image 200 ms, one blank frame, mask
+    200 ms, one blank frame, response 1500 ms (practice feedback 300 ms), ITI 300 ms."""
+    for name in list_experiments():
+        text = (EXPERIMENTS_DIR / f"{name}.toml").read_text(encoding="utf-8")
+        assert "\n[phases]\n" in text, name  # written out, not a Python default
+        phases = load_experiment(name).phases
+        assert phases == PAPER_PHASES, name
+    assert [(p.name, p.ms, p.frames) for p in PAPER_PHASES] == [
+        ("fixation", 300, None), ("image", 200, None), ("blank_after_image", None, 1),
+        ("mask", 200, None), ("blank_after_mask", None, 1), ("response", 1500, None),
+        ("feedback", 300, None), ("iti", 300, None)]
+
+
+def _phases_block(text: str) -> str:
+    start = text.index("[phases]")
+    return text[start:text.index("\n\n", start)]
+
+
+def test_a_design_without_phases_runs_the_papers(tmp_path):
+    text = GOOD.read_text(encoding="utf-8")
+    path = tmp_path / "contrast.toml"
+    path.write_text(text.replace(_phases_block(text), ""), encoding="utf-8")
+    assert "[phases]" not in path.read_text()
+    assert load_design_file(path).phases == PAPER_PHASES
+
+
+def test_a_phases_table_gives_order_milliseconds_and_frames(tmp_path):
+    text = GOOD.read_text(encoding="utf-8")
+    path = tmp_path / "contrast.toml"
+    path.write_text(text.replace(_phases_block(text), """[phases]
+fixation = 500
+cue = { frames = 2 }
+image = 100
+mask = 100
+blank_after_mask = { frames = 3 }
+response = 1000
+feedback = 300
+iti = 600"""), encoding="utf-8")
+    phases = load_design_file(path).phases
+    assert phases.names == ("fixation", "cue", "image", "mask", "blank_after_mask",
+                            "response", "feedback", "iti")
+    assert phases["cue"].frames == 2 and phases["cue"].ms is None
+    assert phases.as_dict() == {"fixation": 500, "image": 100, "mask": 100,
+                                "response": 1000, "feedback": 300, "iti": 600}
+
+
+@pytest.mark.parametrize("table,match", [
+    ("[phases]\nimage = 200\nmask = 200", "lacks response, feedback, iti"),
+    ("[phases]\nimage = 200\nmask = 200\nresponse = 1500\niti = 300\nfeedback = 300",
+     "must end with response, feedback, iti"),
+    ("[phases]\nmask = 200\nimage = 200\nresponse = 1500\nfeedback = 300\niti = 300",
+     "mask before image"),
+    ("[phases]\nimage = 0\nmask = 200\nresponse = 1500\nfeedback = 300\niti = 300",
+     "phase 'image' = 0: give positive milliseconds"),
+    ("[phases]\nimage = \"200\"\nmask = 200\nresponse = 1500\nfeedback = 300\niti = 300",
+     "phase 'image'"),
+    ("[phases]\nimage = 200\nblank = { frames = 0 }\nmask = 200\nresponse = 1500\n"
+     "feedback = 300\niti = 300", "phase 'blank': a frame count is"),
+    ("[phases]\nimage = 200\nblank = { ms = 5 }\nmask = 200\nresponse = 1500\n"
+     "feedback = 300\niti = 300", "phase 'blank': a frame count is"),
+    ("[phases]\nImage = 200\nmask = 200\nresponse = 1500\nfeedback = 300\niti = 300",
+     "phase 'Image': use lower-case"),
+    ("phases = 3", "'phases' must be a table"),
+])
+def test_bad_phases_are_refused_in_one_line(tmp_path, table, match):
+    text = GOOD.read_text(encoding="utf-8")
+    path = tmp_path / "contrast.toml"
+    if table.startswith("phases ="):  # a key, not a table: before the first table
+        text = text.replace(_phases_block(text), "").replace("name =", f"{table}\nname =")
+    else:
+        text = text.replace(_phases_block(text), table)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LabInputError, match=match) as err:
+        load_design_file(path)
+    assert "\n" not in str(err.value) and str(path) in str(err.value)

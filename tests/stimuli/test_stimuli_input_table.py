@@ -85,6 +85,7 @@ def test_a_whole_number_is_an_int_parameter(tmp_path, workspace, condition) -> N
     _, fields = workspace
     assert main(["apply", "rotation", condition, str(fields["img"]),
                  str(tmp_path / "r.png")]) == 0
+    # the pyramid of the critical-band stimulus needs the design's 224 px
     assert main(["apply", "critical-band", "band=2,noise_sd=0.1", str(fields["img"]),
-                 str(tmp_path / "cb.png")]) == 0
+                 str(tmp_path / "cb.png"), "--size", "224"]) == 0
     assert (tmp_path / "r.png").is_file() and (tmp_path / "cb.png").is_file()

@@ -1,4 +1,5 @@
-"""One running process per session: a lock file beside the session's data.
+"""One running process per session, training run or scoring output: a lock file beside
+the data it writes (the booth's sessions, ``python -m models train`` and ``score``).
 
 ``<stem>.lock`` holds the pid, host and start time of the process that runs the session.
 It is created with ``O_CREAT | O_EXCL`` (atomic on local file systems), so of two runs
@@ -71,8 +72,9 @@ def remove_if_stale(path: Path) -> bool:
 class SessionLock:
     """The lock of one session; :meth:`acquire` then :meth:`release` (or ``with``)."""
 
-    def __init__(self, path: Path, *, wait_s: float = 0.0) -> None:
+    def __init__(self, path: Path, *, wait_s: float = 0.0, what: str = "the session") -> None:
         self.path = path
+        self.what = what  #: what the lock guards, for the refusal ("the session", ...)
         self.wait_s = wait_s  #: how long to wait for a live holder before refusing
         self.held = False
 
@@ -124,11 +126,11 @@ class SessionLock:
                 time.sleep(0.05)
                 continue
             raise LabInputError(
-                f"{self.path}: the session is being run by process {pid} on {host} "
+                f"{self.path}: {self.what} is being written by process {pid} on {host} "
                 f"(since {info.get('started', '?')}); wait for it to end, or, if that "
                 "process is gone, delete this lock file"
             )
-        raise LabInputError(f"{self.path}: could not take the session lock; try again")
+        raise LabInputError(f"{self.path}: could not take the lock of {self.what}; try again")
 
     def _remove_stale(self, pid: int) -> None:
         """Remove the lock of the dead ``pid`` unless someone replaced it meanwhile.
