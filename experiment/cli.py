@@ -315,6 +315,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    else:  # the progress a person follows: trial k of n, re-runs, time left
+        _show_progress()
     _check_counts(args.practice, args.seed)
     needed = ("experiment", "stimuli", "observer", "session", "data")
     given = [n for n in needed if getattr(args, n) is not None]
@@ -356,8 +358,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   "written; run the same command again", file=sys.stderr)
         return 130
     state = "complete" if outcome.completed else "stopped (continue with --resume)"
-    print(f"session {state}: {outcome.trials_run} trials run; data in {outcome.paths.trials}")
+    if outcome.summary:
+        print(f"session {state}: {outcome.summary}; data in {outcome.paths.trials}")
+    else:
+        print(f"session {state}: nothing left to run; data in {outcome.paths.trials}")
     return 0
+
+
+def _show_progress() -> None:
+    """Print the session's progress lines (logger ``experiment.progress``) on standard
+    output, once."""
+    logger = logging.getLogger("experiment.progress")
+    if not any(getattr(h, "_lab_progress", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setLevel(logging.INFO)
+        handler._lab_progress = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def _check_counts(practice: int, seed: int | None) -> None:

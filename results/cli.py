@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(name: str, help_text: str, csv: bool = True) -> argparse.ArgumentParser:
-        cmd = sub.add_parser(name, help=help_text, description=help_text,
+        # help= is %-formatted by argparse, the (raw) description is shown as written
+        cmd = sub.add_parser(name, help=help_text, description=help_text.replace("%%", "%"),
                              epilog=_epilog(examples, name),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("paths", nargs="+", metavar="PATH", help="trial file or folder")
@@ -262,7 +263,8 @@ def run(args: argparse.Namespace) -> int:
         print(write_report(table, args.out, inputs=args.paths, rule=args.rule,
                            notes=args.note))
     else:
-        _print(kind.compute(table, args), args.csv)
+        from results.observers import mark_simulated
+        _print(mark_simulated(kind.compute(table, args), table, as_csv=args.csv), args.csv)
     return 0
 
 

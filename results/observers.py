@@ -120,3 +120,33 @@ def observer_label(name: object, simulated: Mapping[str, str],
     if isinstance(key, str) and key in simulated:
         return f"{name} [{simulated[key]}]"
     return (groups or {}).get(name, name) if isinstance(name, str) else name
+
+
+def mark_simulated(frame: pd.DataFrame, table: pd.DataFrame, *, as_csv: bool = False
+                   ) -> pd.DataFrame:
+    """A table for the terminal with simulated observers marked: their observer and group
+    cells labelled (:func:`label_observers`); as CSV the names stay as they are (other
+    programs join on them) and a ``simulated`` column carries the label."""
+    simulated = simulated_observers(table)
+    if not simulated or frame.empty:
+        return frame
+    if not as_csv:
+        return label_observers(frame, table)
+    columns = [c for c in ("observer", "observer_1", "observer_2", "group")
+               if c in frame.columns]
+    if not columns:
+        return frame
+    groups = {HUMANS: group_names(table)[HUMANS]}
+
+    def label(row: pd.Series) -> str:
+        marks = []
+        for column in columns:
+            value = row[column]
+            key = value[4:] if isinstance(value, str) and value.startswith("lab:") else value
+            if isinstance(key, str) and key in simulated:
+                marks.append(simulated[key])
+            elif column == "group" and value == HUMANS:
+                marks.append(groups[HUMANS])
+        return "; ".join(dict.fromkeys(marks))
+
+    return frame.assign(simulated=frame.apply(label, axis=1))

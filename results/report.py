@@ -20,6 +20,7 @@ import pandas as pd
 
 from lab.readers import HUMAN
 from lab.trial_file import write_text_atomic
+from results.figures._common import caution_outside_images
 from results.intervals import MIN_TRIALS_PER_POINT, low_n_text, too_few
 from results.registry import SECTIONS, FigureInput, FigureKind, Panel, figure_kinds
 from results.report_parts import ReportContext, Section, image_html
@@ -33,9 +34,11 @@ body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;m
 max-width:1200px;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.8em;margin:.5em 0 1em}
-th,td{border:1px solid #ddd;padding:2px 6px;text-align:right}
+th,td{border:1px solid #ddd;padding:2px 6px;text-align:right;white-space:nowrap}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 img{max-width:100%;height:auto;border:0}
+.table-wrap{max-width:100%;overflow-x:auto;margin:.5em 0 1em}.table-wrap table{margin:0}
+.missing{font-style:italic}
 details{margin:.5em 0}summary{cursor:pointer;font-weight:600}
 .note{color:#555;font-size:.9em}
 .simulated-banner{background:#fff3cd;border:3px solid #b00020;color:#5a0010;padding:.8em 1em;
@@ -63,7 +66,8 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
         if section is not None:  # a section with nothing to show in this input
             sections[section.anchor] = section
     for kind in figure_kinds():
-        panels = kind.draw(ctx.data, fig_dir)
+        with caution_outside_images():  # the page says it once per figure
+            panels = kind.draw(ctx.data, fig_dir)
         section = sections.get(kind.section)
         if section is None:  # a figure with a section of its own, when it drew anything
             if not panels:
@@ -71,7 +75,7 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
             section = sections[kind.section] = Section(
                 kind.section, kind.title, kind.order,
                 intro=[f'<p class="note">{html.escape(kind.description)}</p>'])
-        section.figures += [_panel_html(kind, panel) for panel in panels]
+        section.figures += _figure_html(kind, panels)
     ordered = sorted(sections.values(), key=lambda s: s.order)
 
     title = "Generalisation in humans and DNNs: analysis report"
@@ -93,18 +97,23 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     return path
 
 
-def _panel_html(kind: FigureKind, panel: Panel) -> str:
-    image = image_html(panel.png, panel.caption or kind.name)
-    warning = ""
-    if too_few(panel.min_n):
-        warning = (f'<p class="low-n" data-min-n="{panel.min_n}">'
-                   f"{html.escape(low_n_text(int(panel.min_n)))}</p>")
-    if kind.collapsed:
-        flag = (f' <span class="low-n">(fewer than {MIN_TRIALS_PER_POINT} trials per point)'
-                "</span>" if warning else "")
-        return (f"<details><summary>{html.escape(panel.caption or kind.title)}{flag}</summary>"
-                f"{warning}{image}</details>")
-    return warning + image
+def _figure_html(kind: FigureKind, panels: list[Panel]) -> list[str]:
+    """The figure's images with one caution: before its first image (the fewest trials
+    over its panels), or, for a folded figure, in each panel's summary line."""
+    out = []
+    if not kind.collapsed:
+        fewest = [int(p.min_n) for p in panels if too_few(p.min_n)]
+        if fewest:
+            out.append(f'<p class="low-n" data-min-n="{min(fewest)}">'
+                       f"{html.escape(low_n_text(min(fewest)))}</p>")
+        return out + [image_html(p.png, p.caption or kind.name) for p in panels]
+    for panel in panels:
+        flag = (f' <span class="low-n">(fewer than {MIN_TRIALS_PER_POINT} trials per '
+                "point)</span>"
+                if too_few(panel.min_n) else "")
+        out.append(f"<details><summary>{html.escape(panel.caption or kind.title)}{flag}"
+                   f"</summary>{image_html(panel.png, panel.caption or kind.name)}</details>")
+    return out
 
 
 def _notes_html(notes: Sequence[str]) -> str:

@@ -12,17 +12,55 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.readers import HUMAN
 from lab.trial_file import write_text_atomic
 from results.observers import label_observers
 from results.registry import FigureInput
 
+#: columns that count things: shown as integers when every value is whole
+_COUNT_WORDS = ("n_", "trials", "frames", "hits", "stimuli", "files", "observers",
+                "experiments", "sessions", "levels", "bands", "shared", "_only", "decisions",
+                "n_boot", "superseded", "answers")
 
-def table_html(frame: pd.DataFrame, section: str, digits: int = 4) -> str:
-    """``frame`` as an HTML table (id ``table-<section>``); a note when it is empty."""
+
+def _is_count(column: str) -> bool:
+    name = str(column)
+    return name.startswith("n_") or any(word in name for word in _COUNT_WORDS[1:])
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for people: count columns held as floats (``1.0``, ``4.0``; n/a kept) as
+    integers."""
+    out = frame
+    for column in frame.columns:
+        values = frame[column]
+        if not (_is_count(column) and pd.api.types.is_float_dtype(values)):
+            continue
+        finite = values.dropna()
+        if len(finite) and bool((finite == finite.round()).all()):
+            out = out.copy() if out is frame else out
+            out[column] = values.map(lambda v: "n/a" if pd.isna(v) else int(round(v)))
+    return out
+
+
+def number_text(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` decimals, never ``-0.0000``."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def table_html(frame: pd.DataFrame, section: str, digits: int = 4, *,
+               empty: str = "") -> str:
+    """``frame`` as an HTML table (id ``table-<section>``) in a container that scrolls
+    sideways when the table is wider than the page; when it is empty, ``empty`` (why: what
+    the table needs that this data lacks) as a note."""
     if frame.empty:
-        return '<p class="note">No data.</p>'
-    return frame.to_html(index=False, na_rep="n/a", float_format=lambda v: f"{v:.{digits}f}",
-                         border=0, classes=f"table {section}", table_id=f"table-{section}")
+        why = empty or f"The {section.replace('-', ' ')} table has no rows for this data."
+        return f'<p class="note missing" data-table="{section}">{html.escape(why)}</p>'
+    table = tidy(frame).to_html(index=False, na_rep="n/a",
+                                float_format=lambda v: number_text(v, digits), border=0,
+                                classes=f"table {section}", table_id=f"table-{section}")
+    return f'<div class="table-wrap">{table}</div>'
 
 
 def image_html(path: Path, alt: str) -> str:
@@ -32,8 +70,9 @@ def image_html(path: Path, alt: str) -> str:
 
 
 def write_csv(frame: pd.DataFrame, out: Path, name: str) -> None:
-    """Write ``frame`` as ``<out>/<name>`` beside the report (crash-safe)."""
-    write_text_atomic(out / name, frame.to_csv(index=False, na_rep="n/a"))
+    """Write ``frame`` as ``<out>/<name>`` beside the report (crash-safe; counts as
+    integers)."""
+    write_text_atomic(out / name, tidy(frame).to_csv(index=False, na_rep="n/a"))
 
 
 @dataclass
@@ -51,6 +90,11 @@ class Section:
     def html(self) -> str:
         return "\n".join([f'<h2 id="{self.anchor}">{html.escape(self.title)}</h2>',
                           *self.intro, *self.figures, *self.body])
+
+    def missing(self, text: str) -> None:
+        """Say in one line what this section cannot show for this data, and why (plain
+        text)."""
+        self.intro.append(f'<p class="note missing">{html.escape(text)}</p>')
 
     def note(self, text_html: str) -> None:
         """Append a ``<p class="note">`` paragraph (already HTML) to the intro."""
@@ -70,6 +114,39 @@ class ReportContext:
     def table(self) -> pd.DataFrame:
         return self.data.table
 
+    @property
+    def humans(self) -> list[str]:
+        """The human observers in the data."""
+        return self.data.cached("humans", lambda: sorted(map(str, self.table.loc[
+            self.table["observer_type"] == HUMAN, "observer"].unique())))
+
+    @property
+    def networks(self) -> list[str]:
+        """The networks in the data."""
+        return self.data.cached("networks", lambda: sorted(map(str, self.table.loc[
+            self.table["observer_type"] != HUMAN, "observer"].unique())))
+
+    def has(self) -> str:
+        """What observers this data has, for the one-line notes on what a section cannot
+        show: ``this data has 1 human and 2 networks``."""
+        parts = [_count(len(self.humans), "human"), _count(len(self.networks), "network")]
+        if not self.humans and not self.networks:
+            return "this data has no observers"
+        return "this data has " + " and ".join(parts)
+
+    @property
+    def humans_simulated(self) -> bool:
+        """Every human observer in the data is simulated (not a person)."""
+        return bool(self.humans) and all(h in self.data.simulated for h in self.humans)
+
+    def humans_word(self) -> str:
+        """``the humans`` or, when all are simulated, ``the simulated humans``."""
+        return "the simulated humans" if self.humans_simulated else "the humans"
+
     def labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with simulated observers (and a group holding any) labelled."""
         return label_observers(frame, self.table)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{'no' if n == 0 else n} {word}{'' if n == 1 else 's'}"

@@ -190,7 +190,9 @@ def figure4(table: pd.DataFrame, out_dir: str | Path, *,
     cmap = LinearSegmentedColormap.from_list("vgg-blue", ["#FFFFFF", "#0069AA"])
     with style():
         rows, cols = matrix.shape
-        fig = new_figure(1.8 + 0.5 * cols, 1.6 + 0.45 * rows)
+        # room for the (two-line) title, the rotated labels and the axis labels, also
+        # for a single row or network
+        fig = new_figure(max(4.4, 1.8 + 0.5 * cols), max(3.0, 2.0 + 0.45 * rows))
         ax = fig.subplots()
         finite = values[np.isfinite(values)]
         ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=finite.min(),
@@ -223,8 +225,8 @@ def figure4(table: pd.DataFrame, out_dir: str | Path, *,
         contrast = cells.loc[(cells["network"] == HUMANS)
                              & cells["row"].str.startswith("contrast"), "humans_from"]
         source = contrast.iloc[0] if len(contrast) and contrast.iloc[0] else "none"
-        ax.set_title("accuracy (%) at each distortion's test condition; humans of the "
+        ax.set_title("accuracy (%) at each distortion's test condition;\nhumans of the "
                      f"contrast row: {source}", fontsize=8)
-        fig.tight_layout()
+        fig.set_layout_engine("constrained")  # the axis labels stay clear of the title
         paths = save(fig, out_dir, FILE_STEM)
     return paths + [csv]

@@ -62,9 +62,15 @@ mkdir -p "$OUT"
 step "1/4 build the stimulus sets from the bundled images" \
     "$PY" -m stimuli build contrast --source "$SOURCE" --out "$OUT/stimuli/contrast" \
     --per-condition 48 --seed 1
+echo "demo: expected warning above: the 48 bundled images make all 8 contrasts, so the"
+echo "      session below lets the observer see a source image more than once (--repeat-sources)"
+echo "\$ $PY -m stimuli build cue-conflict --source $SOURCE --out $OUT/stimuli/cue-conflict --per-condition 48 --seed 1"
 "$PY" -m stimuli build cue-conflict --source "$SOURCE" --out "$OUT/stimuli/cue-conflict" \
     --per-condition 48 --seed 1
 
+echo
+echo "demo: the session runs in real time, about $((PER_CONDITION * 8 * 2 / 60 + 1)) min; it prints"
+echo "      its progress (trial k of n, re-runs after dropped frames, time left) as it goes"
 step "2/4 run the contrast session: $PER_CONDITION trials per contrast, balanced over the classes ($((PER_CONDITION * 8)) trials)" \
     "$PY" run_experiment.py --experiment contrast --stimuli "$OUT/stimuli/contrast" \
     --session 1 --data "$OUT/data" --per-condition "$PER_CONDITION" --repeat-sources --practice 2 --seed 1 \
@@ -83,7 +89,7 @@ for model in $MODELS; do
     done
 done
 
-echo; echo "== 4/4 analyse: tables, figures and the report"
+echo; echo "== 4/4 analyse: tables, figures and the report (a minute or two)"
 echo "\$ $PY -m results report $OUT/data $OUT/dnn --out $OUT/report --note ..."
 "$PY" -m results report "$OUT/data" "$OUT/dnn" --out "$OUT/report" "${notes[@]}"
 

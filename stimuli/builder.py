@@ -184,6 +184,26 @@ def plan_set(
     return _numbered(drawn, rng, seed)
 
 
+def warn_reused_sources(experiment: str, plan: list[PlannedStimulus]) -> str | None:
+    """Warn (and return the line) when the set uses a source image in more than one
+    condition: a session shows each source image once per observer, so an observer can
+    see only as many of these stimuli as there are distinct sources."""
+    uses: dict[str, int] = {}
+    for item in plan:
+        uses[item.source.path] = uses.get(item.source.path, 0) + 1
+    if not uses or max(uses.values()) == 1:
+        return None
+    line = (f"{experiment}: {len(plan)} stimuli from {len(uses)} distinct source images "
+            f"(each used in up to {max(uses.values())} conditions). A session shows each "
+            f"source image once per observer, so one observer can see at most {len(uses)} "
+            f"of them; a session of all {len(plan)} needs {len(plan)} distinct source "
+            "images per observer: add images, or let observers see a source more than "
+            "once (run_experiment.py --repeat-sources), or give each observer --trials "
+            f"{len(uses)} or fewer")
+    logger.warning("%s", line)
+    return line
+
+
 def _numbered(drawn: list[tuple[str, SourceImage]], rng: np.random.Generator,
               seed: int) -> list[PlannedStimulus]:
     shuffled = [drawn[i] for i in rng.permutation(len(drawn))]
@@ -332,6 +352,7 @@ def build_set(
     replaceable = _check_replaceable(out, force)
     source = Path(source_dir)
     plan = plan_set(design, scan_sources(source, design), per_condition, seed)
+    warn_reused_sources(design.name, plan)
     workers = (os.cpu_count() or 1) if workers is None else workers
 
     with building(out) as tmp:

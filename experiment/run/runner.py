@@ -20,6 +20,7 @@ from experiment.plan.trial_list import (
     blocks_of,
     remaining_schedule,
 )
+from experiment.run.progress import SessionProgress, closing_line
 from experiment.run.session import SessionConfig, SessionOutcome, SessionPlan, block_percent
 from experiment.run.trial_result import TrialResult
 from lab.oserrors import write_error
@@ -60,6 +61,15 @@ class SessionRunner:
         self.presenter = presenter
         self.trial_file = trial_file
         self.rows = rows
+        self.progress = SessionProgress(len(plan.trials), len(blocks_of(plan.trials)), rows)
+
+    def outcome(self, trials_run: int, completed: bool) -> SessionOutcome:
+        """The outcome with its closing line (logged, and printed by the command line)."""
+        summary = closing_line(len(self.plan.trials), self.rows, self.plan.paths.log,
+                               completed=completed)
+        log.info("%s", summary)  # the log file; the command line prints it
+        return SessionOutcome(self.plan.paths, trials_run, completed=completed,
+                              summary=summary)
 
     def run(self, preflight_summary: str) -> SessionOutcome:
         checkpoint("preflight-screen")
@@ -67,7 +77,7 @@ class SessionRunner:
                                        "", "Click or press space to start."]))
         if not self.practice():
             log.info("stopped by the experimenter during practice")
-            return SessionOutcome(self.plan.paths, 0, completed=False)
+            return self.outcome(0, completed=False)
         return self.blocks()
 
     def practice(self) -> bool:
@@ -106,6 +116,8 @@ class SessionRunner:
                           "attempt": str(item.attempt),
                           "flagged": "1" if result.flagged else "0",
                           "correct": "1" if record.correct else "0"})
+        self.progress.trial_saved(t.block, rerun=rerun, trial=t.trial,
+                                  flagged=result.flagged)
         if result.flagged:
             log.warning("trial %d flagged (%d dropped frames, image %d/%d, mask %d/%d "
                         "frames)%s", t.trial, result.dropped_frames,
@@ -122,9 +134,9 @@ class SessionRunner:
         return schedule[0]
 
     def blocks(self) -> SessionOutcome:
-        paths = self.plan.paths
         blocks = blocks_of(self.plan.trials)
         trials_run = 0
+        self.progress.start()
         for block in blocks:
             ran_here = False
             item = self.next_trial(block)
@@ -150,7 +162,7 @@ class SessionRunner:
                 if result.escape and self.presenter.confirm_quit():
                     log.info("stopped by the experimenter after trial %d; resume with "
                              "--resume", item.planned.trial)
-                    return SessionOutcome(paths, trials_run, completed=False)
+                    return self.outcome(trials_run, completed=False)
                 item = upcoming[0]
             if ran_here and block != blocks[-1]:
                 percent = block_percent(self.rows, block)
@@ -162,7 +174,7 @@ class SessionRunner:
         checkpoint("end-screen")
         self.presenter.wait("The session is complete. Thank you!\n\nClick or press space.",
                             max_s=10.0)
-        return SessionOutcome(paths, trials_run, completed=True)
+        return self.outcome(trials_run, completed=True)
 
 
 def human_record(config: SessionConfig, experiment: str, t: PlannedTrial,

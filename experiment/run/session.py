@@ -91,6 +91,8 @@ class SessionOutcome:
     paths: SessionPaths
     trials_run: int
     completed: bool  #: False when the experimenter quit with Escape
+    #: the closing line: planned trials done, re-runs, still flagged (empty: nothing ran)
+    summary: str = ""
 
 
 def _own_version() -> str:

@@ -59,6 +59,15 @@ def biases_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFram
         raise LabInputError("no network trials in the input; give scored networks")
     if args.correlations:
         from results.gavrikov import read_groups
-        return bias_correlations(frame, n_boot=max(args.boot, 10),
-                                 groups=read_groups(args.groups) if args.groups else None)
+        networks = len(frame)
+        correlations = bias_correlations(frame, n_boot=max(args.boot, 10),
+                                         groups=read_groups(args.groups) if args.groups
+                                         else None)
+        if correlations.empty:  # say why instead of an empty table
+            raise LabInputError(
+                "a rank correlation across networks needs at least 4 networks with both a "
+                f"bias and an accuracy; this input has {networks} network"
+                f"{'' if networks == 1 else 's'}: score more networks on the same sets "
+                "(python -m results biases without --correlations shows each one)")
+        return correlations
     return frame.assign(rule=args.rule)  # the decision rule the networks were read with

@@ -3,8 +3,10 @@ every figure and the caution line where a point rests on too few trials."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -57,10 +59,26 @@ def n_text(counts: list[int]) -> str:
     return f"n={counts[0]}" if len(set(counts)) == 1 else "n=" + "/".join(map(str, counts))
 
 
+_CAUTION_IN_IMAGE = contextvars.ContextVar("caution_in_image", default=True)
+
+
+@contextlib.contextmanager
+def caution_outside_images() -> Iterator[None]:
+    """Figures drawn in this block leave the caution line out of the image: the report
+    writes it once per figure beside the image (``results plot`` keeps it in the image,
+    where the PNG travels alone)."""
+    token = _CAUTION_IN_IMAGE.set(False)
+    try:
+        yield
+    finally:
+        _CAUTION_IN_IMAGE.reset(token)
+
+
 def mark_low_n(fig, min_n: int | None) -> None:
     """Write the caution line at the bottom of ``fig`` when a point rests on fewer than
-    :data:`~results.intervals.MIN_TRIALS_PER_POINT` trials."""
-    if too_few(min_n):
+    :data:`~results.intervals.MIN_TRIALS_PER_POINT` trials (not inside
+    :func:`caution_outside_images`)."""
+    if too_few(min_n) and _CAUTION_IN_IMAGE.get():
         fig.text(0.5, 0.003, low_n_text(int(min_n)), ha="center", va="bottom", fontsize=7,
                  color=LOW_N_COLOUR, fontweight="bold")
 
@@ -82,6 +100,19 @@ def short_label(name: str, simulated: dict[str, str]) -> str:
     tables give the full label)."""
     key = name[4:] if name.startswith("lab:") else name
     return f"{display_name(name)} (simulated)" if key in simulated else display_name(name)
+
+
+def interval_bar(ax, x: float, value: float, low: float, high: float, *, colour: str,
+                 marker: str, cap: float = 7.0) -> None:
+    """A point at ``value`` and its interval drawn as the line from ``low`` to ``high``
+    with caps, exactly where the interval lies: a bootstrap percentile interval of a mean
+    need not contain the point (``errorbar``'s offsets would turn negative)."""
+    if not (pd.isna(low) or pd.isna(high)):
+        ax.vlines(x, low, high, color=colour, linewidth=1.0)
+        ax.plot([x, x], [low, high], linestyle="none", marker="_", markersize=cap,
+                color=colour)  # caps: a fixed size in points, whatever the axis width
+    if not pd.isna(value):
+        ax.plot([x], [value], color=colour, marker=marker, linestyle="none", zorder=3)
 
 
 def safe_name(text: str) -> str:

@@ -12,7 +12,14 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from results.figures._common import axis_for, experiment_order, fewest_trials, mark_low_n, offsets
+from results.figures._common import (
+    axis_for,
+    experiment_order,
+    fewest_trials,
+    mark_low_n,
+    n_text,
+    offsets,
+)
 from results.intervals import MIN_TRIALS_PER_POINT, too_few
 from results.observers import group_names
 from results.plot_style import colour_of, display_name, marker_of, new_figure, save, style
@@ -51,7 +58,7 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
 
     def n_label(group: str) -> str:
         low, high = int(n_values.at[group, "min"]), int(n_values.at[group, "max"])
-        return f"n={low} per point" if low == high else f"n={low}-{high}, at each point"
+        return f"n={low} per point" if low == high else f"n={low}-{high}, see the panels"
 
     panels: list[Panel] = []
     for metric, label, top, reference, ref_text in (
@@ -69,6 +76,11 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
                 ordered, ticks, xlabel = axis_for(experiment, list(rows["condition"].unique()))
                 x = np.arange(len(ordered))
                 present = [g for g in groups if (rows["observer"] == g).any()]
+                # n constant within this panel: said once under its title (legend order);
+                # only where it varies within the panel is it written at each point
+                panel_n = rows.groupby("observer")["n_trials"].agg(["min", "max"])
+                steady = all(panel_n.at[g, "min"] == panel_n.at[g, "max"] for g in present)
+                in_title = steady and len(constant_n) < len(groups)
                 for offset, group in offsets(present):
                     stats = rows[rows["observer"] == group].set_index("condition").reindex(ordered)
                     colour = colour_of(group)
@@ -83,7 +95,7 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
                         ax.plot(xo[pick], stats[metric].to_numpy(float)[pick], linestyle="",
                                 marker=marker_of(group), markersize=4, color=colour,
                                 markerfacecolor="white" if hollow else colour)
-                    if group not in constant_n:  # unequal n: written at each point
+                    if group not in constant_n and not steady:
                         for xi, yi, ni in zip(xo, stats[metric], stats["n_trials"], strict=True):
                             if not pd.isna(ni):
                                 ax.annotate(f"{int(ni)}", (xi, yi), xytext=(4, 3),
@@ -102,7 +114,11 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
                 ax.set_xticks(x, ticks, rotation=45 if len(x) > 6 else 0)
                 ax.set_xlim(-0.4, len(x) - 0.6)
                 ax.set_ylim(0, top * 1.03)
-                ax.set_title(experiment)
+                ax.set_title(experiment, pad=10 if in_title else 6)
+                if in_title:
+                    ax.text(0.5, 1.0, n_text([panel_n.at[g, "min"] for g in present]),
+                            transform=ax.transAxes, ha="center", va="bottom", fontsize=5.5,
+                            color="0.35")
                 ax.set_xlabel(xlabel)
                 ax.set_ylabel(label)
             for ax in list(axes.flat)[len(experiments):]:
@@ -121,9 +137,10 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
             fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), per_row),
                        frameon=False, bbox_to_anchor=(0.5, 1.0))
             fig.text(0.5, 0.035 if too_few(min_n) else 0.005,
-                     "n = trials per point (pooled over observers), written at each point "
-                     f"where it varies; hollow markers: fewer than {MIN_TRIALS_PER_POINT} "
-                     "trials", ha="center", va="bottom", fontsize=6, color="0.35")
+                     "n = trials per point (pooled over observers): under a panel's title "
+                     "(legend order) where it is the same at every point, else at each "
+                     f"point; hollow markers: fewer than {MIN_TRIALS_PER_POINT} trials",
+                     ha="center", va="bottom", fontsize=6, color="0.35")
             mark_low_n(fig, min_n)
             legend_rows = math.ceil(len(handles) / per_row)
             fig.tight_layout(rect=(0, 0.06 if too_few(min_n) else 0.035, 1,

@@ -8,14 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from results.figures._common import panels_of
+from results.figures._common import interval_bar, panels_of
 from results.plot_style import colour_of, display_name, marker_of, new_figure, save, style
 from results.registry import FigureInput, Panel, register_figure
 from results.tables import HUMANS
 
 
 def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str | Path,
-                   metric: str = "error_consistency") -> list[Path]:
+                   metric: str = "error_consistency", humans: str = "humans"
+                   ) -> list[Path]:
     """Per experiment, each network's mean error consistency with the humans (95 %
     interval) against the human noise ceiling (between-human consistency, its interval
     shaded)."""
@@ -23,9 +24,15 @@ def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str
         return []
     experiments = sorted(per_group["experiment"].unique())
     with style():
-        fig = new_figure(max(4.0, 2.6 * len(experiments)), 3.2)
-        axes = np.atleast_1d(fig.subplots(1, len(experiments), squeeze=False)[0])
-        for ax, experiment in zip(axes, experiments, strict=True):
+        # at most five panels a row, so that the figure stays readable at page width
+        ncols = min(len(experiments), 5)
+        nrows = -(-len(experiments) // ncols)
+        fig = new_figure(max(4.0, 2.6 * ncols), 3.2 * nrows)
+        grid = fig.subplots(nrows, ncols, squeeze=False)
+        for ax in grid.flat[len(experiments):]:
+            ax.set_visible(False)
+        axes = grid.flat[:len(experiments)]
+        for index, (ax, experiment) in enumerate(zip(axes, experiments, strict=True)):
             rows = per_group[(per_group["experiment"] == experiment)
                              & (per_group["group"] != HUMANS)]
             ceiling = ceilings[ceilings["experiment"] == experiment]
@@ -37,17 +44,17 @@ def ceiling_figure(per_group: pd.DataFrame, ceilings: pd.DataFrame, out_dir: str
                            label="human ceiling (between humans)")
             x = np.arange(len(rows))
             for i, (_, row) in enumerate(rows.iterrows()):
-                ax.errorbar([i], [row[metric]], yerr=[[row[metric] - row[f"{metric}_low"]],
-                                                      [row[f"{metric}_high"] - row[metric]]],
-                            color=colour_of(row["group"]), marker=marker_of(row["group"]),
-                            capsize=3, linestyle="none")
+                interval_bar(ax, i, row[metric], row[f"{metric}_low"], row[f"{metric}_high"],
+                             colour=colour_of(row["group"]), marker=marker_of(row["group"]))
             ax.set_xticks(x, [display_name(g) for g in rows["group"]], rotation=45,
                           ha="right", fontsize=6)
             ax.axhline(0, color="0.6", linestyle=":", linewidth=0.8)
             ax.set_xlim(-0.7, max(len(rows), 1) - 0.3)
             ax.set_title(experiment, fontsize=8)
-            ax.set_ylabel("error consistency with humans (kappa)")
-        axes[0].legend(fontsize=6, frameon=False, loc="upper right")
+            if index % ncols == 0:
+                ax.set_ylabel(f"error consistency with\n{humans} (kappa)")
+        if axes[0].get_legend_handles_labels()[0]:  # no ceiling there: nothing to explain
+            axes[0].legend(fontsize=6, frameon=False, loc="best")
         fig.tight_layout()
         return save(fig, out_dir, "error_consistency_ceiling")
 
@@ -59,5 +66,8 @@ def plot_ceiling(data: FigureInput, out_dir: Path) -> list[Panel]:
     human noise ceiling."""
     per_group = data.consistency_intervals[2]
     ceilings = data.noise_ceilings
-    return panels_of(ceiling_figure(per_group, ceilings, out_dir),
-                   "error consistency against the human ceiling")
+    humans = set(data.table.loc[data.table["observer_type"] == "human", "observer"])
+    simulated = bool(humans) and humans <= set(data.simulated)
+    return panels_of(ceiling_figure(per_group, ceilings, out_dir,
+                                    humans="simulated humans" if simulated else "humans"),
+                     "error consistency against the human ceiling")

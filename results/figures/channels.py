@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 
 from results.channels import FWHM_PER_SIGMA, Channel
-from results.figures._common import panels_of
+from results.figures._common import panels_of, short_label
 from results.plot_style import colour_of, display_name, marker_of, new_figure, save, style
 from results.registry import FigureInput, Panel, register_figure
 from results.tables import HUMANS
 from stimuli.manipulations.bandpass import band_centre
 
 
-def channel_figure(channels: pd.DataFrame, bands: pd.DataFrame, out_dir: str | Path
-                   ) -> list[Path]:
+def channel_figure(channels: pd.DataFrame, bands: pd.DataFrame, out_dir: str | Path,
+                   simulated: dict[str, str] | None = None) -> list[Path]:
     """Noise sensitivity (1 / threshold) against band centre frequency (log axis) for
     every observer, with each fitted channel; humans in red, networks in their colours;
     censored bands as open markers. Right panel: the noise thresholds themselves."""
@@ -34,7 +34,8 @@ def channel_figure(channels: pd.DataFrame, bands: pd.DataFrame, out_dir: str | P
             mine = bands[(bands["group"] == group) & (bands["observer"] == observer)]
             f = band_centre(0) * 2.0 ** mine["band"].to_numpy(float)
             cens = mine["censored"].to_numpy(bool)
-            label = display_name(observer if group == HUMANS else group)
+            label = (short_label(observer, simulated or {}) if group == HUMANS
+                     else display_name(group))
             for ax, column in ((ax_s, "sensitivity"), (ax_t, "threshold")):
                 values = mine[column].to_numpy(float)
                 ax.scatter(f[~cens], values[~cens], color=colour, marker=marker_of(group),
@@ -74,4 +75,4 @@ def plot_channels(data: FigureInput, out_dir: Path) -> list[Panel]:
     if not banded_experiments(data.table["experiment"]):
         return []
     channels, bands = data.channel_tables
-    return panels_of(channel_figure(channels, bands, out_dir), "channels")
+    return panels_of(channel_figure(channels, bands, out_dir, data.simulated), "channels")

@@ -47,7 +47,10 @@ def confusion_figure(table: pd.DataFrame, experiment: str, condition: str,
     nrows = math.ceil(len(groups) / ncols)
     row_counts: list[int] = []
     with style():
-        fig = new_figure(3.6 * ncols + 0.6, 3.3 * nrows + 0.6)
+        # constrained layout keeps each panel's n labels (right) clear of the next panel's
+        # class names and of the colour bar
+        fig = new_figure(4.0 * ncols + 1.0, 3.4 * nrows + 0.7)
+        fig.set_layout_engine("constrained", w_pad=0.08, wspace=0.06)
         axes = fig.subplots(nrows, ncols, squeeze=False)
         image = None
         for index, (ax, group) in enumerate(zip(axes.flat, groups, strict=False)):
@@ -77,9 +80,11 @@ def confusion_figure(table: pd.DataFrame, experiment: str, condition: str,
                      "presented category (n: trials per row)")
         min_n = fewest_trials(row_counts)
         mark_low_n(fig, min_n)
-        fig.tight_layout(rect=(0, 0.03 if too_few(min_n) else 0, 1, 1))
+        if too_few(min_n):  # room for the caution line at the bottom
+            fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))
         if image is not None:
-            fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6, label="% of trials")
+            fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6, label="% of trials",
+                         pad=0.02)
         paths = save(fig, out_dir, f"confusion_{experiment}_{safe_name(condition)}")
     return [Panel(paths, f"{experiment}, condition {condition}", min_n)]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from results.figures._common import panels_of
+from results.figures._common import panels_of, short_label
 from results.plot_style import colour_of, display_name, marker_of, new_figure, save, style
 from results.psychometric import PsychometricFit, fit_axis
 from results.registry import FigureInput, Panel, register_figure
@@ -17,8 +17,8 @@ from stimuli.manipulations.bandpass import band_centre
 FitKey = tuple[str, str, str, str]
 
 
-def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Path
-                         ) -> list[Path]:
+def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Path,
+                         simulated: dict[str, str] | None = None) -> list[Path]:
     """Per experiment (critical-band: per band), one panel per observer: proportion
     correct per level (marker area ~ trials), the fitted psignifit function, and the
     threshold at the criterion with its 95 % credible interval."""
@@ -45,7 +45,8 @@ def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Pat
                         cells, key=lambda c: (c[0] != HUMANS, c[1]))):
                     ax = axes[r + i // ncols, i % ncols]
                     _psychometric_panel(ax, group, observer, fit)
-                    title = display_name(observer if group == HUMANS else group)
+                    title = (short_label(observer, simulated or {}) if group == HUMANS
+                             else display_name(group))
                     if band:
                         title = f"{band_centre(int(band)):g} c/img: {title}"
                     ax.set_title(title, color=colour_of(group), fontsize=7)
@@ -57,7 +58,7 @@ def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Pat
             fig.suptitle(f"{experiment}: psignifit fits (16-AFC); threshold at "
                          f"{next(iter(fits.values())).criterion:.0%} correct with 95 % "
                          "credible interval", fontsize=8)
-            fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / (2.1 * nrows + 0.4)))
+            fig.set_layout_engine("constrained")  # the title sits just above the panels
             paths += save(fig, out_dir, f"psychometric_{experiment}")
     return paths
 
@@ -90,4 +91,4 @@ def _psychometric_panel(ax, group: str, observer: str, fit: PsychometricFit) -> 
 def plot_psychometric(data: FigureInput, out_dir: Path) -> list[Panel]:
     """psignifit fits (16-AFC) per experiment and observer, threshold with its 95 %
     credible interval."""
-    return panels_of(psychometric_figures(data.psychometric_fits, out_dir))
+    return panels_of(psychometric_figures(data.psychometric_fits, out_dir, data.simulated))

@@ -31,7 +31,9 @@ def shape_bias_figure(bias: pd.DataFrame, out_dir: str | Path,
     rows = bias[(bias["observer"] == bias["group"]) | (bias["group"] != HUMANS)]
     rows = rows[(rows["group"] != HUMANS) | (rows["observer"] == HUMANS)]
     rows = rows.assign(decisions=rows["shape_hits"] + rows["texture_hits"])
-    per_class = rows[rows["category"] != ALL_CLASSES]
+    per_class = rows[(rows["category"] != ALL_CLASSES) & (rows["decisions"] > 0)]
+    if per_class.empty:  # no shape or texture decision anywhere: nothing to draw
+        return []
     reference = HUMANS if HUMANS in groups else groups[0]
     order = per_class[per_class["group"] == reference].set_index("category")["shape_bias"]
     classes = [c for c in order.sort_values(ascending=True).index]
@@ -43,7 +45,7 @@ def shape_bias_figure(bias: pd.DataFrame, out_dir: str | Path,
     with style():
         fig = new_figure(6.6, 0.34 * len(classes) + 2.3)
         ax = fig.subplots()
-        ax.set_xlim(0, 1)
+        ax.set_xlim(-0.03, 1.03)  # a marker at 0 or 1 stays clear of the tick labels
         ax.set_ylim(-0.6, len(classes) - 0.4)
         for i in range(len(classes) - 1):
             ax.axhline(i + 0.5, color="0.85", linewidth=0.5, linestyle=":")
@@ -72,7 +74,7 @@ def shape_bias_figure(bias: pd.DataFrame, out_dir: str | Path,
             n_text([decisions.at[c, g] for g in groups
                     if g in decisions.columns and not pd.isna(decisions.at[c, g])])
             for c in classes], fontsize=6)
-        right.tick_params(length=0)
+        right.tick_params(length=0, pad=7)
         _icon_labels(ax, classes)
         ax.set_xlabel("fraction of 'shape' decisions (bars: 95 % Wilson interval)")
         top = ax.secondary_xaxis("top", functions=(lambda v: 1 - v, lambda v: 1 - v))

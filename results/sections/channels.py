@@ -11,9 +11,11 @@ from results.report_parts import ReportContext, Section, table_html, write_csv
 @register_section("channels", title="Spatial-frequency channels (critical-band masking)",
                   order=46)
 def channels_section(ctx: ReportContext, section: Section) -> Section | None:
-    """The channel per observer; None without critical-band trials."""
+    """The channel per observer; one line why not without critical-band trials."""
     if not banded_experiments(ctx.table["experiment"]):
-        return None
+        section.missing("Channels need critical-band masking trials (python -m stimuli "
+                        "build critical-band); this data has none.")
+        return section
     channels, bands = ctx.data.channel_tables
     write_csv(channels, ctx.out, "channels.csv")
     write_csv(bands, ctx.out, "channel_bands.csv")

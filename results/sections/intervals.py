@@ -34,16 +34,31 @@ def intervals_section(ctx: ReportContext, section: Section) -> Section:
         "<code>compared_with</code>. Tables: "
         "<code>benchmark_intervals.csv</code>, <code>consistency_intervals.csv</code>, "
         "<code>noise_ceilings.csv</code>, <code>shape_bias_intervals.csv</code>.</p>")
+    if ctx.humans_simulated:
+        section.missing("The humans here are simulated: the noise ceiling and every metric "
+                        "against them describe simulated observers, not people.")
     bench = benchmark_intervals(table, n_boot=N_BOOT)
     write_csv(bench, ctx.out, "benchmark_intervals.csv")
     per_condition = ctx.data.consistency_intervals[0]
     write_csv(per_condition, ctx.out, "consistency_intervals.csv")
     ceilings = ctx.data.noise_ceilings
     write_csv(ceilings, ctx.out, "noise_ceilings.csv")
-    section.body += [table_html(ctx.labelled(bench), "benchmark-intervals"),
-                     table_html(ceilings, "ceilings")]
+    section.body += [table_html(ctx.labelled(bench), "benchmark-intervals",
+                                empty=f"The benchmark metrics need network trials; "
+                                      f"{ctx.has()}."),
+                     table_html(ceilings, "ceilings", empty=_no_ceiling(ctx))]
     bias = shape_bias_intervals(table, n_boot=N_BOOT)
     if len(bias):
         write_csv(bias, ctx.out, "shape_bias_intervals.csv")
         section.body.append(table_html(ctx.labelled(bias), "shape-bias-intervals"))
     return section
+
+
+def _no_ceiling(ctx: ReportContext) -> str:
+    """Why there is no noise ceiling."""
+    n = len(ctx.humans)
+    if n < 2:
+        return (f"The noise ceiling needs two or more humans; this data has "
+                f"{'one' if n == 1 else 'none'}.")
+    return (f"The noise ceiling needs two or more humans who saw the same images; the {n} "
+            "humans here share none within a condition.")

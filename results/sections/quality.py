@@ -24,7 +24,8 @@ def quality_section(ctx: ReportContext, section: Section) -> Section:
         "a dropped frame during image or mask and the dropped frames (n/a: not recorded "
         "in the original data).</p>",
         superseded_html(ctx.table),
-        table_html(ctx.labelled(quality), "quality", digits=3)]
+        table_html(ctx.labelled(quality), "quality", digits=3,
+                   empty=f"Data quality is measured per human observer; {ctx.has()}.")]
     return section
 
 

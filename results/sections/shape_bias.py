@@ -11,7 +11,9 @@ def shape_bias_section(ctx: ReportContext, section: Section) -> Section:
     """Shape bias over all classes per observer group."""
     bias = ctx.data.shape_bias
     if bias.empty:
-        section.intro.append('<p class="note">No cue-conflict trials.</p>')
+        experiments = ", ".join(sorted(map(str, ctx.table["experiment"].unique())))
+        section.missing("Shape bias needs cue-conflict trials (python -m stimuli build "
+                        f"cue-conflict); this data has none (experiments: {experiments}).")
         return section
     write_csv(bias, ctx.out, "shape_bias.csv")
     section.intro.append(

@@ -10,9 +10,13 @@ from results.report_parts import ReportContext, Section, table_html, write_csv
 
 @register_section("thresholds", title="Psychometric thresholds", order=44)
 def thresholds_section(ctx: ReportContext, section: Section) -> Section | None:
-    """Threshold, width and lapse per observer; None without a parametric experiment."""
+    """Threshold, width and lapse per observer; one line why not without a parametric
+    experiment."""
     if not any(fit_axis(e) for e in set(ctx.table["experiment"])):
-        return None
+        experiments = ", ".join(sorted(map(str, ctx.table["experiment"].unique())))
+        section.missing("Thresholds need an experiment with levels on an axis (contrast, "
+                        f"noise, filter, ...); this data has only: {experiments}.")
+        return section
     thresholds = threshold_table(ctx.data.psychometric_fits)
     write_csv(thresholds, ctx.out, "thresholds.csv")
     section.intro.append(

@@ -41,6 +41,12 @@ def test_demo_runs_and_says_where_everything_went(demo) -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "no display found" in run.stdout
     assert f"{out}/report/report.html" in run.stdout
+    # every step says what it does; the session its progress and a closing line that
+    # agrees with its plan (128 planned trials, however many re-runs)
+    for step in ("== 1/4", "== 2/4", "== 3/4", "== 4/4", "stimuli build cue-conflict"):
+        assert step in run.stdout, step
+    assert "128 planned trials in" in run.stdout and "trial 64 of 128" in run.stdout
+    assert "session complete: 128 planned trials done;" in run.stdout
     for path in ("stimuli/contrast/manifest.csv", "stimuli/cue-conflict/manifest.csv",
                  "data/dataset_description.json", "data/participants.tsv",
                  "report/report.html", "report/provenance.csv"):

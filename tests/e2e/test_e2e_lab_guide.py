@@ -1,19 +1,25 @@
 """Every command of docs/lab-guide.md, run in order from a fresh clone under Xvfb (the
 clone the demo test ran in: the demo writes its output outside it).
 
-Adaptations (said at the end of the guide): sessions get four simulated trials with
-short phases; a line marked ``# GPU`` or ``# online`` may end with the one-line
-``error:`` that says there is no GPU or no internet (network access is pointed at a
-closed local port so it fails at once, unless LAB_TEST_ONLINE=1).
+The commands run exactly as written (said at the end of the guide), on an Xvfb screen of
+the lab profile's size; the test plays the person at the booth by pressing the space bar
+every second (start, practice and break screens; no icon is clicked, so trials end as
+``na``). A line marked ``# GPU`` or ``# online`` may end with the one-line ``error:``
+that says there is no GPU or no internet (network access is pointed at a closed local port
+so it fails at once, unless LAB_TEST_ONLINE=1).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +27,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 GUIDE = REPO / "docs" / "lab-guide.md"
 SHARED_2018 = REPO.parent / "shared" / "data" / "geirhos2018"
-SESSION_EXTRA = ("--trials 4 --simulate-observer 1 --windowed --durations "
-                 "fixation=50,image=50,mask=50,response=500,iti=50,feedback=50")
 TOLERATED = re.compile(r"#\s*(GPU|online)\s*$")
 
 
@@ -36,11 +40,46 @@ def guide_commands(text: str) -> list[str]:
     return commands
 
 
-def adapt(command: str) -> str:
-    """Shorten a session command (an observer and no sub-command) for the test."""
-    is_session = (command.startswith("python run_experiment.py --")
-                  and "--observer" in command)
-    return f"{command} {SESSION_EXTRA}" if is_session else command
+def is_session(command: str) -> bool:
+    """A session command: an observer and no sub-command (a person at the booth)."""
+    return command.startswith("python run_experiment.py --") and "--observer" in command
+
+
+@contextlib.contextmanager
+def virtual_screen(width: int, height: int) -> Iterator[str]:
+    """An Xvfb screen of ``width`` x ``height`` (24 bit); yields its DISPLAY."""
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0",
+                               f"{width}x{height}x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        with os.fdopen(read) as fh:
+            number = fh.readline().strip()
+        assert number, "Xvfb did not start"
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def person_at_the_booth(display: str) -> Iterator[None]:
+    """Press the space bar every second (start, practice and break screens)."""
+    stop = threading.Event()
+
+    def press() -> None:
+        while not stop.wait(1.0):
+            subprocess.run(["xdotool", "key", "space"], env=dict(os.environ, DISPLAY=display),
+                           capture_output=True, timeout=30)
+
+    thread = threading.Thread(target=press, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
 
 
 def test_guide_parses_into_the_documented_steps() -> None:
@@ -50,35 +89,49 @@ def test_guide_parses_into_the_documented_steps() -> None:
     assert any("calibrate" in c for c in commands)
     assert any("--resume" in c for c in commands)
     assert sum(bool(TOLERATED.search(c)) for c in commands) == 3
-    assert adapt("python run_experiment.py summary --data data").endswith("data")
+    assert not is_session("python run_experiment.py summary --data data")
+    assert sum(is_session(c) for c in commands) == 3
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (xvfb-run)")
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool")
 def test_every_command_of_the_lab_guide_runs(demo_clone) -> None:
     clone = demo_clone.clone  # the demo's fresh clone (tests/e2e/conftest.py), after the demo
     have_2018 = SHARED_2018.is_dir()  # the authors' data, beside the checkout in CI
     if have_2018:
         (clone / "geirhos2018").symlink_to(SHARED_2018)
-    env = dict(os.environ, MPLBACKEND="Agg",
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    for command in guide_commands(GUIDE.read_text(encoding="utf-8")):
-        if "geirhos2018/" in command and not have_2018:
-            continue
-        tolerated = bool(TOLERATED.search(command))
-        line_env = dict(env)
-        if tolerated and not os.environ.get("LAB_TEST_ONLINE"):
-            line_env.update(HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
-                            https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9")
-        run = subprocess.run(["bash", "-o", "pipefail", "-c", adapt(command)], cwd=clone,
-                             env=line_env, capture_output=True, text=True, timeout=600)
-        assert "Traceback" not in run.stderr, f"{command}\n{run.stderr[-3000:]}"
-        if run.returncode == 0:
-            continue
-        last = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else ""
-        assert tolerated and run.returncode == 2 and last.startswith("error:"), (
-            f"{command}\nexit {run.returncode}\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
+    profile = json.loads((REPO / "experiment/profiles/lab.json").read_text())
+    with virtual_screen(*profile["resolution"]) as display:
+        env = dict(os.environ, MPLBACKEND="Agg", DISPLAY=display,
+                   PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        env.pop("XAUTHORITY", None)
+        for command in guide_commands(GUIDE.read_text(encoding="utf-8")):
+            if "geirhos2018/" in command and not have_2018:
+                continue
+            tolerated = bool(TOLERATED.search(command))
+            line_env = dict(env)
+            if tolerated and not os.environ.get("LAB_TEST_ONLINE"):
+                line_env.update(HTTPS_PROXY="http://127.0.0.1:9",
+                                HTTP_PROXY="http://127.0.0.1:9",
+                                https_proxy="http://127.0.0.1:9",
+                                http_proxy="http://127.0.0.1:9")
+            booth = (person_at_the_booth(display) if is_session(command)
+                     else contextlib.nullcontext())
+            with booth:
+                run = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=clone,
+                                     env=line_env, capture_output=True, text=True,
+                                     timeout=900)
+            assert "Traceback" not in run.stderr, f"{command}\n{run.stderr[-3000:]}"
+            if run.returncode == 0:
+                continue
+            last = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else ""
+            assert tolerated and run.returncode == 2 and last.startswith("error:"), (
+                f"{command}\nexit {run.returncode}\n{run.stdout[-2000:]}\n"
+                f"{run.stderr[-3000:]}")
+    summary = subprocess.run([sys.executable, "run_experiment.py", "summary", "--data",
+                              "data"], cwd=clone, capture_output=True, text=True, timeout=300)
+    assert "128" in summary.stdout and "complete" in summary.stdout, summary.stdout
     report = clone / "report" / "report.html"
     assert report.is_file() and "shared by humans and models" in report.read_text()
     if have_2018:

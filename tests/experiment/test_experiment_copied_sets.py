@@ -46,7 +46,7 @@ def test_a_whole_session_shows_each_image_once(name, tmp_path):
                         "sim-01", "--session", "1", "--data", str(data),
                         "--simulate-observer", "0.7", "--seed", "5", "--no-window"])
     assert rc == 0, out
-    assert f"session complete: {design.trials_per_observer} trials run" in out
+    assert f"session complete: {design.trials_per_observer} planned trials done" in out
     paths = session_paths(data, "sim-01", 1, name)
     rows = read_rows(paths.trials)
     check_exactly_once(rows, paths.trial_list)

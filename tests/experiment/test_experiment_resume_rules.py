@@ -131,6 +131,14 @@ def test_re_runs_and_breaks_without_a_window(stimulus_set: Path, tmp_path: Path)
     check_exactly_once(rows, paths.trial_list)
     meta = json.loads(paths.sidecar.read_text())
     assert meta["presentation"] == "no-window" and meta["observer_delivery"] == "in-process"
+    # the terminal follows the plan: trial k of n, the re-runs, a closing line that agrees
+    assert "8 planned trials in 2 blocks" in out
+    assert "re-ran trial 2 (block 1) after a dropped frame" in out
+    assert "trial 8 of 8 (block 2 of 2), 1 re-run" in out, out  # trial 7 re-runs after it
+    assert "re-ran trial 7 (block 2) after a dropped frame" in out
+    assert (f"session complete: 8 planned trials done; 2 re-runs after a dropped frame: "
+            f"see {paths.log}") in out
+    assert "8 planned trials done; 2 re-runs" in paths.log.read_text()
 
 
 def test_ctrl_c_during_start_up_says_interrupted(stimulus_set: Path, tmp_path: Path) -> None:

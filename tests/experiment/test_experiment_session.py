@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -92,6 +93,15 @@ def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
     log = paths.log.read_text()
     assert "pre-flight passed" in log and "virtual display" in log
     assert "block 1 done" in log and "session complete" in log
+    # the terminal: progress against the plan, and a closing line that agrees with it
+    planned = len(read_rows(paths.trial_list))
+    out = result.stdout
+    assert f"{planned} planned trials in 2 blocks" in out
+    assert re.search(rf"trial \d+ of {planned} \(block [12] of 2\).*, about .* left", out)
+    reruns = len(rows) - planned
+    assert re.search(rf"session complete: {planned} planned trials done; {reruns} "
+                     "re-runs? after a dropped frame", out), out[-800:]
+    assert f"planned trials done; {reruns} re-run" in log  # the log file says the same
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])

@@ -187,7 +187,8 @@ def test_report_warns_of_points_below_the_minimum(demo_report):
 def test_cli_table_has_intervals(demo_like, capsys):
     assert main(["table", str(demo_like), "--csv", "-q"]) == 0
     header = capsys.readouterr().out.splitlines()[0].split(",")
-    assert header[-3:] == ["n_observers", "accuracy_ci_low", "accuracy_ci_high"]
+    # (the simulated observers of this data: a last column says so)
+    assert header[-4:] == ["n_observers", "accuracy_ci_low", "accuracy_ci_high", "simulated"]
 
 
 class _TableParser(HTMLParser):

@@ -15,7 +15,13 @@ from lab.categories import CATEGORIES
 from lab.design import load_experiment
 from lab.images import png_bytes
 from lab.manifest import read_manifest, sha256_file, verify_files
-from stimuli.builder import build_set, plan_set, render_stimulus, scan_sources
+from stimuli.builder import (
+    build_set,
+    plan_set,
+    render_stimulus,
+    scan_sources,
+    warn_reused_sources,
+)
 
 NAME = re.compile(r"^(\d{4})_([a-z0-9]+)_([A-Za-z0-9-]+)_([^_]+)_([a-z]+)_(.+)\.png$")
 
@@ -166,3 +172,18 @@ def test_rgb_files_keep_the_pixels_as_three_identical_channels(tmp_path: Path) -
             assert np.array_equal(pixels[..., 0], pixels[..., 2])
             assert np.array_equal(np.asarray(g.convert("RGB")), pixels)
     assert {e.sha256 for e in grey}.isdisjoint({e.sha256 for e in rgb})
+
+
+def test_a_set_that_reuses_sources_warns_how_many_an_observer_needs(source4, caplog):
+    design = load_experiment("contrast")
+    plan = plan_set(design, scan_sources(source4, design), per_condition=32, seed=3)
+    with caplog.at_level("WARNING", logger="stimuli.builder"):
+        line = warn_reused_sources("contrast", plan)
+    assert line is not None and line in caplog.text
+    assert "256 stimuli from 64 distinct source images (each used in up to 4 conditions)" \
+        in line
+    assert "one observer can see at most 64" in line and "needs 256 distinct" in line
+    assert "--repeat-sources" in line
+    once = plan_set(design, scan_sources(make_source(source4.parent / "big", per_class=16),
+                                         design), per_condition=16, seed=3)
+    assert warn_reused_sources("contrast", once) is None  # 128 slots, 256 sources

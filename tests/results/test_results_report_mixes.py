@@ -1,0 +1,153 @@
+"""The report builds on any mix of inputs (networks only, humans only, one observer,
+trained + pretrained networks, the full 2018 data): no traceback, no warning, and every
+section shows what it can and says in one line what it cannot and why."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mixes import human_sessions, network_contrast, network_sessions
+
+from lab.readers import read_trials
+from results.cli import main
+from results.report import write_report
+from results.report_parts import table_html
+
+
+def _report(tmp_path: Path, *inputs: Path) -> str:
+    table = read_trials(list(inputs))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = write_report(table, tmp_path / "report", inputs=[str(p) for p in inputs])
+    assert not [str(w.message) for w in caught]  # the report prints no warning
+    page = path.read_text(encoding="utf-8")
+    assert "No data." not in page and "Traceback" not in page
+    assert not re.search(r">-0\.0+<", page)  # no negative zero
+    return page
+
+
+def _section(page: str, anchor: str) -> str:
+    start = page.index(f'<h2 id="{anchor}">')
+    end = page.find("<h2 ", start + 5)
+    return page[start:end if end != -1 else None]
+
+
+def _missing(page: str, anchor: str) -> list[str]:
+    return re.findall(r'<p class="note missing"[^>]*>(.*?)</p>', _section(page, anchor))
+
+
+def test_networks_only(tmp_path):
+    """Two networks on cue-conflict and critical-band sets (the README's "biases across
+    networks"): once a pandas traceback in the consistency intervals."""
+    page = _report(tmp_path, network_sessions(tmp_path / "dnn", {"resnet50": 0.8,
+                                                                 "vgg16": 0.6}))
+    assert "needs human trials; this data has no humans and 2 networks" in " ".join(
+        _missing(page, "consistency"))
+    assert any("only OOD accuracy is shown" in m for m in _missing(page, "benchmark"))
+    assert any("noise ceiling needs two or more humans; this data has none" in m
+               for m in _missing(page, "intervals"))
+    assert any("per human observer" in m for m in _missing(page, "quality"))
+    assert 'id="table-shape-bias"' in page and 'id="table-channels"' in page
+    assert (tmp_path / "report" / "report.html").is_file()
+
+
+def test_humans_only_and_one_observer(tmp_path):
+    page = _report(tmp_path, human_sessions(tmp_path / "h", ["sub-01", "sub-02", "sub-03"]))
+    assert any("need network trials" in m and "3 humans and no networks" in m
+               for m in _missing(page, "benchmark"))
+    assert any("needs cue-conflict trials" in m for m in _missing(page, "shape-bias"))
+    assert any("critical-band" in m for m in _missing(page, "channels"))
+    assert 'id="table-ceilings"' in page and 'id="table-quality"' in page
+    one = _report(tmp_path / "one", human_sessions(tmp_path / "o", ["sub-01"]))
+    assert any("needs two or more observers" in m and "1 human" in m
+               for m in _missing(one, "consistency"))
+    assert any("this data has one" in m for m in _missing(one, "intervals"))
+
+
+def test_trained_and_pretrained_networks_with_humans(tmp_path):
+    data = tmp_path / "data"
+    human_sessions(data, ["sub-01", "sub-02"])
+    network_contrast(data / "dnn", {"resnet50": 0.9})
+    network_contrast(data / "dnn", {"resnet50-trained-contrast": 0.8}, rule="16-way")
+    page = _report(tmp_path, data)
+    assert 'id="table-benchmark"' in page and "resnet50-trained-contrast" in page
+    assert 'id="figure4"' in page  # the trained network's figure 4
+    # integers as integers
+    bench = _section(page, "benchmark")
+    assert not re.search(r"<td>\d+\.0+</td>\s*<td>\d+</td>\s*</tr>", bench)
+
+
+@pytest.mark.slow
+def test_full_2018_data(shared_data, tmp_path):
+    """The paper's own data, humans and networks: once ``'yerr' must not contain negative
+    values`` in the noise-ceiling figure."""
+    base = shared_data / "geirhos2018"
+    page = _report(tmp_path, base / "human-raw-data", base / "dnn-raw-data")
+    assert 'id="table-ceilings"' in page
+    assert (tmp_path / "report" / "figures" / "error_consistency_ceiling.png").is_file()
+
+
+def test_tables_show_counts_as_integers_and_no_negative_zero():
+    frame = pd.DataFrame({"observer": ["a", "b"], "n_experiments": [1.0, float("nan")],
+                          "flagged_trials": [4.0, 0.0], "kappa": [-0.00001, 0.5]})
+    page = table_html(frame, "x")
+    assert "<td>1</td>" in page and "<td>4</td>" in page and "<td>n/a</td>" in page
+    assert "1.0000" not in page and "4.0000" not in page and "-0.0000" not in page
+    assert "<td>0.0000</td>" in page and page.startswith('<div class="table-wrap">')
+    why = table_html(frame.iloc[0:0], "x", empty="X needs Y; this data has none.")
+    assert "X needs Y; this data has none." in why and "No data" not in why
+
+
+def test_terminal_tables_mark_simulated_observers(tmp_path, capsys):
+    data = human_sessions(tmp_path / "sim", ["sim-01", "sub-02"],
+                          simulated={"sim-01": "simulated X"})
+    network_contrast(data / "dnn", {"resnet50": 0.9})
+    assert main(["quality", str(data), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "sim-01 [simulated X]" in out and "sub-02 [" not in out
+    assert main(["table", str(data), "-q"]) == 0
+    assert "Humans (1 of 2 simulated)" in capsys.readouterr().out
+    assert main(["quality", str(data), "-q", "--csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split(",")[-1] == "simulated"
+    assert ",sim-01," in rows[1] and rows[1].endswith(",simulated X")
+
+
+@pytest.mark.parametrize("command", ["biases", "intervals", "thresholds", "channels"])
+def test_help_shows_percent_signs_once(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "%%" not in out and "95%" in out.replace("95 %", "95%")
+
+
+def test_biases_with_too_few_networks_say_why(tmp_path, capsys):
+    data = network_sessions(tmp_path / "dnn", {"resnet50": 0.8, "vgg16": 0.6},
+                            critical_band=False)
+    assert main(["biases", str(data), "--rule", "sum", "--correlations", "--boot", "10",
+                 "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "needs at least 4 networks" in err and "this input has 2 networks" in err
+    assert "(no rows)" not in err
+
+
+def test_ceiling_figure_draws_a_point_outside_its_interval(tmp_path):
+    """A bootstrap percentile interval of a mean need not contain the mean (the full 2018
+    data): drawn as [low, high], no negative error bar, no warning."""
+    from results.figures.ceiling import ceiling_figure
+
+    per_group = pd.DataFrame({"experiment": ["a", "a", "b"],
+                              "group": ["resnet50", "vgg16", "resnet50"],
+                              "error_consistency": [0.2, 0.05, -0.1],
+                              "error_consistency_low": [0.25, -0.1, -0.2],
+                              "error_consistency_high": [0.4, 0.2, 0.0]})
+    ceilings = pd.DataFrame({"experiment": ["b"], "human_consistency": [0.3],
+                             "human_consistency_low": [0.2], "human_consistency_high": [0.45]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # also: no legend without labelled artists
+        paths = ceiling_figure(per_group, ceilings, tmp_path)
+    assert [p.suffix for p in paths] == [".png", ".pdf"]
