@@ -369,13 +369,17 @@ def _show_progress() -> None:
     """Print the session's progress lines (logger ``experiment.progress``) on standard
     output, once."""
     logger = logging.getLogger("experiment.progress")
-    if not any(getattr(h, "_lab_progress", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler.setLevel(logging.INFO)
-        handler._lab_progress = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    logger.setLevel(logging.INFO)
+    for handler in logger.handlers:
+        if getattr(handler, "_lab_progress", False):
+            # the standard output of now (a second session in one process, e.g. a test)
+            handler.stream = sys.stdout  # type: ignore[attr-defined]
+            return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setLevel(logging.INFO)
+    handler._lab_progress = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
 
 
 def _check_counts(practice: int, seed: int | None) -> None:

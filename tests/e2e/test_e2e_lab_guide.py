@@ -90,7 +90,8 @@ def test_guide_parses_into_the_documented_steps() -> None:
     assert any("--resume" in c for c in commands)
     assert sum(bool(TOLERATED.search(c)) for c in commands) == 3
     assert not is_session("python run_experiment.py summary --data data")
-    assert sum(is_session(c) for c in commands) == 3
+    # three at the booth (contrast, its resume, cue-conflict) and the simulated edge session
+    assert sum(is_session(c) for c in commands) == 4
 
 
 @pytest.mark.slow
