@@ -62,7 +62,9 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     ctx = ReportContext(FigureInput(table), out, rule)
     sections: dict[str, Section] = {}
     for kind in SECTIONS.all():
-        section = kind.build(ctx, Section(kind.anchor, kind.title, kind.order))
+        # sections may draw figures too: the page says the caution once per figure
+        with caution_outside_images():
+            section = kind.build(ctx, Section(kind.anchor, kind.title, kind.order))
         if section is not None:  # a section with nothing to show in this input
             sections[section.anchor] = section
     for kind in figure_kinds():
