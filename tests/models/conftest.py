@@ -123,3 +123,15 @@ def run_score():
 def rows():
     """``read_rows``: the rows of a trial TSV."""
     return read_rows
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> Path:
+    """The 48 cue-conflict demo images (3 per class) as 40 px class folders, made once for
+    the training tests."""
+    root = tmp_path_factory.mktemp("tiny") / "train"
+    for path in sorted(DEMO.glob("*/*.png")):
+        (root / path.parent.name).mkdir(parents=True, exist_ok=True)
+        Image.open(path).convert("RGB").resize((40, 40), Image.Resampling.BILINEAR).save(
+            root / path.parent.name / path.name)
+    return root

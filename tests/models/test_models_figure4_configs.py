@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from PIL import Image
 
 from models.cli import main
 from models.distortion_plan import make_plan
@@ -62,15 +61,6 @@ def paper_regime(label: str) -> tuple[set[str], float, int]:
     return {COMPONENT[p] for p in parts if p != "color"}, clean, epochs
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    """The 48 cue-conflict demo images (3 per class) as 40 px class folders."""
-    root = tmp_path_factory.mktemp("tiny") / "train"
-    for path in sorted(DEMO.glob("*/*.png")):
-        (root / path.parent.name).mkdir(parents=True, exist_ok=True)
-        Image.open(path).convert("RGB").resize((40, 40), Image.Resampling.BILINEAR).save(
-            root / path.parent.name / path.name)
-    return root
 
 
 def test_twenty_configs_ship_named_as_in_the_figure():

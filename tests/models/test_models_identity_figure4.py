@@ -10,9 +10,7 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 import torch
-from PIL import Image
 
 from models.checkpoint import MODEL
 from models.cli import main as models_main
@@ -24,14 +22,6 @@ DEMO = REPO / "stimuli" / "demo" / "source"
 ARCH = "shufflenet_v2_x0_5"
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("tiny") / "train"
-    for path in sorted(DEMO.glob("*/*.png")):
-        (root / path.parent.name).mkdir(parents=True, exist_ok=True)
-        Image.open(path).convert("RGB").resize((40, 40), Image.Resampling.BILINEAR).save(
-            root / path.parent.name / path.name)
-    return root
 
 
 def _train(tiny: Path, out: Path, label: str) -> Path:

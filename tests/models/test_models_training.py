@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from PIL import Image
 
 from models.checkpoint import CHECKPOINT, MODEL
 from models.cli import main
@@ -25,15 +24,6 @@ DEMO = REPO / "stimuli" / "demo" / "source"
 ARCH = "shufflenet_v2_x0_5"  # 0.35 M parameters, no dropout
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    """The 48 cue-conflict demo images (3 per class) as 40 px class folders."""
-    root = tmp_path_factory.mktemp("tiny") / "train"
-    for path in sorted(DEMO.glob("*/*.png")):
-        (root / path.parent.name).mkdir(parents=True, exist_ok=True)
-        Image.open(path).convert("RGB").resize((40, 40), Image.Resampling.BILINEAR).save(
-            root / path.parent.name / path.name)
-    return root
 
 
 @pytest.fixture
