@@ -20,9 +20,7 @@ from models.runs import lock_path
 from models.train_config import load_config, to_toml
 from models.training import run_lock_path
 from models.weights import load_weights_file
-from tests.models.test_models_training import REPO, _env, tiny, train, write_config
-
-__all__ = ["tiny"]  # the fixture, imported for these tests
+from tests.models.test_models_training import REPO, _env, train, write_config
 
 
 class _Payload:
