@@ -6,6 +6,10 @@
 #                                           2. the slow lane         (pytest -m slow)
 #                                         both stages always run; the exit status is non-zero
 #                                         if either failed. Each stage prints its wall time.
+#                                         Each stage runs on every core (pytest-xdist,
+#                                         -n auto; TEST_WORKERS=1 runs it in one process):
+#                                         tests that share an expensive fixture carry one
+#                                         xdist_group mark and run in one worker.
 #   bash scripts/test.sh [pytest args]    ruff, then one pytest run with those arguments
 #                                         (e.g. -m "not slow", tests/stimuli, -k golden).
 #
@@ -38,12 +42,16 @@ elapsed() {  # seconds -> "5m 07s"
 failed=()
 collected=0
 
+# pytest-xdist: one worker per core unless TEST_WORKERS says otherwise; --dist loadgroup
+# keeps the tests of one xdist_group (a shared session fixture) in one worker.
+workers=(-n "${TEST_WORKERS:-auto}" --dist loadgroup)
+
 # Stage 1: ruff + the fast lane.
 start=$SECONDS
 ruff_rc=0
 .venv/bin/ruff check . || ruff_rc=$?
 fast_rc=0
-run_pytest -m "not slow" || fast_rc=$?
+run_pytest "${workers[@]}" -m "not slow" || fast_rc=$?
 case $fast_rc in
     0) collected=$((collected + 1)) ;;
     5) echo "test.sh: stage 1 collected no tests" ;;
@@ -55,7 +63,7 @@ echo "test.sh: stage 1 (ruff + not slow) took $(elapsed $((SECONDS - start)))"
 # Stage 2: the slow lane.
 start=$SECONDS
 slow_rc=0
-run_pytest -m slow || slow_rc=$?
+run_pytest "${workers[@]}" -m slow || slow_rc=$?
 case $slow_rc in
     0) collected=$((collected + 1)) ;;
     5) echo "test.sh: stage 2 collected no tests" ;;

@@ -95,6 +95,7 @@ def test_guide_parses_into_the_documented_steps() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("demo-clone")  # the demo clone of conftest, made once
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool")
 def test_every_command_of_the_lab_guide_runs(demo_clone) -> None:

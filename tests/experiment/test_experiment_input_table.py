@@ -101,6 +101,12 @@ def test_ctrl_c_in_the_first_second_is_one_line(workspace, delay) -> None:
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
+    if "Fatal Python error: init_import_site" in err:
+        # on a loaded machine the signal can land while the interpreter itself still
+        # starts (importing ``site``), before any line of the launcher has run: Python's
+        # own fatal error, not ours; the exit status still says the run did not happen
+        assert proc.returncode != 0
+        return
     assert "Traceback" not in err, err
     assert len([line for line in err.splitlines() if line.strip()]) <= 1, err
     assert proc.returncode != 0 or not err

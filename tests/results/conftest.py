@@ -24,6 +24,21 @@ def geirhos2018_all(shared_data: Path):
                         shared_data / "geirhos2018" / "dnn-raw-data"])
 
 
+@pytest.fixture(scope="session")
+def full_2018_report(geirhos2018_all, tmp_path_factory) -> tuple[Path, list[str]]:
+    """The report of the full 2018 data (humans and networks), built once per test session
+    (the layout and the mixes tests both look at it): its page and the warnings printed
+    while it was built."""
+    import warnings
+
+    from results.report import write_report
+    out = tmp_path_factory.mktemp("full-2018") / "report"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        page = write_report(geirhos2018_all, out, inputs=["human-raw-data", "dnn-raw-data"])
+    return page, [str(w.message) for w in caught]
+
+
 @pytest.fixture
 def lab_records(tmp_path: Path) -> Path:
     """Our own records of a tiny rotation experiment: two humans and one network on the

@@ -80,10 +80,9 @@ def test_demo_like_report_fits_the_page(tmp_path):
 
 
 @pytest.mark.slow
-def test_full_2018_report_fits_the_page(shared_data, tmp_path):
-    base = shared_data / "geirhos2018"
-    table = read_trials([base / "human-raw-data", base / "dnn-raw-data"])
-    report = write_report(table, tmp_path / "report")
+@pytest.mark.xdist_group("full-2018-report")  # built once (conftest)
+def test_full_2018_report_fits_the_page(full_2018_report, tmp_path):
+    report, _ = full_2018_report
     result = layout_problems(report, tmp_path)
     assert result["bad"] == [] and result["pageScroll"] <= result["page"], result
 

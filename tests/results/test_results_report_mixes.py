@@ -24,6 +24,11 @@ def _report(tmp_path: Path, *inputs: Path) -> str:
         warnings.simplefilter("always")
         path = write_report(table, tmp_path / "report", inputs=[str(p) for p in inputs])
     assert not [str(w.message) for w in caught]  # the report prints no warning
+    return _checked(path)
+
+
+def _checked(path: Path) -> str:
+    """The page, after the checks every report passes."""
     page = path.read_text(encoding="utf-8")
     assert "No data." not in page and "Traceback" not in page
     assert not re.search(r">-0\.0+<", page)  # no negative zero
@@ -82,13 +87,15 @@ def test_trained_and_pretrained_networks_with_humans(tmp_path):
 
 
 @pytest.mark.slow
-def test_full_2018_data(shared_data, tmp_path):
+@pytest.mark.xdist_group("full-2018-report")  # built once (conftest)
+def test_full_2018_data(full_2018_report):
     """The paper's own data, humans and networks: once ``'yerr' must not contain negative
     values`` in the noise-ceiling figure."""
-    base = shared_data / "geirhos2018"
-    page = _report(tmp_path, base / "human-raw-data", base / "dnn-raw-data")
+    path, warned = full_2018_report
+    assert not warned  # the report prints no warning
+    page = _checked(path)
     assert 'id="table-ceilings"' in page
-    assert (tmp_path / "report" / "figures" / "error_consistency_ceiling.png").is_file()
+    assert (path.parent / "figures" / "error_consistency_ceiling.png").is_file()
 
 
 def test_tables_show_counts_as_integers_and_no_negative_zero():
