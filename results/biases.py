@@ -6,19 +6,29 @@ One row per network (:func:`bias_table`):
 * ``shape_bias``: cue-conflict shape bias over all classes (Geirhos et al. 2019);
 * ``low_pass_half_sigma`` / ``high_pass_half_sigma``: the *spectral bias*, the filter
   sigma (px) at which accuracy falls to half of its accuracy on the unfiltered control,
-  linearly interpolated between the tested sigmas (NaN: never halves within the tested
-  range). A network that still recognises heavily low-passed images (large low-pass
-  sigma) leans on low frequencies; one that survives strong high-pass filtering (small
-  high-pass sigma) on high frequencies;
+  linearly interpolated between the tested sigmas. A network that never halves within
+  the tested range gets the strongest tested sigma as a bound (low-pass ``> 40``,
+  high-pass ``< 0.4``) and ``<column>_censored`` = 1; rank correlations treat it as tied
+  at the end of the range, where it belongs. A network that still recognises heavily
+  low-passed images (large low-pass sigma) leans on low frequencies; one that survives
+  strong high-pass filtering (small high-pass sigma) on high frequencies;
 * ``lf_bias`` / ``hf_bias``: Gavrikov & Keuper's spectral biases (design ``spectral-ffc``):
   accuracy on square-FFT low- (high-) passed images divided by clean accuracy, averaged
   over the cut-offs 0.1 .. 0.5 (:mod:`results.gavrikov`);
 * ``channel_centre_cpi`` / ``channel_bandwidth_octaves`` / ``channel_peak_sensitivity``:
   the critical-band channel (:mod:`results.channels`; NaN where it is not identified) and
   ``channel_pns``, Subramanian et al.'s peak noise sensitivity ``2**(A - 4)``
-  (:mod:`results.subramanian`; NaN where their fit is not identified);
+  (:mod:`results.subramanian`; NaN where their fit is not identified), and Gavrikov &
+  Keuper's ``bw_norm`` / ``cf_norm`` / ``pns_norm``: the same fit on accuracy as percent
+  of clean accuracy (:func:`results.subramanian.normalised_matrix`). All keep the
+  authors' signs: a wider channel has the larger bandwidth, PNS ``2**(A - 4)`` grows with
+  noise sensitivity, none is negated (their ``code/plots.ipynb`` plots the raw columns);
 * ``accuracy_<experiment>``: accuracy on each distortion over its out-of-distribution
-  conditions, and ``mean_ood_accuracy``, their mean (:mod:`results.benchmark`'s rules).
+  conditions, and ``mean_ood_accuracy``, their mean (:mod:`results.benchmark`'s rules);
+* with ImageNet/PGD trial files (``python -m models imagenet`` / ``adversarial``,
+  :func:`lab.readers.read_imagenet_trials`): ``top1_<set>`` and Gavrikov & Keuper's
+  targets ``target_ID`` / ``_Robustness`` / ``_Concepts`` / ``_Adversarial``
+  (:func:`generalisation_targets`).
   The sets that define a bias (cue conflict, low-/high-pass, spectral-ffc, critical-band)
   are never robustness targets: a bias would be correlated with its own trials.
 
@@ -49,7 +59,7 @@ from results.tables import design_for
 
 BIAS_COLUMNS = ("shape_bias", "low_pass_half_sigma", "high_pass_half_sigma", "lf_bias",
                 "hf_bias", "channel_centre_cpi", "channel_bandwidth_octaves",
-                "channel_peak_sensitivity", "channel_pns")
+                "channel_peak_sensitivity", "channel_pns", "bw_norm", "cf_norm", "pns_norm")
 #: experiments whose trials define a bias: never robustness (generalisation) targets
 BIAS_DEFINING = frozenset({"cue-conflict", "low-pass", "high-pass", "spectral-ffc"})
 #: the decision rule each measure was made with (Gavrikov & Keuper 2024: model-vs-human's
@@ -236,7 +246,11 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
     out = out.join(spectral_bias(table))
     out = out.join(ffc_bias(table))
     if banded_experiments(table["experiment"]):
-        from results.subramanian import matrices_from_trials, subramanian_table
+        from results.subramanian import (
+            matrices_from_trials,
+            normalised_matrix,
+            subramanian_table,
+        )
         dnn = table[table["observer_type"] != HUMAN]
         channels, _ = channel_tables(dnn, method=channel_method, n_boot=n_boot)
         if len(channels):
@@ -245,10 +259,19 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
             out["channel_centre_cpi"] = c["centre_cpi"].where(ok)
             out["channel_bandwidth_octaves"] = c["bandwidth_octaves"].where(ok)
             out["channel_peak_sensitivity"] = c["peak_sensitivity"].where(ok)
-        theirs = subramanian_table(matrices_from_trials(dnn), group_rows=False)
+        matrices = matrices_from_trials(dnn)
+        theirs = subramanian_table(matrices, group_rows=False)
         if len(theirs):
             t = theirs.set_index("observer")
             out["channel_pns"] = t["pns"].where(t["identified"].astype(bool))
+        normed = subramanian_table({k: normalised_matrix(m) for k, m in matrices.items()},
+                                   group_rows=False)
+        if len(normed):
+            t = normed.set_index("observer")
+            ok = t["identified"].astype(bool)
+            out["bw_norm"] = t["bandwidth_octaves"].where(ok)
+            out["cf_norm"] = t["centre_cpi"].where(ok)
+            out["pns_norm"] = t["pns"].where(ok)
     trials = ood_trials(table)
     trials = trials[(trials["observer_type"] != HUMAN)
                     & trials["experiment"].isin(distortions(table))]
