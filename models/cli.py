@@ -184,19 +184,17 @@ writes OUT/imagenet-pgd/<observer>_pgd<steps>-eps<eps>_ses-<session>.tsv and its
 """
 
 
-def _fraction(text: str) -> float:
-    """``0.5/255`` or ``0.00196`` as a float (argparse type)."""
+def _fraction(text: str, option: str) -> float:
+    """``0.5/255`` or ``0.00196`` as a float, 0 or more; one line naming ``option``."""
     from lab.inputs import number
 
-    parts = text.split("/")
+    parts = str(text).split("/")
+    example = f"e.g. {option} 0.5/255"
     if len(parts) > 2:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number or a fraction like 0.5/255")
-    try:
-        values = [number(p, "value", low=0) for p in parts]
-    except LabInputError as err:
-        raise argparse.ArgumentTypeError(f"{text!r}: {err}; e.g. 0.5/255") from None
+        raise LabInputError(f"{option} {text}: give a number or a fraction, {example}")
+    values = [number(p, option, low=0, example="0.5/255") for p in parts]
     if len(values) == 2 and values[1] == 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: division by zero; e.g. 0.5/255")
+        raise LabInputError(f"{option} {text}: division by zero; {example}")
     return values[0] / values[1] if len(values) == 2 else values[0]
 
 
@@ -249,22 +247,11 @@ def _generalisation_parsers(sub: argparse._SubParsersAction) -> None:
         description="Attack networks with PGD under an L-inf bound on an ImageNet-style "
                     "folder, one trial record per image (experiment imagenet-pgd).")
     _common_eval_options(a)
-    a.add_argument("--eps", type=_fraction, default=None, metavar="EPS",
+    a.add_argument("--eps", default="0.5/255", metavar="EPS",
                    help="L-inf bound in pixel units, a number or a fraction [0.5/255]")
     a.add_argument("--steps", type=int, default=40, help="PGD steps [40]")
-    a.add_argument("--step-size", type=_fraction, default=None, metavar="STEP",
+    a.add_argument("--step-size", default="2/255", metavar="STEP",
                    help="step size in pixel units [2/255]")
-
-
-def _eps_text(argv: list[str] | None) -> str:
-    """The --eps as typed (it names the condition), e.g. ``0.5/255``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    for k, a in enumerate(args):
-        if a == "--eps" and k + 1 < len(args):
-            return args[k + 1]
-        if a.startswith("--eps="):
-            return a.split("=", 1)[1]
-    return "0.5/255"
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -272,7 +259,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from lab.inputs import input_folder
     from models.generalisation import EvalOptions, evaluate
-    from models.pgd import EPS_LOW, STEP_SIZE
 
     input_folder(args.folder, "ImageNet-style folder (wnid sub-folders)")
     output_folder(args.out)
@@ -297,13 +283,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise LabInputError("--name names one network; give one --model")
     extra: dict = {}
     if pgd:
-        eps = EPS_LOW if args.eps is None else args.eps
-        text = _eps_text(args.argv) if args.eps is not None else "0.5/255"
-        extra = {"variant": "pgd", "eps": eps, "eps_text": text.replace(" ", ""),
-                 "steps": args.steps,
-                 "step_size": STEP_SIZE if args.step_size is None else args.step_size}
-        if args.step_size is not None and args.step_size == 0 and args.steps > 0:
-            raise LabInputError("--step-size 0: use a positive step, e.g. 2/255")
+        text = str(args.eps).replace(" ", "")
+        step = _fraction(args.step_size, "--step-size")
+        extra = {"variant": "pgd", "eps": _fraction(text, "--eps"), "eps_text": text,
+                 "steps": args.steps, "step_size": step}
+        if step == 0:
+            raise LabInputError(f"--step-size {args.step_size}: use a positive step, e.g. "
+                                "2/255")
     else:
         extra = {"variant": args.variant}
     skipped = 0
@@ -458,7 +444,6 @@ def _score_many(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    args.argv = argv
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     leader = os.environ.get("RANK", "0") == "0"
     interrupted = ("interrupted: every finished batch is on disk; continue with the same "

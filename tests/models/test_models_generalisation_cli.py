@@ -186,9 +186,9 @@ def test_refusals_are_one_line_naming_the_folder_and_the_fix(tmp_path, capsys):
     line = one_error(capsys)
     assert "n99999999" in line and "not one of the 1000" in line and "remove" in line
     assert not (tmp_path / "o").exists()  # a refused run leaves nothing behind
-    with pytest.raises(SystemExit):
-        main(["adversarial", str(names), "--eps", "a/255", *FAST, "--out", "o"])
-    assert "--eps" in capsys.readouterr().err
+    assert cli("adversarial", names, "--eps", "a/255", *FAST, "--out", tmp_path / "o") == 2
+    line = one_error(capsys)
+    assert "--eps 'a'" in line and "0.5/255" in line
 
 
 def test_pgd_at_eps_0_is_clean_accuracy_and_an_attack_only_lowers_it(tmp_path):
@@ -230,3 +230,26 @@ def test_results_biases_uses_the_files_as_generalisation_targets(
     assert row["top1_imagenet-val"] == pytest.approx(top1)
     assert row["target_ID"] == pytest.approx(top1)
     assert "target_Adversarial" not in frame.columns  # no PGD files given
+
+
+def test_a_second_run_of_the_same_output_is_refused_by_the_lock(small, tmp_path, capsys):
+    from lab.lock import SessionLock
+
+    path = tmp_path / "imagenet-val" / "mobilenet_v3_small_top1-1000_ses-1.tsv"
+    with SessionLock(path.with_name(path.name + ".lock")):  # another run holds it
+        assert cli("imagenet", small, "--variant", "val", *FAST, "--out", tmp_path) == 2
+        line = one_error(capsys)
+        assert "is being written by process" in line and "lock" in line
+    assert not path.exists() and not path.with_name(path.name + ".partial").exists()
+
+
+def test_help_shows_runnable_examples():
+    import subprocess
+    import sys
+
+    for command in ("imagenet", "adversarial"):
+        done = subprocess.run([sys.executable, "-m", "models", command, "--help"],
+                              capture_output=True, text=True, timeout=120, cwd=REPO,
+                              check=True)
+        assert f"python -m models {command} " in done.stdout.split("examples:", 1)[1]
+        assert "--resume" in done.stdout
