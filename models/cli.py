@@ -218,8 +218,8 @@ def _common_eval_options(p: argparse.ArgumentParser) -> None:
                    help="images per batch [imagenet: 16 on CPU, 256 on CUDA; adversarial: "
                         "8 on CPU, 128 on CUDA]")
     p.add_argument("--device", choices=DEVICES, default="auto", help="[auto]")
-    p.add_argument("--workers", type=int, default=0,
-                   help="loader processes (decoding, sha256) [0]")
+    p.add_argument("--workers", type=int, default=None,
+                   help="loader processes (decoding, sha256) [0 on CPU, up to 8 on CUDA]")
     p.add_argument("--seed", type=int, default=0,
                    help="torch seed for --weights none and PGD's random start [0]")
     p.add_argument("--no-progress", dest="progress", action="store_false",
@@ -266,7 +266,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise LabInputError(f"--session {args.session}: sessions start at 1")
     if args.batch_size is not None and args.batch_size < 1:
         raise LabInputError(f"--batch-size {args.batch_size}: use a positive number")
-    if args.workers < 0 or args.seed < 0:
+    if (args.workers is not None and args.workers < 0) or args.seed < 0:
         raise LabInputError("--workers and --seed: use 0 or more")
     pgd = args.command == "adversarial"
     if pgd and args.steps < 0:

@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ class EvalOptions:
     session: int = 1
     device: str = "auto"
     batch_size: int | None = None
-    workers: int = 0
+    workers: int | None = None  #: None: 0 on CPU, up to 8 on CUDA
     seed: int = 0
     progress: bool = True
     resume: bool = False
@@ -275,8 +276,12 @@ def _locked(opts: EvalOptions, folder: Path, files: list[tuple[Path, str, str]],
                                 "space") from err
     result = EvalResult(path=path, n_images=len(files), correct=correct)
     paths = [f for f, _, _ in files]
+    workers = opts.workers
+    if workers is None:
+        workers = min(8, max(0, (os.cpu_count() or 1) - 2)) if device.type == "cuda" else 0
+    meta.setdefault("workers", workers)
     loader = DataLoader(_Images(paths, range(done, len(files)), opts.variant != "c"),
-                        batch_size=batch_size, shuffle=False, num_workers=opts.workers,
+                        batch_size=batch_size, shuffle=False, num_workers=workers,
                         collate_fn=_collate)
     column_index = torch.tensor(columns)
     bar = progress(total=len(files), initial=done, unit="img",
