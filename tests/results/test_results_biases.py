@@ -116,3 +116,17 @@ def test_generalisation_targets_aggregate_as_gavrikov_and_keuper():
     # only another eps: that one (smallest), said in a warning
     only = imagenet[imagenet["condition"] != "0.5/255"]
     assert generalisation_targets(only).loc["a", "target_Adversarial"] == 0.0
+
+
+def test_correlations_include_the_generalisation_targets():
+    frame = pd.DataFrame({"network": [f"n{i}" for i in range(6)],
+                          "shape_bias": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+                          "target_ID": [0.8, 0.7, 0.6, 0.5, 0.4, 0.3],
+                          "top1_imagenet-val": [0.8, 0.7, 0.6, 0.5, 0.4, 0.3]})
+    from results.biases import BIAS_COLUMNS
+    frame = frame.reindex(columns=["network", *BIAS_COLUMNS, "top1_imagenet-val",
+                                   "target_ID"])  # as bias_table gives it
+    corr = bias_correlations(frame, n_boot=50)
+    row = corr[(corr["bias"] == "shape_bias") & (corr["robustness"] == "target_ID")]
+    assert row["spearman_rho"].iloc[0] == pytest.approx(-1.0)
+    assert "top1_imagenet-val" not in set(corr["robustness"])  # the targets, not each set
