@@ -1,5 +1,6 @@
-"""``python -m models``: score networks on stimulus sets, train them on distortions, list
-the registered networks."""
+"""``python -m models``: score networks on stimulus sets, train them on distortions,
+measure their ImageNet top-1 and PGD robustness (generalisation targets), list the
+registered networks."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from lab.inputs import error_line, output_folder, read_text, run_command
 EXAMPLES = """\
 examples:
   python -m models list
+  python -m models imagenet ~/data/imagenet/val --variant val --model resnet50 --out out/gen
+  python -m models adversarial ~/data/imagenet/val --eps 0.5/255 --model resnet50 --out out/gen
   python -m models score --model efficientnet_lite0 --stimuli out/stimuli/contrast \\
       --out out/dnn --rule sum
   python -m models score --model resnet50 --weights DEFAULT --stimuli out/stimuli/contrast \\
@@ -90,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="continue an interrupted run of the same options (its .partial "
                         "file) at the first unscored file")
     _train_parser(sub)
+    _generalisation_parsers(sub)
     sub.add_parser("list", help="list the registered networks",
                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
     return parser
@@ -139,6 +143,178 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, help="= --set run.seed=N")
     t.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                    help="no progress bars (they only appear on a terminal anyway)")
+
+
+IMAGENET_EXAMPLES = """\
+examples:
+  python -m models imagenet ~/data/imagenet/val --variant val --model resnet50 --out out/gen
+  python -m models imagenet ~/data/imagenet-r --variant r --models networks.txt --out out/gen
+  python -m models imagenet ~/data/imagenet-c --variant c --model resnet50 --out out/gen \\
+      --device cuda --workers 8
+  python -m models imagenet FOLDER --variant val --model resnet50 --out OUT --resume
+
+FOLDER holds one sub-folder per class named by its wnid (n01440764/...), at any depth:
+ImageNet val, -v2, -Sketch, -R, -A directly; ImageNet-C as <corruption>/<severity>/<wnid>/
+(the path above the wnid folder is the trial's condition). Top-1 of the 1000 ImageNet
+classes (val, v2, sketch, c) or of the folder's classes only (r, a: their 200), as
+Gavrikov & Keuper (2024) scored them; images Resize(256) + CenterCrop(224) (-C as stored).
+
+writes OUT/imagenet-<variant>/<observer>_top1-<k>_ses-<session>.tsv (one per network, the
+trial schema of 'score'; category/response are wnids) and a .json sidecar; rows go to
+<...>.tsv.partial until the run is complete; after a crash or Ctrl-C the same command with
+--resume continues at the first unscored image. 'python -m results biases OUT ...' uses
+them as generalisation targets (docs/analysis.md).
+"""
+
+ADVERSARIAL_EXAMPLES = """\
+examples:
+  python -m models adversarial ~/data/imagenet/val --model resnet50 --out out/gen
+  python -m models adversarial ~/data/imagenet/val --eps 0.5/255 --steps 40 \\
+      --models networks.txt --out out/gen --device cuda
+  python -m models adversarial FOLDER --model resnet50 --out OUT --resume
+
+PGD under an L-inf bound as Gavrikov & Keuper (2024) measured adversarial robustness
+(their code/eval_imagenet_adv.py: foolbox LinfPGD, 40 steps of 2/255, eps 0.5/255, random
+start; here in torch): one row per image, correct = the network still classifies the
+attacked image correctly (1000-way top-1); condition = the eps as given. Pixels are in
+[0, 1], so eps is in pixel units (0.5/255 = 0.00196).
+
+writes OUT/imagenet-pgd/<observer>_pgd<steps>-eps<eps>_ses-<session>.tsv and its sidecar
+(resumable with --resume, like 'imagenet').
+"""
+
+
+def _fraction(text: str, option: str) -> float:
+    """``0.5/255`` or ``0.00196`` as a float, 0 or more; one line naming ``option``."""
+    from lab.inputs import number
+
+    parts = str(text).split("/")
+    example = f"e.g. {option} 0.5/255"
+    if len(parts) > 2:
+        raise LabInputError(f"{option} {text}: give a number or a fraction, {example}")
+    values = [number(p, option, low=0, example="0.5/255") for p in parts]
+    if len(values) == 2 and values[1] == 0:
+        raise LabInputError(f"{option} {text}: division by zero; {example}")
+    return values[0] / values[1] if len(values) == 2 else values[0]
+
+
+def _common_eval_options(p: argparse.ArgumentParser) -> None:
+    from models.options import DEVICES
+
+    p.add_argument("folder", type=Path, help="ImageNet-style folder (wnid sub-folders)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", nargs="+", metavar="NAME",
+                       help="registered name(s) (see 'list')")
+    which.add_argument("--models", type=Path, metavar="FILE",
+                       help="a file of networks, one '<name> [<weights>]' a line")
+    p.add_argument("--weights", default="DEFAULT",
+                   help="DEFAULT (pretrained), none (random, seeded) or PATH of a saved "
+                        "state_dict, for --model [DEFAULT]")
+    p.add_argument("--out", required=True, type=Path, help="results folder")
+    p.add_argument("--name", default=None,
+                   help="the observer name (one --model only) [as for 'score']")
+    p.add_argument("--session", type=int, default=1, help="session number [1]")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="images per batch [imagenet: 16 on CPU, 256 on CUDA; adversarial: "
+                        "8 on CPU, 128 on CUDA]")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="[auto]")
+    p.add_argument("--workers", type=int, default=None,
+                   help="loader processes (decoding, sha256) [0 on CPU, up to 8 on CUDA]")
+    p.add_argument("--seed", type=int, default=0,
+                   help="torch seed for --weights none and PGD's random start [0]")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar (it only appears on a terminal anyway)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run of the same options (its .partial "
+                        "file) at the first unscored image")
+
+
+def _generalisation_parsers(sub: argparse._SubParsersAction) -> None:
+    from models.imagenet_eval import VARIANTS
+
+    i = sub.add_parser(
+        "imagenet", help="top-1 on an ImageNet-style folder (val, v2, sketch, c, r, a)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=IMAGENET_EXAMPLES,
+        description="Score networks on an ImageNet-style folder, one trial record per "
+                    "image: the generalisation targets of Gavrikov & Keuper (2024).")
+    _common_eval_options(i)
+    i.add_argument("--variant", required=True, choices=tuple(VARIANTS),
+                   help="which set: val, v2, sketch, c (1000-way), r, a (the folder's "
+                        "classes only); the experiment is imagenet-<variant>")
+    a = sub.add_parser(
+        "adversarial", help="PGD L-inf robust accuracy on an ImageNet-style folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=ADVERSARIAL_EXAMPLES,
+        description="Attack networks with PGD under an L-inf bound on an ImageNet-style "
+                    "folder, one trial record per image (experiment imagenet-pgd).")
+    _common_eval_options(a)
+    a.add_argument("--eps", default="0.5/255", metavar="EPS",
+                   help="L-inf bound in pixel units, a number or a fraction [0.5/255]")
+    a.add_argument("--steps", type=int, default=40, help="PGD steps [40]")
+    a.add_argument("--step-size", default="2/255", metavar="STEP",
+                   help="step size in pixel units [2/255]")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import math
+
+    from lab.inputs import input_folder
+    from models.generalisation import EvalOptions, evaluate
+
+    input_folder(args.folder, "ImageNet-style folder (wnid sub-folders)")
+    output_folder(args.out)
+    if args.session < 1:
+        raise LabInputError(f"--session {args.session}: sessions start at 1")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise LabInputError(f"--batch-size {args.batch_size}: use a positive number")
+    if (args.workers is not None and args.workers < 0) or args.seed < 0:
+        raise LabInputError("--workers and --seed: use 0 or more")
+    pgd = args.command == "adversarial"
+    if pgd and args.steps < 0:
+        raise LabInputError(f"--steps {args.steps}: use 0 or more")
+    if args.models is not None:
+        networks = read_network_list(args.models)
+    else:
+        from models.registry import get_spec
+
+        for name in args.model:
+            get_spec(name)  # an unknown name: one line before anything runs
+        networks = [(name, args.weights) for name in args.model]
+    if args.name is not None and len(networks) > 1:
+        raise LabInputError("--name names one network; give one --model")
+    extra: dict = {}
+    if pgd:
+        text = str(args.eps).replace(" ", "")
+        step = _fraction(args.step_size, "--step-size")
+        extra = {"variant": "pgd", "eps": _fraction(text, "--eps"), "eps_text": text,
+                 "steps": args.steps, "step_size": step}
+        if step == 0:
+            raise LabInputError(f"--step-size {args.step_size}: use a positive step, e.g. "
+                                "2/255")
+    else:
+        extra = {"variant": args.variant}
+    skipped = 0
+    for name, weights in networks:
+        opts = EvalOptions(model=name, folder=args.folder, out=args.out, weights=weights,
+                           session=args.session, device=args.device,
+                           batch_size=args.batch_size, workers=args.workers, seed=args.seed,
+                           progress=args.progress, resume=args.resume, name=args.name,
+                           **extra)
+        try:
+            result = evaluate(opts)
+        except LabInputError as err:
+            if len(networks) == 1:
+                raise
+            print(f"skipped {name}: {_one_line(err)}", file=sys.stderr)
+            skipped += 1
+            continue
+        rate = (result.scored_now / result.seconds if result.seconds > 0 else math.nan)
+        what = "robust accuracy" if pgd else "top-1"
+        print(f"wrote {result.path} ({result.n_images} images, {what} "
+              f"{result.accuracy:.1%}, {rate:.1f} images/s)")
+    if skipped:
+        print(f"{skipped} of {len(networks)} network(s) skipped", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -271,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     leader = os.environ.get("RANK", "0") == "0"
     interrupted = ("interrupted: every finished batch is on disk; continue with the same "
-                   "command and --resume" if args.command == "score"
+                   "command and --resume" if args.command in ("score", "imagenet",
+                                                              "adversarial")
                    else "interrupted: continue from the last checkpoint with --resume")
     return run_command(lambda: _command(args), interrupted=interrupted, quiet=not leader)
 
@@ -285,6 +462,8 @@ def _command(args: argparse.Namespace) -> int:
         return 0
     if args.command == "train":
         return _train(args)
+    if args.command in ("imagenet", "adversarial"):
+        return _evaluate(args)
     from models.scoring import score
 
     if args.models is not None:

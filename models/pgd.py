@@ -48,13 +48,19 @@ class Normalised(nn.Module):
 
 def pgd_linf(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float = EPS_LOW,
              steps: int = STEPS, step_size: float = STEP_SIZE, random_start: bool = True,
-             generator: torch.Generator | None = None) -> torch.Tensor:
-    """Adversarial images within ``eps`` (L-inf) of ``x`` (``(N, 3, H, W)`` in [0, 1])."""
+             generator: torch.Generator | None = None,
+             start: torch.Tensor | None = None) -> torch.Tensor:
+    """Adversarial images within ``eps`` (L-inf) of ``x`` (``(N, 3, H, W)`` in [0, 1]).
+
+    ``start``: the random start's uniform [0, 1) draws, shaped like ``x`` (drawn per image
+    by the caller, so a resumed run starts each image where an uninterrupted one would);
+    else drawn from ``generator``."""
     if eps < 0 or steps < 0 or step_size <= 0:
         raise ValueError("eps and steps must be >= 0 and step_size > 0")
     x0 = x.detach()
     if random_start and eps > 0:
-        noise = torch.rand(x0.shape, generator=generator, device="cpu").to(x0)
+        noise = (start if start is not None
+                 else torch.rand(x0.shape, generator=generator, device="cpu")).to(x0)
         adv = (x0 + (noise * 2 - 1) * eps).clamp(0, 1)
     else:
         adv = x0.clone()

@@ -6,19 +6,29 @@ One row per network (:func:`bias_table`):
 * ``shape_bias``: cue-conflict shape bias over all classes (Geirhos et al. 2019);
 * ``low_pass_half_sigma`` / ``high_pass_half_sigma``: the *spectral bias*, the filter
   sigma (px) at which accuracy falls to half of its accuracy on the unfiltered control,
-  linearly interpolated between the tested sigmas (NaN: never halves within the tested
-  range). A network that still recognises heavily low-passed images (large low-pass
-  sigma) leans on low frequencies; one that survives strong high-pass filtering (small
-  high-pass sigma) on high frequencies;
+  linearly interpolated between the tested sigmas. A network that never halves within
+  the tested range gets the strongest tested sigma as a bound (low-pass ``> 40``,
+  high-pass ``< 0.4``) and ``<column>_censored`` = 1; rank correlations treat it as tied
+  at the end of the range, where it belongs. A network that still recognises heavily
+  low-passed images (large low-pass sigma) leans on low frequencies; one that survives
+  strong high-pass filtering (small high-pass sigma) on high frequencies;
 * ``lf_bias`` / ``hf_bias``: Gavrikov & Keuper's spectral biases (design ``spectral-ffc``):
   accuracy on square-FFT low- (high-) passed images divided by clean accuracy, averaged
   over the cut-offs 0.1 .. 0.5 (:mod:`results.gavrikov`);
 * ``channel_centre_cpi`` / ``channel_bandwidth_octaves`` / ``channel_peak_sensitivity``:
   the critical-band channel (:mod:`results.channels`; NaN where it is not identified) and
   ``channel_pns``, Subramanian et al.'s peak noise sensitivity ``2**(A - 4)``
-  (:mod:`results.subramanian`; NaN where their fit is not identified);
+  (:mod:`results.subramanian`; NaN where their fit is not identified), and Gavrikov &
+  Keuper's ``bw_norm`` / ``cf_norm`` / ``pns_norm``: the same fit on accuracy as percent
+  of clean accuracy (:func:`results.subramanian.normalised_matrix`). All keep the
+  authors' signs: a wider channel has the larger bandwidth, PNS ``2**(A - 4)`` grows with
+  noise sensitivity, none is negated (their ``code/plots.ipynb`` plots the raw columns);
 * ``accuracy_<experiment>``: accuracy on each distortion over its out-of-distribution
-  conditions, and ``mean_ood_accuracy``, their mean (:mod:`results.benchmark`'s rules).
+  conditions, and ``mean_ood_accuracy``, their mean (:mod:`results.benchmark`'s rules);
+* with ImageNet/PGD trial files (``python -m models imagenet`` / ``adversarial``,
+  :func:`lab.readers.read_imagenet_trials`): ``top1_<set>`` and Gavrikov & Keuper's
+  targets ``target_ID`` / ``_Robustness`` / ``_Concepts`` / ``_Adversarial``
+  (:func:`generalisation_targets`).
   The sets that define a bias (cue conflict, low-/high-pass, spectral-ffc, critical-band)
   are never robustness targets: a bias would be correlated with its own trials.
 
@@ -49,7 +59,7 @@ from results.tables import design_for
 
 BIAS_COLUMNS = ("shape_bias", "low_pass_half_sigma", "high_pass_half_sigma", "lf_bias",
                 "hf_bias", "channel_centre_cpi", "channel_bandwidth_octaves",
-                "channel_peak_sensitivity", "channel_pns")
+                "channel_peak_sensitivity", "channel_pns", "bw_norm", "cf_norm", "pns_norm")
 #: experiments whose trials define a bias: never robustness (generalisation) targets
 BIAS_DEFINING = frozenset({"cue-conflict", "low-pass", "high-pass", "spectral-ffc"})
 #: the decision rule each measure was made with (Gavrikov & Keuper 2024: model-vs-human's
@@ -57,6 +67,8 @@ BIAS_DEFINING = frozenset({"cue-conflict", "low-pass", "high-pass", "spectral-ff
 MEASURE_RULES = {"shape_bias": "mean", "channel": "mean", "lf_bias": "mean",
                  "hf_bias": "mean"}
 DEFAULT_RULE = "mean"
+#: 1 where the half sigma is a bound (never halved within the tested sigmas)
+CENSORED_COLUMNS = ("low_pass_half_sigma_censored", "high_pass_half_sigma_censored")
 FFC_CUTOFFS = ("0.1", "0.2", "0.3", "0.4", "0.5")
 
 
@@ -88,23 +100,43 @@ def ffc_bias(table: pd.DataFrame) -> pd.DataFrame:
 def half_accuracy_level(levels: np.ndarray, accuracy: np.ndarray) -> float:
     """The level at which accuracy first falls to half of the first (control) level's
     accuracy, walking from the control; linear interpolation between tested levels; NaN
-    when it never does.
+    when it never does (:func:`half_accuracy_bound` says what is known then).
 
     >>> half_accuracy_level(np.array([0, 1, 3, 5]), np.array([0.8, 0.7, 0.3, 0.1]))
     2.5
     """
+    return half_accuracy_bound(levels, accuracy)[0] if _halves(accuracy) else math.nan
+
+
+def _halves(accuracy: np.ndarray) -> bool:
+    accuracy = np.asarray(accuracy, dtype=float)
+    return bool((accuracy[1:] <= accuracy[0] / 2.0).any())
+
+
+def half_accuracy_bound(levels: np.ndarray, accuracy: np.ndarray) -> tuple[float, bool]:
+    """``(level, censored)``: the level of :func:`half_accuracy_level`, or, for a network
+    whose accuracy never halves within the tested levels, the last (strongest) tested
+    level with ``censored`` True: its half level lies beyond it (a low-pass sigma
+    ``> 40``, a high-pass sigma ``< 0.4`` for the 2018 designs). NaN (not censored) only
+    without a control and one more level.
+
+    >>> half_accuracy_bound(np.array([0, 1, 3]), np.array([0.8, 0.7, 0.6]))
+    (3.0, True)
+    """
     levels = np.asarray(levels, dtype=float)
     accuracy = np.asarray(accuracy, dtype=float)
+    if len(levels) < 2 or not np.isfinite(accuracy).all():
+        return math.nan, False
     target = accuracy[0] / 2.0
     for i in range(1, len(levels)):
         if accuracy[i] <= target:
             a0, a1 = accuracy[i - 1], accuracy[i]
             l0, l1 = levels[i - 1], levels[i]
             if math.isinf(l0):  # high-pass: from the unfiltered control straight down
-                return float(l1)
+                return float(l1), False
             frac = (a0 - target) / (a0 - a1) if a0 != a1 else 1.0
-            return float(l0 + frac * (l1 - l0))
-    return math.nan
+            return float(l0 + frac * (l1 - l0)), False
+    return float(levels[-1]), True
 
 
 def _network_accuracy(table: pd.DataFrame, experiment: str) -> pd.DataFrame:
@@ -120,8 +152,10 @@ def _network_accuracy(table: pd.DataFrame, experiment: str) -> pd.DataFrame:
 
 
 def spectral_bias(table: pd.DataFrame) -> pd.DataFrame:
-    """``low_pass_half_sigma`` and ``high_pass_half_sigma`` per network."""
-    out = {}
+    """``low_pass_half_sigma`` and ``high_pass_half_sigma`` per network, each with its
+    ``<column>_censored`` flag (1: the network never halved within the tested sigmas, the
+    value is the bound, :func:`half_accuracy_bound`)."""
+    out: dict[str, dict[str, float]] = {}
     for experiment, column in (("low-pass", "low_pass_half_sigma"),
                                ("high-pass", "high_pass_half_sigma")):
         acc = _network_accuracy(table, experiment)
@@ -129,14 +163,80 @@ def spectral_bias(table: pd.DataFrame) -> pd.DataFrame:
             continue
         design = design_for(experiment, list(acc.columns))
         levels = np.array([design.level_of(c) for c in acc.columns])
-        out[column] = {net: half_accuracy_level(levels, row.to_numpy())
-                       for net, row in acc.iterrows()}
+        values = {net: half_accuracy_bound(levels, row.to_numpy())
+                  for net, row in acc.iterrows()}
+        out[column] = {net: v for net, (v, _) in values.items()}
+        out[f"{column}_censored"] = {net: float(c) for net, (_, c) in values.items()}
     return pd.DataFrame(out)
 
 
+#: Gavrikov & Keuper's four generalisation targets from our ImageNet/PGD trial files
+#: (``code/plots.ipynb`` cell 0): each the mean (NaN skipped) of the sets present;
+#: ImageNet-ReaL and -C-bar have no variant here, ``stylized`` is the 16-class
+#: model-vs-human set (our design ``stylized``), as theirs.
+TARGET_SETS: dict[str, tuple[str, ...]] = {
+    "ID": ("imagenet-val", "imagenet-v2"),
+    "Robustness": ("imagenet-a", "imagenet-c"),
+    "Concepts": ("imagenet-sketch", "imagenet-r", "stylized"),
+    "Adversarial": ("imagenet-pgd",),
+}
+PGD_EPS = 0.5 / 255  #: their "PGD-40/low"
+
+
+def _eps_value(text: str) -> float:
+    try:
+        a, _, b = str(text).partition("/")
+        return float(a) / float(b) if b else float(a)
+    except ValueError:
+        return math.nan
+
+
+def generalisation_targets(imagenet: pd.DataFrame, table: pd.DataFrame | None = None
+                           ) -> pd.DataFrame:
+    """Per network: ``top1_<experiment>`` of each ImageNet set (the mean over its
+    conditions of the per-condition top-1, so ImageNet-C is the mean over corruption x
+    severity as theirs), ``top1_stylized`` from 16-class ``stylized`` trials in ``table``,
+    ``top1_imagenet-pgd`` (robust accuracy at eps 0.5/255, else at the smallest eps given,
+    with a warning) and ``target_<name>`` of :data:`TARGET_SETS`."""
+    import logging
+
+    per: dict[str, pd.Series] = {}
+    if len(imagenet):
+        rows = imagenet
+        pgd = rows[rows["experiment"] == "imagenet-pgd"]
+        if len(pgd):
+            eps = {c: _eps_value(c) for c in pgd["condition"].unique()}
+            exact = [c for c, v in eps.items() if math.isclose(v, PGD_EPS, rel_tol=1e-6)]
+            chosen = exact[0] if exact else min(eps, key=lambda c: eps[c])
+            if not exact:
+                logging.getLogger(__name__).warning(
+                    "no PGD trials at eps 0.5/255 (Gavrikov & Keuper's); Adversarial uses "
+                    "eps %s", chosen)
+            rows = rows[(rows["experiment"] != "imagenet-pgd") | (rows["condition"] == chosen)]
+        acc = rows.groupby(["observer", "experiment", "condition"])["correct"].mean()
+        acc = acc.groupby(["observer", "experiment"]).mean().unstack()
+        for experiment in acc.columns:
+            per[experiment] = acc[experiment]
+    if table is not None and len(table) and per:
+        st = table[(table["experiment"] == "stylized") & (table["observer_type"] != HUMAN)]
+        if len(st):
+            per["stylized"] = st.groupby("observer")["correct"].mean()
+    if not per:
+        return pd.DataFrame()
+    out = pd.DataFrame(per)
+    result = out.rename(columns={c: f"top1_{c}" for c in out.columns})
+    for name, sets in TARGET_SETS.items():
+        have = [s for s in sets if s in out.columns]
+        if have:
+            result[f"target_{name}"] = out[have].mean(axis=1, skipna=True)
+    return result
+
+
 def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
-               n_boot: int = 200) -> pd.DataFrame:
-    """One row per network: biases and robustness (module docstring)."""
+               n_boot: int = 200, imagenet: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per network: biases and robustness (module docstring); ``imagenet``
+    (:func:`lab.readers.read_imagenet_trials`) adds the generalisation targets of
+    :func:`generalisation_targets`."""
     networks = sorted(table.loc[table["observer_type"] != HUMAN, "observer"].unique())
     out = pd.DataFrame(index=pd.Index(networks, name="network"))
     bias = shape_bias(table)
@@ -146,7 +246,11 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
     out = out.join(spectral_bias(table))
     out = out.join(ffc_bias(table))
     if banded_experiments(table["experiment"]):
-        from results.subramanian import matrices_from_trials, subramanian_table
+        from results.subramanian import (
+            matrices_from_trials,
+            normalised_matrix,
+            subramanian_table,
+        )
         dnn = table[table["observer_type"] != HUMAN]
         channels, _ = channel_tables(dnn, method=channel_method, n_boot=n_boot)
         if len(channels):
@@ -155,10 +259,19 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
             out["channel_centre_cpi"] = c["centre_cpi"].where(ok)
             out["channel_bandwidth_octaves"] = c["bandwidth_octaves"].where(ok)
             out["channel_peak_sensitivity"] = c["peak_sensitivity"].where(ok)
-        theirs = subramanian_table(matrices_from_trials(dnn), group_rows=False)
+        matrices = matrices_from_trials(dnn)
+        theirs = subramanian_table(matrices, group_rows=False)
         if len(theirs):
             t = theirs.set_index("observer")
             out["channel_pns"] = t["pns"].where(t["identified"].astype(bool))
+        normed = subramanian_table({k: normalised_matrix(m) for k, m in matrices.items()},
+                                   group_rows=False)
+        if len(normed):
+            t = normed.set_index("observer")
+            ok = t["identified"].astype(bool)
+            out["bw_norm"] = t["bandwidth_octaves"].where(ok)
+            out["cf_norm"] = t["centre_cpi"].where(ok)
+            out["pns_norm"] = t["pns"].where(ok)
     trials = ood_trials(table)
     trials = trials[(trials["observer_type"] != HUMAN)
                     & trials["experiment"].isin(distortions(table))]
@@ -167,11 +280,20 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
         for experiment in per.columns:
             out[f"accuracy_{experiment}"] = per[experiment]
         out["mean_ood_accuracy"] = per.mean(axis=1)
+    if imagenet is not None and len(imagenet):
+        targets = generalisation_targets(imagenet, table)
+        out = out.join(targets, how="left")
     for column in BIAS_COLUMNS:
         if column not in out.columns:
             out[column] = np.nan
-    ordered = list(BIAS_COLUMNS) + sorted(c for c in out.columns if c.startswith("accuracy_"))
+    for column in CENSORED_COLUMNS:
+        if column not in out.columns:
+            out[column] = np.nan
+    ordered = list(BIAS_COLUMNS) + list(CENSORED_COLUMNS)
+    ordered += sorted(c for c in out.columns if c.startswith("accuracy_"))
     ordered += ["mean_ood_accuracy"] if "mean_ood_accuracy" in out.columns else []
+    ordered += sorted(c for c in out.columns if c.startswith("top1_"))
+    ordered += [f"target_{t}" for t in TARGET_SETS if f"target_{t}" in out.columns]
     return out[ordered].astype(float).reset_index()
 
 
@@ -196,7 +318,7 @@ def bias_correlations(biases: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0
     from results.gavrikov import shown, spearman, subsets
 
     rng = np.random.default_rng(seed)
-    robustness = [c for c in biases.columns if c.startswith("accuracy_")
+    robustness = [c for c in biases.columns if c.startswith(("accuracy_", "target_"))
                   or c == "mean_ood_accuracy"]
     rows = []
     for subset, mask in subsets(biases["network"].astype(str), groups).items():

@@ -200,6 +200,21 @@ def matrices_from_trials(table: pd.DataFrame) -> dict[tuple[str, str], np.ndarra
     return out
 
 
+def normalised_matrix(matrix: np.ndarray) -> np.ndarray:
+    """Gavrikov & Keuper's ``*_norm`` (``bw_norm``, ``cf_norm``, ``pns_norm`` of their
+    ``raw-data/benchmark.csv``): each cell as percent of the observer's clean accuracy (the
+    mean of the noise-free row, which no band changes), so the 50 % rule asks where
+    accuracy falls to half of clean. Their code for it is not published; their table
+    confirms it: ``resnet50_untrained`` (at chance, clean/clean everywhere) has exactly the
+    fit of ``j = 0`` in every band, (10.32 octaves, 2.9e-6 c/img, 0.0881). All NaN when
+    clean accuracy is 0 or unknown."""
+    m = np.asarray(matrix, dtype=float)
+    clean = float(np.nanmean(m[0])) if np.isfinite(m[0]).any() else math.nan
+    if not clean > 0:
+        return np.full_like(m, np.nan)
+    return 100.0 * m / clean
+
+
 def channel_row(group: str, observer: str, matrix: np.ndarray) -> tuple:
     j = threshold_index(matrix)
     never = not np.any(np.nan_to_num(matrix, nan=0.0) > THRESHOLD_ACC)

@@ -29,6 +29,7 @@ aside, ``attempt`` is the attempt kept (NaN for the original formats).
 """
 
 from lab.readers.files import ARCHIVE_SUFFIXES, detect_format, is_archive, iter_trial_files
+from lab.readers.imagenet import IMAGENET_COLUMNS, is_imagenet_file, read_imagenet_trials
 from lab.readers.lab_tsv import incomplete_run, simulated_label
 from lab.readers.original import ORIGINAL_COLUMNS, ORIGINAL_DNN_COLUMNS
 from lab.readers.read import read_trials
@@ -43,8 +44,8 @@ from lab.readers.records import (
 )
 
 __all__ = [
-    "ARCHIVE_SUFFIXES", "DNN", "HUMAN", "OPTIONAL_COLUMNS", "ORIGINAL_COLUMNS",
+    "ARCHIVE_SUFFIXES", "DNN", "HUMAN", "IMAGENET_COLUMNS", "OPTIONAL_COLUMNS", "ORIGINAL_COLUMNS",
     "ORIGINAL_DNN_COLUMNS", "RECORD_COLUMNS", "TrialFileKind",
-    "detect_format", "image_key", "incomplete_run", "is_archive", "iter_trial_files",
-    "read_trials", "simulated_label", "texture_of",
+    "detect_format", "image_key", "incomplete_run", "is_archive", "is_imagenet_file",
+    "iter_trial_files", "read_imagenet_trials", "read_trials", "simulated_label", "texture_of",
 ]

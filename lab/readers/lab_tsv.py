@@ -30,7 +30,8 @@ def detect_lab(header: str) -> TrialFileKind | None:
 
 def incomplete_run(path: Path, rows: int) -> str | None:
     """Why the network trial file ``path`` is not a complete scoring run, from its JSON
-    sidecar (``kind`` ``dnn-trials``), or ``None``: the sidecar says ``"complete": false``
+    sidecar (``kind`` ``dnn-trials``, or ``imagenet-trials`` for ImageNet/PGD runs), or
+    ``None``: the sidecar says ``"complete": false``
     (a run that stopped; ``models score`` writes under a ``.partial`` name until complete,
     so this is a file copied or renamed by hand), or the file holds fewer rows than its
     ``n_images`` (files of versions without the marker)."""
@@ -39,7 +40,7 @@ def incomplete_run(path: Path, rows: int) -> str | None:
         meta = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(meta, dict) or meta.get("kind") != "dnn-trials":
+    if not isinstance(meta, dict) or meta.get("kind") not in ("dnn-trials", "imagenet-trials"):
         return None
     expected = meta.get("n_images")
     expected = expected if isinstance(expected, int) and not isinstance(expected, bool) else None

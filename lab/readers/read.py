@@ -16,6 +16,7 @@ from lab.decision_rules import ORIGINAL_RULES
 from lab.design import bundled_designs
 from lab.errors import LabInputError
 from lab.readers.files import archive_members, is_archive, iter_trial_files
+from lab.readers.imagenet import is_imagenet_file
 from lab.readers.lab_tsv import incomplete_run, lab_group, simulated_label, weights_sha256
 from lab.readers.original import (
     DERIVED_AGGREGATES,
@@ -76,9 +77,14 @@ def read_trials(
     seen: dict[str, Path] = {}
     incomplete: list[str] = []
     derived = 0
+    imagenet: list[Path] = []
     for path, kind, data in iterator:
         if kind.source_format == "geirhos2018" and _derived_aggregate(path):
             derived += 1
+            continue
+        if (kind.source_format, kind.observer_type) == ("lab", DNN) and data is None \
+                and is_imagenet_file(path):
+            imagenet.append(path)  # 1000 ImageNet classes, not 16: read_imagenet_trials
             continue
         source = load_source(path, kind, data)
         reason = (incomplete_run(path, source.rows)
@@ -112,6 +118,15 @@ def read_trials(
                                     by_original)
         frames.append(frame.assign(source_format=source_format, observer_type=observer_type))
     frames = [f for f in frames if len(f)]
+    if imagenet:
+        log.info("%d ImageNet/PGD trial files (1000 ImageNet classes) left out of the "
+                 "16-class trials; results biases reads them as generalisation targets",
+                 len(imagenet))
+    if not groups and imagenet and not incomplete:
+        raise LabInputError(
+            f"{imagenet[0]}: only ImageNet/PGD trial files (python -m models imagenet / "
+            "adversarial) in the input; they are generalisation targets: give them to "
+            "'python -m results biases' together with the networks' 16-class trial files")
     if not groups and incomplete:
         raise LabInputError(f"{incomplete[0]}; nothing complete to read; finish the run "
                             "(python -m models score ... --resume) or score the set again")

@@ -36,6 +36,11 @@ def _reads(paths: list[Path], args: argparse.Namespace, read) -> pd.DataFrame | 
         read_groups,
     )
     if not paths or not all(is_benchmark_csv(p) for p in paths):
+        # ImageNet/PGD trial files among the inputs: the generalisation targets
+        # (read_trials leaves them out of the 16-class table)
+        from lab.readers import read_imagenet_trials
+        args.imagenet_trials = read_imagenet_trials(
+            [p for p in paths if not is_benchmark_csv(p)])
         return None
     table = pd.concat([read_benchmark(p) for p in paths], ignore_index=True)
     groups = read_groups(args.groups) if args.groups else None
@@ -45,16 +50,21 @@ def _reads(paths: list[Path], args: argparse.Namespace, read) -> pd.DataFrame | 
 @register_table(
     "biases", rule=DEFAULT_RULE["gavrikov2024"], reads=_reads, order=70, arguments=_options,
     help="per network: shape bias, spectral bias, critical-band channel, accuracy per "
-         "distortion and mean OOD accuracy; with --correlations, Spearman correlations "
-         "across networks with 95%% bootstrap intervals",
+         "distortion and mean OOD accuracy, and with ImageNet/PGD trial files (python -m "
+         "models imagenet / adversarial) Gavrikov & Keuper's targets ID, Robustness, "
+         "Concepts, Adversarial; with --correlations, Spearman correlations across "
+         "networks with 95%% bootstrap intervals",
     example="python -m results biases out/dnn\n"
+            "python -m results biases out/dnn out/gen --correlations  # + imagenet/pgd "
+            "targets\n"
             "python -m results biases out/dnn --correlations --boot 2000\n"
             "python -m results biases benchmark.csv --groups r50_categories.json "
             "--correlations --csv")
 def biases_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     from results.biases import bias_correlations, bias_table
 
-    frame = bias_table(table, channel_method=args.channel_method)
+    frame = bias_table(table, channel_method=args.channel_method,
+                       imagenet=getattr(args, "imagenet_trials", None))
     if frame.empty:
         raise LabInputError("no network trials in the input; give scored networks")
     if args.correlations:

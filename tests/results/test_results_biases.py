@@ -8,12 +8,25 @@ import pandas as pd
 import pytest
 from synthetic_observers import records
 
-from results.biases import bias_correlations, bias_table, half_accuracy_level, spearman_rows
+from results.biases import (
+    bias_correlations,
+    bias_table,
+    generalisation_targets,
+    half_accuracy_bound,
+    half_accuracy_level,
+    spearman_rows,
+)
 
 
 def test_half_accuracy_level_interpolates_and_handles_the_unfiltered_control():
     assert half_accuracy_level(np.array([0, 1, 3, 5]), np.array([.8, .7, .3, .1])) == 2.5
     assert np.isnan(half_accuracy_level(np.array([0, 1, 3]), np.array([.8, .7, .6])))
+    # ... and the bound it is known by: beyond the strongest tested level, censored
+    assert half_accuracy_bound(np.array([0, 1, 3]), np.array([.8, .7, .6])) == (3.0, True)
+    assert half_accuracy_bound(np.array([0, 1, 3, 5]), np.array([.8, .7, .3, .1])) == (
+        2.5, False)
+    assert half_accuracy_bound(np.array([np.inf, 3, 0.4]), np.array([.9, .8, .6])) == (
+        0.4, True)
     # high-pass: control sigma = inf, then decreasing sigma
     levels = np.array([np.inf, 3, 1.5, 1, 0.7])
     assert half_accuracy_level(levels, np.array([.9, .8, .6, .4, .2])) == pytest.approx(
@@ -59,3 +72,61 @@ def test_spearman_rows_matches_scipy_with_ties():
     ours = spearman_rows(x, y)
     for i in range(20):
         assert ours[i] == pytest.approx(spearmanr(x[i], y[i]).statistic, abs=1e-12)
+
+
+def test_a_network_that_never_halves_is_a_censored_bound_not_dropped():
+    rng = np.random.default_rng(5)
+    table = pd.concat([_network("robust", rng, lp_half=400.0, shape=0.5, noise=0.5),
+                       _network("fragile", rng, lp_half=4.0, shape=0.5, noise=0.5)],
+                      ignore_index=True)
+    biases = bias_table(table).set_index("network")
+    assert biases.loc["robust", "low_pass_half_sigma"] == 40.0  # "> 40": the largest sigma
+    assert biases.loc["robust", "low_pass_half_sigma_censored"] == 1.0
+    assert biases.loc["fragile", "low_pass_half_sigma_censored"] == 0.0
+    assert biases.loc["fragile", "low_pass_half_sigma"] == pytest.approx(4.0, rel=0.25)
+    assert np.isnan(biases.loc["robust", "high_pass_half_sigma_censored"])  # not tested
+
+
+def _top1(observer, experiment, condition, correct):
+    return pd.DataFrame({"experiment": experiment, "observer": observer,
+                         "condition": condition, "correct": correct})
+
+
+def test_generalisation_targets_aggregate_as_gavrikov_and_keuper():
+    imagenet = pd.concat([
+        _top1("a", "imagenet-val", "", [1, 1, 1, 0]),          # 0.75
+        _top1("a", "imagenet-v2", "", [1, 0]),                # 0.5
+        # ImageNet-C: mean of the per-condition accuracies, not of the images
+        _top1("a", "imagenet-c", "fog/1", [1, 1, 1, 1, 1, 1]),  # 1.0
+        _top1("a", "imagenet-c", "fog/5", [0, 0]),              # 0.0
+        _top1("a", "imagenet-a", "", [0, 1]),                  # 0.5
+        _top1("a", "imagenet-r", "", [1, 0, 0, 0]),            # 0.25
+        _top1("a", "imagenet-pgd", "0.5/255", [0, 1]),         # 0.5: their eps
+        _top1("a", "imagenet-pgd", "4/255", [0, 0]),
+    ], ignore_index=True)
+    stylized = pd.DataFrame({"experiment": "stylized", "observer": "a", "condition": "0",
+                             "correct": [True, False, False, False],
+                             "observer_type": "dnn"})
+    t = generalisation_targets(imagenet, stylized).loc["a"]
+    assert t["top1_imagenet-c"] == 0.5
+    assert t["target_ID"] == pytest.approx((0.75 + 0.5) / 2)
+    assert t["target_Robustness"] == pytest.approx((0.5 + 0.5) / 2)
+    assert t["target_Concepts"] == pytest.approx((0.25 + 0.25) / 2)  # -R and stylized
+    assert t["target_Adversarial"] == 0.5 and t["top1_imagenet-pgd"] == 0.5
+    # only another eps: that one (smallest), said in a warning
+    only = imagenet[imagenet["condition"] != "0.5/255"]
+    assert generalisation_targets(only).loc["a", "target_Adversarial"] == 0.0
+
+
+def test_correlations_include_the_generalisation_targets():
+    frame = pd.DataFrame({"network": [f"n{i}" for i in range(6)],
+                          "shape_bias": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+                          "target_ID": [0.8, 0.7, 0.6, 0.5, 0.4, 0.3],
+                          "top1_imagenet-val": [0.8, 0.7, 0.6, 0.5, 0.4, 0.3]})
+    from results.biases import BIAS_COLUMNS
+    frame = frame.reindex(columns=["network", *BIAS_COLUMNS, "top1_imagenet-val",
+                                   "target_ID"])  # as bias_table gives it
+    corr = bias_correlations(frame, n_boot=50)
+    row = corr[(corr["bias"] == "shape_bias") & (corr["robustness"] == "target_ID")]
+    assert row["spearman_rho"].iloc[0] == pytest.approx(-1.0)
+    assert "top1_imagenet-val" not in set(corr["robustness"])  # the targets, not each set

@@ -141,3 +141,36 @@ def test_report_credits_the_successor_papers_where_their_stimuli_are_analysed():
     assert SUBRAMANIAN_2023 in refs(["critical-band"])
     assert GAVRIKOV_2024 in refs(["spectral-ffc", "contrast"])
     assert SUBRAMANIAN_2023 not in refs(["contrast"]) and GAVRIKOV_2024 not in refs(["contrast"])
+
+
+@needs_data
+def test_norm_columns_keep_the_authors_signs_and_are_the_fit_on_accuracy_over_clean():
+    """Their bw_norm / cf_norm / pns_norm are read as they are (no sign flip: their
+    notebook plots the raw columns) and are Subramanian et al.'s fit on accuracy as percent
+    of clean accuracy: a network at chance (clean / clean = 100 % everywhere, j = 0) gives
+    exactly their resnet50_untrained row; ours keeps the same signs."""
+    from results.subramanian import fit_j, normalised_matrix, threshold_index
+
+    raw = pd.read_csv(GK / "benchmark.csv").set_index("model")
+    ours = read_benchmark(GK / "benchmark.csv").set_index("model")
+    for name in ("bw_norm", "cf_norm", "pns_norm"):
+        column = raw[f"metric/criticalband/{name}"]
+        assert (column.dropna() > 0).all() and column.notna().sum() >= 48
+        np.testing.assert_array_equal(ours[name], column.loc[ours.index])
+    chance = np.full((5, 7), 100 / 16)  # accuracy at chance in every cell
+    normed = normalised_matrix(chance)
+    assert np.allclose(normed, 100.0)
+    fit = fit_j(threshold_index(normed))
+    untrained = raw.loc["resnet50_untrained"]
+    assert fit.bandwidth_octaves == pytest.approx(untrained["metric/criticalband/bw_norm"],
+                                                  rel=1e-6)
+    assert fit.centre_cpi == pytest.approx(untrained["metric/criticalband/cf_norm"], rel=1e-4)
+    assert fit.pns == pytest.approx(untrained["metric/criticalband/pns_norm"], rel=1e-6)
+    assert not fit.identified  # and so NaN in our bias table, never a number
+    # same direction as theirs: a wider bump of j is a wider channel, a higher one a larger
+    # PNS (more noise-sensitive), a bump at a higher band a higher centre frequency
+    narrow, wide = fit_j(np.array([0, 0, 0, 0, 2, 0, 0])), fit_j(np.array([0, 0, 0, 2, 2, 2, 0]))
+    assert 0 < narrow.bandwidth_octaves < wide.bandwidth_octaves
+    assert fit_j(np.array([0, 0, 0, 0, 3, 0, 0])).pns > narrow.pns
+    assert fit_j(np.array([0, 0, 0, 2, 0, 0, 0])).centre_cpi < narrow.centre_cpi
+    assert np.isnan(normalised_matrix(np.zeros((5, 7)))).all()  # clean accuracy 0
