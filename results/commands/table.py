@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
+from results.commands._plain import register_plain_table
 
-import pandas as pd
-
-from results.registry import register_table
-
-
-@register_table(
-    "table", order=10,
+register_plain_table(
+    "table", "results.tables:summary_table", order=10,
     help="accuracy and response entropy per experiment, condition and observer group "
          "(humans, each model)",
     example="python -m results table data/ out/dnn\n"
             "python -m results table data/ out/dnn --rule mean --csv > accuracy.csv\n"
             "python -m results table geirhos2018-humans --csv > humans2018.csv")
-def table_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    from results.tables import summary_table
-    return summary_table(table)
