@@ -13,10 +13,11 @@ from results.registry import TableFunc, register_table
 
 
 def register_plain_table(name: str, compute: str, *, help: str, example: str,
-                         order: int) -> TableFunc:
+                         order: int, legend: str = "") -> TableFunc:
     """Register ``python -m results name`` as ``compute(table)``, where ``compute`` is
     ``"module:function"``, imported when the command runs (``--help`` and the other
-    commands need not import the analysis)."""
+    commands need not import the analysis). ``legend``: see
+    :class:`results.registry.TableKind`."""
     module, _, function = compute.partition(":")
 
     def command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
@@ -24,4 +25,5 @@ def register_plain_table(name: str, compute: str, *, help: str, example: str,
 
     command.__name__ = command.__qualname__ = f"{name.replace('-', '_')}_command"
     command.__doc__ = f"``python -m results {name}``: ``{compute}`` of the trials."
-    return register_table(name, help=help, example=example, order=order)(command)
+    return register_table(name, help=help, example=example, order=order,
+                          legend=legend)(command)
