@@ -131,7 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print(frame: pd.DataFrame, as_csv: bool) -> None:
+def _print(frame: pd.DataFrame, as_csv: bool, legend: str = "") -> None:
+    """``frame`` as CSV, or as text with ``legend`` under it (the CSV's columns are
+    described in docs/analysis.md instead, so the file stays plain CSV)."""
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False, na_rep="n/a"))
     elif frame.empty:
@@ -139,6 +141,8 @@ def _print(frame: pd.DataFrame, as_csv: bool) -> None:
     else:
         print(frame.to_string(index=False, na_rep="n/a",
                               float_format=lambda v: f"{v:.4f}"))
+        if legend:
+            print(f"\n{legend}")
 
 
 def _plot(args: argparse.Namespace, table: pd.DataFrame) -> list[Path]:
@@ -245,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
     if kind is not None and kind.reads is not None:
         frame = kind.reads(paths, args, read)
         if frame is not None:
-            _print(frame, args.csv)
+            _print(frame, args.csv, kind.legend)
             return 0
     table = read(paths)
     if (not chosen_rule and args.rule != DEFAULT and len(table)
@@ -264,7 +268,8 @@ def run(args: argparse.Namespace) -> int:
                            notes=args.note))
     else:
         from results.observers import mark_simulated
-        _print(mark_simulated(kind.compute(table, args), table, as_csv=args.csv), args.csv)
+        _print(mark_simulated(kind.compute(table, args), table, as_csv=args.csv), args.csv,
+               kind.legend)
     return 0
 
 

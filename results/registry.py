@@ -170,6 +170,9 @@ class TableKind:
     #: (the rule of the paper whose measure it computes); None: the project's default
     rule: str | None = None
     reads: ReadsFunc | None = None
+    #: printed under the table in the terminal (not with ``--csv``): what a column means
+    #: where its name cannot say it all (e.g. which observers an interval speaks for)
+    legend: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,16 +267,17 @@ def _first_line(func: Callable) -> str:
 # -- the decorators ------------------------------------------------------------------------
 def register_table(name: str, *, help: str, example: str, order: int = 50,
                    arguments: ArgumentsFunc | None = None, csv: bool = True,
-                   rule: str | None = None, reads: ReadsFunc | None = None
-                   ) -> Callable[[TableFunc], TableFunc]:
+                   rule: str | None = None, reads: ReadsFunc | None = None,
+                   legend: str = "") -> Callable[[TableFunc], TableFunc]:
     """Decorator: register ``func(table, args)`` as the command ``python -m results name``,
     printed as text or (``--csv``) CSV. ``rule``: the decision rule its network trials
-    are read with unless ``--rule`` says otherwise; ``reads``: see :data:`ReadsFunc`."""
+    are read with unless ``--rule`` says otherwise; ``reads``: see :data:`ReadsFunc`;
+    ``legend``: a line printed under the text table (see :class:`TableKind`)."""
 
     def decorate(func: TableFunc) -> TableFunc:
         TABLES.add(name, TableKind(name=name, compute=func, help=help, example=example,
                                    order=order, arguments=arguments, csv=csv, rule=rule,
-                                   reads=reads))
+                                   reads=reads, legend=legend))
         return func
 
     return decorate

@@ -349,16 +349,26 @@ def _source_files() -> list[str]:
     return [f for f in out.split("\0") if f and (REPO / f).is_file()]
 
 
-def apply(mutation: Mutation, root: Path) -> None:
-    """Replace the mutation's snippet in ``root``; ValueError unless found exactly once."""
+def snippet_problem(mutation: Mutation, root: Path) -> str | None:
+    """Why ``mutation`` cannot be applied under ``root``; None when its file exists and
+    holds the original snippet exactly once."""
     path = root / mutation.file
     if not path.is_file():
-        raise ValueError(f"{mutation.name}: {mutation.file} does not exist")
-    text = path.read_text(encoding="utf-8")
-    count = text.count(mutation.original)
+        return f"{mutation.name}: {mutation.file} does not exist"
+    count = path.read_text(encoding="utf-8").count(mutation.original)
     if count != 1:
-        raise ValueError(f"{mutation.name}: the original snippet is found {count} times in "
-                         f"{mutation.file} (must be once); update scripts/mutations.py")
+        return (f"{mutation.name}: the original snippet is found {count} times in "
+                f"{mutation.file} (must be once)")
+    return None
+
+
+def apply(mutation: Mutation, root: Path) -> None:
+    """Replace the mutation's snippet in ``root``; ValueError unless found exactly once."""
+    problem = snippet_problem(mutation, root)
+    if problem:
+        raise ValueError(f"{problem}; update scripts/mutations.py")
+    path = root / mutation.file
+    text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(mutation.original, mutation.mutated), encoding="utf-8")
 
 
@@ -423,13 +433,9 @@ def check_sync(mutations: list[Mutation]) -> list[str]:
     names = [m.name for m in mutations]
     problems += [f"duplicate name {n}" for n in sorted({n for n in names if names.count(n) > 1})]
     for m in mutations:
-        path = REPO / m.file
-        if not path.is_file():
-            problems.append(f"{m.name}: {m.file} does not exist")
-            continue
-        count = path.read_text(encoding="utf-8").count(m.original)
-        if count != 1:
-            problems.append(f"{m.name}: original snippet found {count} times in {m.file}")
+        problem = snippet_problem(m, REPO)
+        if problem:
+            problems.append(problem)
         if m.original == m.mutated:
             problems.append(f"{m.name}: the mutation changes nothing")
     return problems
@@ -491,18 +497,17 @@ def main(argv: list[str] | None = None) -> int:
     counts = {s: sum(o.status == s for o in outcomes)
               for s in ("caught", "missed", "error", "timeout", "passes", "fails")}
     if args.baseline:
+        wanted = "passes"
         print(f"\nbaseline: {counts['passes']} of {len(outcomes)} selections pass unmutated, "
               f"{counts['fails']} fail, {counts['error'] + counts['timeout']} did not run")
-        for o in outcomes:
-            if o.status != "passes":
-                print(f"  {o.mutation.name}: {o.status} ({o.detail})")
-        return 0 if counts["passes"] == len(outcomes) else 1
-    print(f"\n{counts['caught']} of {len(outcomes)} caught, {counts['missed']} missed, "
-          f"{counts['error']} error, {counts['timeout']} timeout")
+    else:
+        wanted = "caught"
+        print(f"\n{counts['caught']} of {len(outcomes)} caught, {counts['missed']} missed, "
+              f"{counts['error']} error, {counts['timeout']} timeout")
     for o in outcomes:
-        if o.status != "caught":
+        if o.status != wanted:
             print(f"  {o.status}: {o.mutation.name} ({o.detail})")
-    return 0 if counts["caught"] == len(outcomes) else 1
+    return 0 if counts[wanted] == len(outcomes) else 1
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -111,3 +113,24 @@ def check_case(c: Case, fields: dict[str, Path], root: Path,
     line = one_line(stderr, c.expect, status)
     assert snapshot(root) == before, f"{c.name}: the workspace changed"
     return line
+
+
+def common_fields(root: Path) -> dict[str, Path]:
+    """The places every table's workspace has under ``root``: ``out`` (an empty folder),
+    ``ro`` (the folder a ``read_only`` case mounts read-only), ``afile`` (a file where a
+    folder belongs) and ``binary`` (a file that is not text)."""
+    (root / "out").mkdir()
+    (root / "ro").mkdir()
+    (root / "afile").write_text("x")
+    (root / "binary").write_bytes(bytes(range(256)) * 8)
+    return {name: root / name for name in ("out", "ro", "afile", "binary")}
+
+
+def check_table_case(c: Case, workspace: tuple[Path, dict[str, Path]],
+                     main: Callable[[list[str]], int] | None, program: str) -> str:
+    """:func:`check_case` on a ``(root, fields)`` workspace fixture; a ``read_only`` case
+    is skipped where no read-only mount can be made."""
+    if c.read_only and not can_mount_read_only():
+        pytest.skip("needs unshare for a read-only mount")
+    root, fields = workspace
+    return check_case(c, fields, root, main, program)

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
+from results.commands._plain import register_plain_table
 
-import pandas as pd
-
-from results.registry import register_table
-
-
-@register_table(
-    "consistency", order=20,
+register_plain_table(
+    "consistency", "results.consistency:pairwise_consistency", order=20,
     help="error consistency (kappa) of every pair of observers per experiment and "
          "condition",
     example="python -m results consistency data/ out/dnn --csv > consistency.csv")
-def consistency_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    from results.consistency import pairwise_consistency
-    return pairwise_consistency(table)

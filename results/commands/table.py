@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
+from results.commands._plain import register_plain_table
 
-import pandas as pd
+#: under the text table: its interval speaks for these observers only (issue 19)
+WITHIN_OBSERVERS_LEGEND = (
+    "accuracy_ci_low/high: within-observer 95 % Wilson interval of the trials pooled over\n"
+    "these observers (the variance between observers is left out); for a claim about\n"
+    "people (observers resampled, then trials): python -m results intervals --what accuracy")
 
-from results.registry import register_table
-
-
-@register_table(
-    "table", order=10,
+register_plain_table(
+    "table", "results.tables:summary_table", order=10,
     help="accuracy and response entropy per experiment, condition and observer group "
-         "(humans, each model)",
+         "(humans, each model); the accuracy interval is within observers",
     example="python -m results table data/ out/dnn\n"
             "python -m results table data/ out/dnn --rule mean --csv > accuracy.csv\n"
-            "python -m results table geirhos2018-humans --csv > humans2018.csv")
-def table_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    from results.tables import summary_table
-    return summary_table(table)
+            "python -m results table geirhos2018-humans --csv > humans2018.csv",
+    legend=WITHIN_OBSERVERS_LEGEND)

@@ -20,9 +20,13 @@ def accuracy_section(ctx: ReportContext, section: Section) -> Section:
         "of the distribution of answers, <code>na</code> excluded. Per human observer or "
         "per network session, then the mean; bands and min/max show the range over "
         "observers (sessions). Network decision rule: "
-        f"<code>{html.escape(ctx.rule)}</code>.</p>")
+        f"<code>{html.escape(ctx.rule)}</code>. The accuracy intervals (the figure's bars, "
+        "the table's <code>accuracy_ci_low/high</code>) are <b>within-observer</b> 95 % "
+        "Wilson intervals of the trials pooled over these observers: they leave out the "
+        "variance between observers. For a claim about people (observers resampled, then "
+        "trials): <code>python -m results intervals --what accuracy</code>.</p>")
     section.body.append(
-        f"<details><summary>Table ({len(summary)} rows: n = trials, 95 % Wilson "
-        "interval of the pooled trials)</summary>"
+        f"<details><summary>Table ({len(summary)} rows: n = trials; "
+        "<code>accuracy_ci_low/high</code>: within-observer 95 % Wilson interval)</summary>"
         f"{table_html(ctx.labelled(summary), 'accuracy')}</details>")
     return section

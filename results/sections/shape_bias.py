@@ -19,7 +19,10 @@ def shape_bias_section(ctx: ReportContext, section: Section) -> Section:
     section.intro.append(
         '<p class="note">Cue-conflict images without a conflict (shape class = texture '
         "class) dropped; shape bias = shape hits / (shape + texture hits). Humans "
-        "pooled.</p>")
+        "pooled. The figure's bars are <b>within-observer</b> 95 % Wilson intervals of "
+        "the pooled decisions (the variance between observers left out); observers "
+        "resampled, then trials: the uncertainty section's shape-bias table and "
+        "<code>python -m results intervals --what shape-bias</code>.</p>")
     section.body.append(table_html(ctx.labelled(bias[bias["category"] == "all"]),
                                    "shape-bias"))
     return section

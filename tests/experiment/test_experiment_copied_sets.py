@@ -4,41 +4,21 @@ exactly once, in blocks of the design."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
 from experiment_helpers import check_exactly_once, fork_cli
-from PIL import Image
 
 from experiment.files.bids import session_paths
-from lab.categories import CATEGORIES
 from lab.design import load_experiment
 from lab.manifest import read_manifest
 from lab.trial_file import read_rows
 from stimuli.builder import build_set
-
-REPO = Path(__file__).resolve().parents[2]
-BUNDLED = {"edge": REPO / "stimuli" / "demo" / "edges",
-           "silhouette": REPO / "stimuli" / "demo" / "filled-silhouettes"}
-
-
-def image_folder(root: Path, per_class: int, size: int = 224) -> Path:
-    """``root/<class>/<class>-NNNN.png``: distinct plain PNGs at ``size`` px."""
-    for k, category in enumerate(CATEGORIES):
-        (root / category).mkdir(parents=True)
-        for i in range(per_class):
-            pixels = np.full((size, size), (k * per_class + i) % 251, dtype=np.uint8)
-            pixels[0, : 1 + i] = 255 - k
-            Image.fromarray(pixels).save(root / category / f"{category}-{i + 1:04d}.png")
-    return root
+from tests.copied_sets import copied_source
 
 
 @pytest.mark.parametrize("name", ["edge", "silhouette", "sketch", "stylized"])
 def test_a_whole_session_shows_each_image_once(name, tmp_path):
     design = load_experiment(name)
-    source = BUNDLED.get(name) or image_folder(tmp_path / "src",
-                                               design.trials_per_observer // 16)
+    source = copied_source(name, tmp_path)
     stimuli = tmp_path / "set"
     build_set(name, source, stimuli, seed=2, progress=False)
     data = tmp_path / "data"

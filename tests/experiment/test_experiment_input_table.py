@@ -17,7 +17,7 @@ from experiment.cli import main
 from experiment.files.bids import session_paths
 from experiment.files.creation import lock_path
 from lab.manifest import MANIFEST_NAME
-from tests.input_table import REPO, Case, can_mount_read_only, case, check_case
+from tests.input_table import REPO, Case, case, check_table_case, common_fields
 
 RUN = ("--experiment cue-conflict --stimuli {set} --session 1 --data {data} --trials 8 "
        "--block-size 4 --simulate-observer 0.6 --seed 5 --no-window --observer ")
@@ -73,20 +73,15 @@ def workspace(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     paths = session_paths(data, "ab-c", 1, "cue-conflict")
     paths.subject_dir.mkdir(parents=True)
     paths.observer_file.write_text('{"observer": "ab-c"}\n')
-    (root / "ro").mkdir()
-    (root / "afile").write_text("x")
     lab = json.loads((REPO / "experiment" / "profiles" / "lab.json").read_text())
     (root / "booth.json").write_text(json.dumps(dict(lab, refresh_hz="120")))
-    return root, {"set": good, "bad": bad, "data": data, "ro": root / "ro",
-                  "afile": root / "afile", "profile": root / "booth.json"}
+    return root, {**common_fields(root), "set": good, "bad": bad, "data": data,
+                  "profile": root / "booth.json"}
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_and_writes_nothing(c: Case, workspace) -> None:
-    if c.read_only and not can_mount_read_only():
-        pytest.skip("needs unshare for a read-only mount")
-    root, fields = workspace
-    check_case(c, fields, root, main, "run_experiment.py")
+    check_table_case(c, workspace, main, "run_experiment.py")
 
 
 @pytest.mark.parametrize("delay", [0.05, 0.2, 0.4, 0.7, 1.0])

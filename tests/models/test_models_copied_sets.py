@@ -9,36 +9,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from lab.categories import CATEGORIES
-from lab.design import load_experiment
 from lab.manifest import read_manifest
 from lab.readers import read_trials
 from lab.trial_file import read_rows
 from stimuli.builder import build_set
+from tests.copied_sets import copied_source
 
 REPO = Path(__file__).resolve().parents[2]
-BUNDLED = {"edge": REPO / "stimuli" / "demo" / "edges",
-           "silhouette": REPO / "stimuli" / "demo" / "filled-silhouettes"}
 MVH_HUMANS = REPO.parent / "shared" / "data" / "model-vs-human" / "human-raw-data"
 
 
-def image_folder(root: Path, per_class: int, size: int = 224) -> Path:
-    """``root/<class>/<class>-NNNN.png``: distinct plain PNGs at ``size`` px."""
-    for k, category in enumerate(CATEGORIES):
-        (root / category).mkdir(parents=True)
-        for i in range(per_class):
-            pixels = np.full((size, size), (k * per_class + i) % 251, dtype=np.uint8)
-            pixels[0, : 1 + i] = 255 - k
-            Image.fromarray(pixels).save(root / category / f"{category}-{i + 1:04d}.png")
-    return root
-
-
 def scored(name: str, tmp_path: Path, run_score) -> tuple[Path, Path]:
-    design = load_experiment(name)
-    source = BUNDLED.get(name) or image_folder(tmp_path / "src",
-                                               design.trials_per_observer // 16)
+    source = copied_source(name, tmp_path)
     stimuli = tmp_path / "set"
     build_set(name, source, stimuli, seed=1, progress=False)
     out = tmp_path / "dnn"

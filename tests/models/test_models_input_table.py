@@ -9,7 +9,7 @@ import pytest
 
 from lab.manifest import MANIFEST_NAME
 from models.cli import main
-from tests.input_table import Case, can_mount_read_only, case, check_case
+from tests.input_table import Case, case, check_table_case, common_fields
 from tests.models.conftest import demo_sources, make_set
 
 SCORE = "score --model resnet18 --weights none --no-progress --device cpu --out {out}/dnn "
@@ -62,21 +62,14 @@ def workspace(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     good = make_set(root / "set", sources, size=32)
     bad = make_set(root / "bad", sources, size=32, conditions=["0", "c99", "0", "0"])
     assert "c99" in (bad / MANIFEST_NAME).read_text()
-    (root / "out").mkdir()
-    (root / "ro").mkdir()
-    (root / "afile").write_text("x")
-    (root / "binary").write_bytes(bytes(range(256)) * 8)
+    fields = common_fields(root)
     (root / "empty.txt").write_text("# nothing\n")
     (root / "c-file.toml").write_text(CONFIG.format(train=good, out=root / "afile"))
     (root / "c-ro.toml").write_text(CONFIG.format(train=good, out=root / "ro" / "run"))
-    return root, {"set": good, "bad": bad, "out": root / "out", "ro": root / "ro",
-                  "binary": root / "binary", "empty": root / "empty.txt",
+    return root, {**fields, "set": good, "bad": bad, "empty": root / "empty.txt",
                   "cfg_file": root / "c-file.toml", "cfg_ro": root / "c-ro.toml"}
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_and_writes_nothing(c: Case, workspace) -> None:
-    if c.read_only and not can_mount_read_only():
-        pytest.skip("needs unshare for a read-only mount")
-    root, fields = workspace
-    check_case(c, fields, root, main, "models")
+    check_table_case(c, workspace, main, "models")

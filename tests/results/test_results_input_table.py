@@ -12,7 +12,7 @@ import pytest
 from results_helpers import write_original
 
 from results.cli import main
-from tests.input_table import Case, can_mount_read_only, case, check_case
+from tests.input_table import Case, case, check_table_case, common_fields
 
 CASES: list[Case] = [
     # issue 20
@@ -53,16 +53,10 @@ def workspace(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     partial = root / "scores" / "resnet18_sum_ses-1.tsv.partial"
     partial.parent.mkdir()
     partial.write_text("experiment\tobserver\tsession\trule\n")
-    (root / "out").mkdir()
-    (root / "ro").mkdir()
-    (root / "afile").write_text("x")
-    return root, {"done": done, "running": running, "partial": partial, "out": root / "out",
-                  "ro": root / "ro", "afile": root / "afile"}
+    return root, {**common_fields(root), "done": done, "running": running,
+                  "partial": partial}
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_and_writes_nothing(c: Case, workspace) -> None:
-    if c.read_only and not can_mount_read_only():
-        pytest.skip("needs unshare for a read-only mount")
-    root, fields = workspace
-    check_case(c, fields, root, main, "results")
+    check_table_case(c, workspace, main, "results")

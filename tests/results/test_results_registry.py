@@ -28,6 +28,24 @@ def test_built_in_tables_and_sections_are_registered_in_order():
         TABLES.get("tabel")
 
 
+@pytest.mark.parametrize("name, compute", [
+    ("table", "results.tables:summary_table"),
+    ("consistency", "results.consistency:pairwise_consistency"),
+    ("quality", "results.quality:quality_table"),
+])
+def test_a_plain_table_command_is_its_analysis_function(name, compute, lab_records):
+    """``table``, ``consistency`` and ``quality`` share one body (commands/_plain.py): each
+    returns what the function it names returns on the same trials."""
+    import importlib
+
+    module, _, function = compute.partition(":")
+    table = read_trials(lab_records)
+    got = TABLES.get(name).compute(table, argparse.Namespace())
+    expected = getattr(importlib.import_module(module), function)(table)
+    assert not got.empty
+    pd.testing.assert_frame_equal(got, expected)
+
+
 def test_registering_a_table_twice_is_an_error():
     with pytest.raises(ValueError, match="table 'table' registered twice"):
         register_table("table", help="again", example="python -m results table x")(

@@ -12,7 +12,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -21,27 +20,17 @@ from lab.design import load_experiment
 from lab.errors import LabInputError
 from lab.manifest import MANIFEST_NAME, read_manifest, sha256_file
 from stimuli.builder import build_set
+from tests.copied_sets import copied_source
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "stimuli" / "demo"
 MVH_HUMANS = REPO.parent / "shared" / "data" / "model-vs-human" / "human-raw-data"
 COPIED = {"edge": 10, "silhouette": 10, "sketch": 50, "stylized": 50}  # images per class
-BUNDLED = {"edge": DEMO / "edges", "silhouette": DEMO / "filled-silhouettes"}
-
-
-def image_folder(root: Path, per_class: int, size: int = 224) -> Path:
-    """``root/<class>/<class>-NNNN.png``: distinct small-content PNGs at ``size`` px."""
-    for k, category in enumerate(CATEGORIES):
-        (root / category).mkdir(parents=True)
-        for i in range(per_class):
-            pixels = np.full((size, size), (k * per_class + i) % 251, dtype=np.uint8)
-            pixels[0, : 1 + i % size] = 255 - k
-            Image.fromarray(pixels).save(root / category / f"{category}-{i + 1:04d}.png")
-    return root
 
 
 def source_folder(name: str, tmp_path: Path) -> Path:
-    return BUNDLED.get(name) or image_folder(tmp_path / "src", COPIED[name])
+    # the count per class from COPIED, not the design, so the design is checked against it
+    return copied_source(name, tmp_path, COPIED[name])
 
 
 @pytest.mark.parametrize("name", sorted(COPIED))

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from stimuli.cli import main
-from tests.input_table import Case, can_mount_read_only, case, check_case
+from tests.input_table import Case, case, check_table_case, common_fields
 
 CASES: list[Case] = [
     # issue 20
@@ -62,21 +62,12 @@ def workspace(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     src = root / "src"
     (src / "dog").mkdir(parents=True)
     Image.fromarray(np.zeros((20, 20, 3), dtype=np.uint8)).save(src / "dog" / "d.png")
-    (root / "out").mkdir()
-    (root / "ro").mkdir()
-    (root / "afile").write_text("x")
-    (root / "binary").write_bytes(bytes(range(256)) * 8)
-    fields = {"img": img, "src": src, "out": root / "out", "ro": root / "ro",
-              "afile": root / "afile", "binary": root / "binary"}
-    return root, fields
+    return root, {**common_fields(root), "img": img, "src": src}
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_and_writes_nothing(c: Case, workspace) -> None:
-    if c.read_only and not can_mount_read_only():
-        pytest.skip("needs unshare for a read-only mount")
-    root, fields = workspace
-    check_case(c, fields, root, main, "stimuli")
+    check_table_case(c, workspace, main, "stimuli")
 
 
 @pytest.mark.parametrize("condition", ["degrees=90", "degrees=90.0"])
