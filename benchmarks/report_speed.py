@@ -7,14 +7,16 @@ Run from the repository root (needs ../shared/data):
 
 It reads every human and DNN trial of Geirhos et al. 2018, computes the analyses the
 figures draw from (error consistency pairs, psignifit fits, bootstrap intervals, ...) once,
-and then times drawing every registered figure into a temporary folder exactly as
-``write_report`` does (the caution line outside the images). The analyses are timed apart
+and then times drawing every registered figure into a temporary folder: each figure in
+this process, PNG + PDF (as ``results plot`` does), then all of them as ``write_report``
+does (PNG only unless ``--pdf``, in ``--workers`` forked processes). The analyses are timed apart
 from the figures, so that the figure time does not change with the speed of the fits;
 ``--cache PATH`` keeps the computed analyses in a pickle between runs (delete it when the
 analysis code changes). ``--full`` also times ``write_report`` end to end.
 
-Printed: wall-clock and CPU seconds per figure, their sum, and the share of each in the
-figures' total. Compare a branch with its base by running the script on both.
+Printed: wall-clock and CPU seconds per figure, their sum and the share of each, then the
+report's way with its ratio to the serial total (CPU seconds of forked workers are not
+counted in "CPU here"). Compare a branch with its base by running the script on both.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, help="pickle of the computed analyses")
     parser.add_argument("--full", action="store_true", help="also time write_report")
     parser.add_argument("--data", type=Path, default=DATA, help="the 2018 data folder")
+    parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--only", nargs="*", default=None, help="figure names to time")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -102,16 +105,30 @@ def main(argv: list[str] | None = None) -> int:
             with caution_outside_images():
                 panels, wall, cpu = _timed(lambda kind=kind: kind.draw(data, Path(tmp)))
             rows.append((kind.name, len(panels), wall, cpu))
-        total = time.perf_counter() - start
+        serial = time.perf_counter() - start
         files = sorted(Path(tmp).iterdir())
         size = sum(p.stat().st_size for p in files)
-    print(f"\n{'figure':<16}{'panels':>7}{'wall s':>9}{'CPU s':>9}{'share':>8}")
+    print("\nevery figure in this process, PNG + PDF (what `results plot` writes):")
+    print(f"{'figure':<16}{'panels':>7}{'wall s':>9}{'CPU s':>9}{'share':>8}")
     for name, n, wall, cpu in rows:
-        print(f"{name:<16}{n:>7}{wall:>9.2f}{cpu:>9.2f}{wall / total:>8.0%}")
-    print(f"{'all figures':<16}{sum(r[1] for r in rows):>7}{total:>9.2f}"
+        print(f"{name:<16}{n:>7}{wall:>9.2f}{cpu:>9.2f}{wall / serial:>8.0%}")
+    print(f"{'all figures':<16}{sum(r[1] for r in rows):>7}{serial:>9.2f}"
           f"{sum(r[3] for r in rows):>9.2f}")
     print(f"files written: {len(files)} ({sum(p.suffix == '.png' for p in files)} PNG, "
           f"{sum(p.suffix == '.pdf' for p in files)} PDF), {size / 1e6:.1f} MB")
+    try:
+        from results.report import draw_report_figures
+    except ImportError:  # before the report drew its figures in worker processes
+        draw_report_figures = None
+    if draw_report_figures is not None:
+        print("\nas write_report draws them (wall s; ratio to the serial PNG + PDF above):")
+        for workers, pdf in ((1, False), (args.workers, False), (args.workers, True)):
+            with tempfile.TemporaryDirectory() as tmp:
+                _, wall, cpu = _timed(lambda w=workers, p=pdf: draw_report_figures(
+                    kinds, data, Path(tmp), pdf=p, workers=w))
+            what = "PNG + PDF" if pdf else "PNG only"
+            print(f"  {workers} process{'es' if workers > 1 else ''}, {what:<10}"
+                  f"{wall:>8.2f} s  ({wall / serial:.2f}x; CPU here {cpu:.2f} s)")
     if args.full:
         from results.report import write_report
         with tempfile.TemporaryDirectory() as tmp:
