@@ -15,8 +15,9 @@ from the figures, so that the figure time does not change with the speed of the 
 analysis code changes). ``--full`` also times ``write_report`` end to end.
 
 Printed: wall-clock and CPU seconds per figure, their sum and the share of each, then the
-report's way with its ratio to the serial total (CPU seconds of forked workers are not
-counted in "CPU here"). Compare a branch with its base by running the script on both.
+report's way with its ratios to the serial total (CPU seconds include the forked
+workers'). On a machine busy with other jobs the CPU seconds are the steadier measure.
+Compare a branch with its base by running the script on both.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
 import pickle
 import sys
 import tempfile
@@ -65,10 +67,16 @@ def _save_cache(path: Path, cache: dict) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its ended children (the forked workers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def _timed(func):
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), _cpu()
     out = func()
-    return out, time.perf_counter() - wall, time.process_time() - cpu
+    return out, time.perf_counter() - wall, _cpu() - cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'figure':<16}{'panels':>7}{'wall s':>9}{'CPU s':>9}{'share':>8}")
     for name, n, wall, cpu in rows:
         print(f"{name:<16}{n:>7}{wall:>9.2f}{cpu:>9.2f}{wall / serial:>8.0%}")
-    print(f"{'all figures':<16}{sum(r[1] for r in rows):>7}{serial:>9.2f}"
-          f"{sum(r[3] for r in rows):>9.2f}")
+    serial_cpu = sum(r[3] for r in rows)
+    print(f"{'all figures':<16}{sum(r[1] for r in rows):>7}{serial:>9.2f}{serial_cpu:>9.2f}")
     print(f"files written: {len(files)} ({sum(p.suffix == '.png' for p in files)} PNG, "
           f"{sum(p.suffix == '.pdf' for p in files)} PDF), {size / 1e6:.1f} MB")
     try:
@@ -121,14 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # before the report drew its figures in worker processes
         draw_report_figures = None
     if draw_report_figures is not None:
-        print("\nas write_report draws them (wall s; ratio to the serial PNG + PDF above):")
+        print("\nas write_report draws them (ratios to the serial PNG + PDF above):")
         for workers, pdf in ((1, False), (args.workers, False), (args.workers, True)):
             with tempfile.TemporaryDirectory() as tmp:
                 _, wall, cpu = _timed(lambda w=workers, p=pdf: draw_report_figures(
                     kinds, data, Path(tmp), pdf=p, workers=w))
             what = "PNG + PDF" if pdf else "PNG only"
             print(f"  {workers} process{'es' if workers > 1 else ''}, {what:<10}"
-                  f"{wall:>8.2f} s  ({wall / serial:.2f}x; CPU here {cpu:.2f} s)")
+                  f"{wall:>8.2f} s wall ({wall / serial:.2f}x), {cpu:.2f} s CPU "
+                  f"({cpu / serial_cpu:.2f}x)")
     if args.full:
         from results.report import write_report
         with tempfile.TemporaryDirectory() as tmp:
