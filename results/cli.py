@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--note", action="append", default=[], metavar="TEXT",
                         help="a note shown at the top of the report (repeatable), e.g. "
                              "where the stimuli come from")
+    report.add_argument("--pdf", action="store_true",
+                        help="also write each figure as PDF beside its PNG in "
+                             "figures/ (for print; the page shows the PNGs)")
 
     verify = sub.add_parser(
         "verify", help="reproduce the 2018 paper's published accuracies from the raw data",
@@ -265,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "report":
         from results.report import write_report
         print(write_report(table, args.out, inputs=args.paths, rule=args.rule,
-                           notes=args.note))
+                           notes=args.note, pdf=args.pdf))
     else:
         from results.observers import mark_simulated
         _print(mark_simulated(kind.compute(table, args), table, as_csv=args.csv), args.csv,

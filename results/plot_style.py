@@ -10,11 +10,18 @@ backend or state): they render off-screen, also on machines without a display.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
+import matplotlib.image
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from results.tables import HUMANS
 
@@ -68,11 +75,68 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height))
 
 
+PNG_DPI = 150
+_PAD_INCHES = 0.1  #: white margin around the drawn content (matplotlib's tight default)
+
+
+_WRITE_PDF = contextvars.ContextVar("write_pdf", default=True)
+
+
+@contextlib.contextmanager
+def without_pdf() -> Iterator[None]:
+    """Figures saved in this block are written as PNG only (the HTML report shows the PNG;
+    ``results report --pdf`` and ``results plot`` write the PDFs too)."""
+    token = _WRITE_PDF.set(False)
+    try:
+        yield
+    finally:
+        _WRITE_PDF.reset(token)
+
+
 def save(fig: Figure, out_dir: str | Path, stem: str) -> list[Path]:
-    """Write ``<stem>.png`` (150 dpi) and ``<stem>.pdf``."""
+    """Write ``<stem>.png`` (150 dpi) and ``<stem>.pdf`` (not inside :func:`without_pdf`),
+    both cropped to what is drawn.
+
+    The figure is laid out and drawn once at 150 dpi; the PNG is that drawing, cropped, and
+    the PDF reuses its layout. (``savefig(bbox_inches="tight")`` twice would lay the figure
+    out and measure every text four times: most of the report's figure time.)"""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
-    fig.savefig(paths[0], dpi=150)
-    fig.savefig(paths[1])
+    paths = [out_dir / f"{stem}.png"]
+    if _WRITE_PDF.get():
+        paths.append(out_dir / f"{stem}.pdf")
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(PNG_DPI)
+    canvas.draw()  # runs the layout engine, then renders
+    content = fig.get_tightbbox(canvas.get_renderer())
+    bbox = content.padded(_PAD_INCHES)
+    fig.set_layout_engine(None)  # keep the layout just computed for the PDF
+    if _inside(content, fig):
+        _write_png(paths[0], np.asarray(canvas.buffer_rgba()), bbox, fig)
+    else:  # something sticks out of the canvas: let matplotlib enlarge it
+        fig.savefig(paths[0], dpi=PNG_DPI, bbox_inches=bbox)
+    if len(paths) > 1:
+        fig.savefig(paths[1], bbox_inches=bbox)
     return paths
+
+
+def _inside(content: Bbox, fig: Figure) -> bool:
+    width, height = fig.get_size_inches()
+    return (content.x0 >= 0 and content.y0 >= 0 and content.x1 <= width
+            and content.y1 <= height)
+
+
+def _write_png(path: Path, rgba: np.ndarray, bbox: Bbox, fig: Figure) -> None:
+    """``rgba`` (the whole canvas) cut to ``bbox`` (inches), white where ``bbox`` reaches
+    past the canvas (the margin), written as PNG."""
+    height, width = rgba.shape[:2]
+    x0, x1 = round(bbox.x0 * PNG_DPI), round(bbox.x1 * PNG_DPI)
+    y0, y1 = round(height - bbox.y1 * PNG_DPI), round(height - bbox.y0 * PNG_DPI)
+    background = (np.array(matplotlib.colors.to_rgba(fig.get_facecolor())) * 255).round()
+    out = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
+    out[...] = background.astype(np.uint8)
+    sx0, sy0 = max(x0, 0), max(y0, 0)
+    sx1, sy1 = min(x1, width), min(y1, height)
+    out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = rgba[sy0:sy1, sx0:sx1]
+    matplotlib.image.imsave(path, out, format="png", dpi=PNG_DPI,
+                            metadata={"Software": f"matplotlib {matplotlib.__version__}"})

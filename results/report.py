@@ -1,5 +1,6 @@
 """One self-contained HTML report: tables, figures (embedded PNG), data quality and
-provenance. The tables are also written as CSV and the figures as PNG + PDF beside it.
+provenance. The tables are also written as CSV and the figures as PNG beside it (and as
+PDF with ``pdf=True``, ``results report --pdf``: print quality, but a third of the time).
 
 The report's parts come from :mod:`results.registry`: each registered section (in
 ``results/sections/``) is built in order and the registered figures are drawn into the
@@ -7,11 +8,15 @@ section they name."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import logging
+import multiprocessing as mp
+import os
 import platform
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +27,8 @@ from lab.readers import HUMAN
 from lab.trial_file import write_text_atomic
 from results.figures._common import caution_outside_images
 from results.intervals import MIN_TRIALS_PER_POINT, low_n_text, too_few
-from results.registry import SECTIONS, FigureInput, FigureKind, Panel, figure_kinds
+from results.plot_style import without_pdf
+from results.registry import SECTIONS, FigureInput, FigureKind, Panel, figure_kinds, get_figure
 from results.report_parts import ReportContext, Section, image_html
 
 log = logging.getLogger(__name__)
@@ -51,11 +57,13 @@ solid #a51e37}
 
 def write_report(table: pd.DataFrame, out_dir: str | Path, *,
                  inputs: Sequence[str] = (), rule: str = "sum",
-                 notes: Sequence[str] = ()) -> Path:
+                 notes: Sequence[str] = (), pdf: bool = False,
+                 workers: int | None = None) -> Path:
     """Analyse ``table`` (from :func:`lab.readers.read_trials`) and write
-    ``<out_dir>/report.html`` with CSV tables and PNG/PDF figures beside it. Returns the
-    report's path. ``notes`` (e.g. a demo's: where its stimuli come from) are shown at the
-    top, after the banner of simulated observers."""
+    ``<out_dir>/report.html`` with CSV tables and PNG figures beside it (``pdf``: PDFs
+    too). Returns the report's path. ``notes`` (e.g. a demo's: where its stimuli come
+    from) are shown at the top, after the banner of simulated observers. ``workers``:
+    processes drawing the figures (:func:`draw_report_figures`)."""
     out = Path(out_dir)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -67,9 +75,13 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
             section = kind.build(ctx, Section(kind.anchor, kind.title, kind.order))
         if section is not None:  # a section with nothing to show in this input
             sections[section.anchor] = section
-    for kind in figure_kinds():
-        with caution_outside_images():  # the page says it once per figure
-            panels = kind.draw(ctx.data, fig_dir)
+    kinds = figure_kinds()
+    for kind, panels in zip(kinds, draw_report_figures(kinds, ctx.data, fig_dir, pdf=pdf,
+                                                          workers=workers),
+                            strict=True):
+        if not pdf:  # a PDF from an earlier --pdf run would no longer match its PNG
+            for panel in panels:
+                panel.png.with_suffix(".pdf").unlink(missing_ok=True)
         section = sections.get(kind.section)
         if section is None:  # a figure with a section of its own, when it drew anything
             if not panels:
@@ -97,6 +109,47 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     write_text_atomic(path, page)
     log.info("report written to %s", path)
     return path
+
+
+#: processes that draw the report's figures (each figure kind is drawn by one of them)
+FIGURE_WORKERS = 2
+_SHARED: dict[str, object] = {}  #: what forked workers inherit: the figure input
+
+
+def draw_report_figures(kinds: Sequence[FigureKind], data: FigureInput, fig_dir: Path, *,
+                        pdf: bool = False, workers: int | None = None) -> list[list[Panel]]:
+    """Draw ``kinds`` into ``fig_dir`` as the report shows them (the caution line beside
+    the image, not in it; PNG only unless ``pdf``): one list of panels per kind, in order.
+
+    The figures are independent, so ``workers`` processes (default
+    :data:`FIGURE_WORKERS`, at most the CPUs there are) draw them side by side, the
+    figures of many panels first; forked, they share the computed analyses in ``data``
+    without copying. Where there is no ``fork`` or one worker, they are drawn here."""
+    workers = min(workers or FIGURE_WORKERS, len(kinds), os.cpu_count() or 1)
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [_draw_one(kind, data, fig_dir, pdf) for kind in kinds]
+    _SHARED["data"] = data
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            # the figures of one panel per experiment take longest: start them first
+            first = sorted(range(len(kinds)), key=lambda i: not kinds[i].collapsed)
+            futures = {i: pool.submit(_draw_forked, kinds[i].name, fig_dir, pdf)
+                       for i in first}
+            return [futures[i].result() for i in range(len(kinds))]
+    finally:
+        _SHARED.clear()
+
+
+def _draw_one(kind: FigureKind, data: FigureInput, fig_dir: Path, pdf: bool) -> list[Panel]:
+    with caution_outside_images(), contextlib.ExitStack() as stack:
+        if not pdf:
+            stack.enter_context(without_pdf())
+        return kind.draw(data, fig_dir)
+
+
+def _draw_forked(name: str, fig_dir: Path, pdf: bool) -> list[Panel]:
+    """In a forked worker: draw figure ``name`` from the inherited figure input."""
+    return _draw_one(get_figure(name), _SHARED["data"], fig_dir, pdf)
 
 
 def _figure_html(kind: FigureKind, panels: list[Panel]) -> list[str]:

@@ -66,7 +66,7 @@ def plot_ceiling(data: FigureInput, out_dir: Path) -> list[Panel]:
     human noise ceiling."""
     per_group = data.consistency_intervals[2]
     ceilings = data.noise_ceilings
-    humans = set(data.table.loc[data.table["observer_type"] == "human", "observer"])
+    humans = set(data.table.loc[data.table["observer_type"] == "human", "observer"].unique())
     simulated = bool(humans) and humans <= set(data.simulated)
     return panels_of(ceiling_figure(per_group, ceilings, out_dir,
                                     humans="simulated humans" if simulated else "humans"),

@@ -36,7 +36,8 @@ def informative_condition(table: pd.DataFrame, experiment: str) -> str:
 def confusion_figure(table: pd.DataFrame, experiment: str, condition: str,
                      out_dir: str | Path, names: dict[str, str] | None = None) -> list[Panel]:
     """One 16x17 confusion matrix (percent of each presented class) per observer group;
-    right of each row the number of trials of that presented class."""
+    the number of trials of each presented class in the panel's title when every class has
+    the same, else right of each row."""
     rows = with_units(table[(table["experiment"] == experiment)
                             & (table["condition"] == condition)])
     groups = group_order(rows["group"])
@@ -50,7 +51,7 @@ def confusion_figure(table: pd.DataFrame, experiment: str, condition: str,
         # constrained layout keeps each panel's n labels (right) clear of the next panel's
         # class names and of the colour bar
         fig = new_figure(4.0 * ncols + 1.0, 3.4 * nrows + 0.7)
-        fig.set_layout_engine("constrained", w_pad=0.08, wspace=0.06)
+        fig.set_layout_engine("compressed", w_pad=0.08, wspace=0.06)
         axes = fig.subplots(nrows, ncols, squeeze=False)
         image = None
         for index, (ax, group) in enumerate(zip(axes.flat, groups, strict=False)):
@@ -64,20 +65,27 @@ def confusion_figure(table: pd.DataFrame, experiment: str, condition: str,
                 ax.add_patch(_cell_outline(i, i))
             ax.set_xticks(range(len(RESPONSE_COLUMNS)), RESPONSE_COLUMNS, rotation=90,
                           fontsize=6)
-            ax.set_yticks(range(len(CATEGORIES)), CATEGORIES, fontsize=6)
+            # the classes are named left of each row of panels (the same in every panel)
+            ax.set_yticks(range(len(CATEGORIES)),
+                          CATEGORIES if index % ncols == 0 else [], fontsize=6)
             ax.set_xlabel("response")
             if index % ncols == 0:
                 ax.set_ylabel("presented category")
-            right = ax.secondary_yaxis("right")
-            right.set_yticks(range(len(CATEGORIES)), [f"n={v}" for v in per_class],
-                             fontsize=5)
-            right.tick_params(length=0)
-            ax.set_title(f"{names.get(group, display_name(group))} (n = {len(cell)})",
+            per_row = set(per_class)
+            if len(per_row) == 1 and min(per_row) > 0:  # every row's n in the title
+                rows_n = f"; {min(per_row)} per row"
+            else:  # rows differ: each row's n right of it
+                rows_n = "; n per row at right"
+                right = ax.secondary_yaxis("right")
+                right.set_yticks(range(len(CATEGORIES)), [f"n={v}" for v in per_class],
+                                 fontsize=5)
+                right.tick_params(length=0)
+            ax.set_title(f"{names.get(group, display_name(group))} (n = {len(cell)}{rows_n})",
                          color=colour_of(group), fontsize=8)
         for ax in list(axes.flat)[len(groups):]:
             ax.set_visible(False)
         fig.suptitle(f"{experiment}, condition {condition}: responses in % of trials per "
-                     "presented category (n: trials per row)")
+                     "presented category (n: trials)")
         min_n = fewest_trials(row_counts)
         mark_low_n(fig, min_n)
         if too_few(min_n):  # room for the caution line at the bottom
@@ -104,14 +112,15 @@ def plot_confusion(data: FigureInput, out_dir: Path) -> list[Panel]:
     table = data.table
     experiments = [data.experiment] if data.experiment else \
         experiment_order(table["experiment"].unique())
+    present = set(table["experiment"].unique())  # not set(column): 343k rows in 2018
     panels: list[Panel] = []
     for experiment in experiments:
-        if experiment not in set(table["experiment"]):
+        if experiment not in present:
             raise LabInputError(f"no trials of experiment {experiment!r} in the input; "
                                 f"found {', '.join(sorted(table['experiment'].unique()))}")
         rows = table[table["experiment"] == experiment]
         condition = data.condition or informative_condition(table, experiment)
-        if condition not in set(rows["condition"]):
+        if condition not in set(rows["condition"].unique()):
             raise LabInputError(
                 f"experiment {experiment!r} has no condition {condition!r} in the input; "
                 f"use one of {', '.join(sorted(rows['condition'].unique()))}")

@@ -85,7 +85,8 @@ def test_a_registered_figure_reaches_plot_and_report(extra_figure, lab_records, 
     assert capsys.readouterr().out.split() == [str(tmp_path / "figs" / name) for name in
                                                ("trials_per_observer.png",
                                                 "trials_per_observer.pdf")]
-    page = write_report(read_trials(lab_records), tmp_path / "report").read_text()
+    # drawn here, not in a forked worker, so that the test sees the call
+    page = write_report(read_trials(lab_records), tmp_path / "report", workers=1).read_text()
     assert '<a href="#trials">Trials per observer</a>' in page
     assert '<h2 id="trials">Trials per observer</h2>' in page
     assert "Trials recorded per observer (a test figure)." in page
