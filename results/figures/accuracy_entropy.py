@@ -39,8 +39,9 @@ def figure3_points(table: pd.DataFrame) -> pd.DataFrame:
 def figure3(table: pd.DataFrame, out_dir: str | Path,
             names: dict[str, str] | None = None) -> list[Panel]:
     """Accuracy and response entropy against signal strength, one panel per experiment,
-    humans beside each network; bars: 95 % Wilson interval of the pooled trials; band:
-    range over observers (humans) or sessions (networks) where a group has several; under
+    humans beside each network; bars: within-observer 95 % Wilson interval of the pooled
+    trials (between-observer variance left out: ``results intervals`` resamples observers);
+    band: range over observers (humans) or sessions (networks) where a group has several; under
     each tick the trials per point. Experiments with a single condition are left out."""
     points = figure3_points(table)
     experiments = [e for e in experiment_order(points["experiment"].unique())
@@ -128,7 +129,8 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
                        for g in groups]
             if metric == "accuracy":
                 handles.append(Line2D([], [], color="0.3", marker="|", linestyle="",
-                                      markersize=8, label="95 % interval (Wilson)"))
+                                      markersize=8,
+                                      label="95 % interval (Wilson, within observers)"))
             if several:
                 handles.append(Patch(color="0.6", alpha=0.35,
                                      label="range over observers (sessions)"))
@@ -146,8 +148,10 @@ def figure3(table: pd.DataFrame, out_dir: str | Path,
             fig.tight_layout(rect=(0, 0.06 if too_few(min_n) else 0.035, 1,
                                    1 - (0.2 + 0.17 * legend_rows) / height))
             paths = save(fig, out_dir, f"figure3_{metric}")
-        caption = ("accuracy: mean over observers, bars 95 % Wilson intervals of the pooled "
-                   "trials" if metric == "accuracy" else "response entropy")
+        caption = ("accuracy: mean over observers, bars within-observer 95 % Wilson "
+                   "intervals of the pooled trials (between-observer variance left out; "
+                   "observers resampled: results intervals --what accuracy)"
+                   if metric == "accuracy" else "response entropy")
         panels.append(Panel(paths, caption, min_n))
     return panels
 

@@ -21,9 +21,9 @@ ICONS_DIR = Path(__file__).resolve().parents[2] / "experiment" / "icons"
 def shape_bias_figure(bias: pd.DataFrame, out_dir: str | Path,
                       names: dict[str, str] | None = None) -> list[Panel]:
     """Fraction of shape decisions per shape class (rows) for the humans (pooled) and each
-    model, with 95 % Wilson intervals over the shape-or-texture decisions and each group's
-    overall shape bias as a vertical line (Geirhos et al. 2019, figure 4 style); classes
-    sorted by the humans' shape bias; right of each row the decisions per point."""
+    model, with within-observer 95 % Wilson intervals over the shape-or-texture decisions and
+    each group's overall shape bias as a vertical line (Geirhos et al. 2019, figure 4 style);
+    classes sorted by the humans' shape bias; right of each row the decisions per point."""
     if bias.empty:
         return []
     names = names or {}
@@ -76,7 +76,7 @@ def shape_bias_figure(bias: pd.DataFrame, out_dir: str | Path,
             for c in classes], fontsize=6)
         right.tick_params(length=0, pad=7)
         _icon_labels(ax, classes)
-        ax.set_xlabel("fraction of 'shape' decisions (bars: 95 % Wilson interval)")
+        ax.set_xlabel("fraction of 'shape' decisions (bars: within-observer 95 % Wilson interval)")
         top = ax.secondary_xaxis("top", functions=(lambda v: 1 - v, lambda v: 1 - v))
         top.set_xlabel("fraction of 'texture' decisions")
         ax.set_ylabel("shape category", labelpad=48)
