@@ -55,7 +55,7 @@ from results.tables import (
     HUMANS,
     comparison_label,
     simulated_humans,
-    unit_table,
+    unit_table_with_cells,
     with_units,
 )
 
@@ -151,9 +151,9 @@ def accuracy_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed:
     (default) or trials within observers (``resample="trials"``); column ``resampled``
     says which."""
     rng = np.random.default_rng(seed)
-    per_unit = unit_table(table)  # computed once; replicates are array operations
+    # computed once, with each unit's cell; replicates are array operations
+    per_unit, cells = unit_table_with_cells(table)
     key_columns = ["experiment", "condition", "group"]
-    cells = per_unit.groupby(key_columns, sort=False).ngroup().to_numpy()
     keys = per_unit.drop_duplicates(key_columns)[key_columns].reset_index(drop=True)
     order = np.argsort(cells, kind="stable")
     cells = cells[order]
