@@ -142,22 +142,47 @@ def response_entropy(responses: pd.Series) -> float:
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (first-appearance order) and the distinct values of a column.
 
-    A column held by pyarrow without missing values (what :func:`lab.readers.read_trials`
-    gives) is encoded by pyarrow's ``dictionary_encode`` directly: the codes and order
-    ``pd.factorize`` gives (it calls the same function), without its copies."""
+    A string column held by pyarrow without missing values (what
+    :func:`lab.readers.read_trials` gives) is encoded by pyarrow's ``dictionary_encode``
+    directly (the function ``pd.factorize`` calls: the same codes and order, without its
+    copies), and where the column comes in long runs of one value (experiment, observer,
+    data set: the trial files are read one after another) only the first value of each
+    run is encoded and its code repeated: every first appearance starts a run, so the
+    codes are the same."""
     array = values.array
     if (pd.api.types.is_string_dtype(values.dtype) and hasattr(array, "__arrow_array__")
             and not values.hasnans):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        encoded = pc.dictionary_encode(array.__arrow_array__())
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        return (encoded.indices.to_numpy().astype(np.int64, copy=False),
-                np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+        return _arrow_codes(array.__arrow_array__())
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+#: a column is encoded run by run when a sample of it has at most one new run per this
+#: many rows
+RUN_LENGTH = 16
+
+
+def _arrow_codes(array) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_codes` of a pyarrow array without nulls."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    n = len(array)
+    sample = array.slice(0, min(n, 4096))
+    if n > 1 and pc.sum(pc.not_equal(sample.slice(1), sample.slice(0, len(sample) - 1))
+                        ).as_py() * RUN_LENGTH <= len(sample):
+        change = pc.not_equal(array.slice(1), array.slice(0, n - 1))
+        starts = np.flatnonzero(np.concatenate(
+            [[True], change.to_numpy(zero_copy_only=False)]))
+        encoded = pc.dictionary_encode(array.take(pa.array(starts)))
+        codes = np.repeat(encoded.indices.to_numpy().astype(np.int64),
+                          np.diff(np.append(starts, n)))
+    else:
+        encoded = pc.dictionary_encode(array)
+        codes = encoded.indices.to_numpy().astype(np.int64, copy=False)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
 def unit_codes(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:

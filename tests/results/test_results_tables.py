@@ -182,3 +182,22 @@ def test_table_equals_plain_pandas_group_bys(dtype):
                                    plain[column].to_numpy(float), rtol=1e-12, atol=1e-15,
                                    err_msg=column)
     assert ours["entropy"].notna().all()  # a unit without answers is left out of the mean
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_column_codes_are_pandas_factorize_codes(runs):
+    """Integer codes straight from pyarrow (run by run where a column comes in runs) are
+    ``pd.factorize``'s codes and values, in its order."""
+    import numpy as np
+
+    from results.tables import _codes
+    rng = np.random.default_rng(2)
+    values = rng.choice(["b", "a", "c", "dd", ""], 20000)
+    if runs:
+        values = np.repeat(values[:300], rng.integers(1, 120, 300))
+    for dtype in ("str", object):
+        column = pd.Series(values, dtype=dtype)
+        codes, uniques = _codes(column)
+        expected, expected_uniques = pd.factorize(column, sort=False)
+        np.testing.assert_array_equal(codes, expected)
+        assert list(uniques) == list(expected_uniques)
