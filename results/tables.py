@@ -324,17 +324,23 @@ def _cell_summary(per_unit: pd.DataFrame, cells: np.ndarray) -> pd.DataFrame:
 
 
 def sort_rows(frame: pd.DataFrame, group_column: str = "observer") -> pd.DataFrame:
-    """Rows by experiment, design condition order, then humans before models."""
+    """Rows by experiment, design condition order, then humans before models (a stable
+    sort: rows equal in all three keep their order). The condition ranks are computed on
+    each experiment's distinct conditions (a rank depends only on the set of them)."""
     frame = frame.reset_index(drop=True)  # a copy; positions are the index
+    if frame.empty:
+        return frame
+    experiments, experiment_names = pd.factorize(frame["experiment"], sort=True)
+    conditions = frame["condition"].to_numpy(dtype=object)
     rank = np.zeros(len(frame))
-    conditions = frame["condition"]
-    for experiment, at in frame.groupby("experiment", sort=False).indices.items():
-        rank[at] = condition_rank(experiment, conditions.iloc[at]).to_numpy(dtype=float)
-    frame["_cond"] = rank
+    for code, experiment in enumerate(experiment_names):
+        at = np.flatnonzero(experiments == code)
+        inverse, distinct = pd.factorize(conditions[at], sort=False)
+        ranks = condition_rank(experiment, pd.Series(distinct, dtype=object))
+        rank[at] = ranks.to_numpy(dtype=float)[inverse]
     order = {g: i for i, g in enumerate(group_order(frame[group_column]))}
-    frame["_group"] = frame[group_column].map(order)
-    frame = frame.sort_values(["experiment", "_cond", "_group"], kind="stable")
-    return frame.drop(columns=["_cond", "_group"]).reset_index(drop=True)
+    group_rank = frame[group_column].map(order).to_numpy(dtype=float)
+    return frame.take(np.lexsort((group_rank, rank, experiments))).reset_index(drop=True)
 
 
 def format_table(summary: pd.DataFrame) -> str:

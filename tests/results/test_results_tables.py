@@ -201,3 +201,24 @@ def test_column_codes_are_pandas_factorize_codes(runs):
         expected, expected_uniques = pd.factorize(column, sort=False)
         np.testing.assert_array_equal(codes, expected)
         assert list(uniques) == list(expected_uniques)
+
+
+def test_sort_rows_equals_a_plain_pandas_sort():
+    """Experiment, design condition order, humans first, stable: as a per-row rank and
+    ``sort_values`` would sort them."""
+    import numpy as np
+
+    from results.tables import condition_rank, group_order, sort_rows
+    table = _random_trials(np.random.default_rng(5))
+    frame = summary_table(table).sample(frac=1, random_state=2).reset_index(drop=True)
+    frame = pd.concat([frame, frame.iloc[:5]], ignore_index=True)  # ties stay in order
+    plain = frame.copy()
+    plain["_c"] = 0.0
+    for experiment, at in plain.groupby("experiment").indices.items():
+        plain.loc[at, "_c"] = condition_rank(experiment, plain["condition"].iloc[at]
+                                             ).to_numpy(dtype=float)
+    order = {g: i for i, g in enumerate(group_order(plain["observer"]))}
+    plain["_g"] = plain["observer"].map(order)
+    plain = plain.sort_values(["experiment", "_c", "_g"], kind="stable").drop(
+        columns=["_c", "_g"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(sort_rows(frame), plain)
