@@ -452,21 +452,27 @@ def _run_fits(jobs: list[tuple], workers: int | None) -> list[PsychometricFit]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     chunks = [list(range(w, len(jobs), workers)) for w in range(workers)]
-    processes = [subprocess.Popen(
-        [sys.executable, "-c", "from results.psychometric import _serve_fits; _serve_fits()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        for _ in chunks]
+    try:
+        processes = [subprocess.Popen(
+            [sys.executable, "-c",
+             "from results.psychometric import _serve_fits; _serve_fits()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            for _ in chunks]
+    except OSError as error:  # no interpreter to start: fit here
+        log.warning("cannot start fitting processes (%s); fitting here", error)
+        return [_fit_job(job) for job in jobs]
     results: list[PsychometricFit | None] = [None] * len(jobs)
 
     def exchange(process: subprocess.Popen, chunk: list[int]) -> None:
         out, err = process.communicate(pickle.dumps([jobs[i] for i in chunk]))
-        if process.returncode == 0:
+        try:
+            if process.returncode != 0:
+                raise RuntimeError(f"exit {process.returncode}")
             for i, fit in zip(chunk, pickle.loads(out), strict=True):
                 results[i] = fit
-        else:
-            log.warning("a fitting process failed (exit %s: %s); fitting its %d jobs here",
-                        process.returncode, err.decode(errors="replace").strip()[-300:],
-                        len(chunk))
+        except Exception as error:  # noqa: BLE001 - any failure: fit those jobs here
+            log.warning("a fitting process failed (%s: %s); fitting its %d jobs here",
+                        error, err.decode(errors="replace").strip()[-300:], len(chunk))
 
     threads = [threading.Thread(target=exchange, args=pair)
                for pair in zip(processes, chunks, strict=True)]

@@ -169,3 +169,18 @@ def test_fit_all_in_processes_equals_fit_all_in_this_process(monkeypatch):
     for key, fit in serial.items():
         np.testing.assert_array_equal(fit.threshold_quantiles, pooled[key].threshold_quantiles)
         assert pooled[key].axis is not None
+
+
+def test_fits_of_a_failed_process_are_made_here(monkeypatch, caplog):
+    """A fitting process that fails (here: one that exits at once) leaves its fits to
+    the calling process, with a warning; the fits are the same."""
+    import results.psychometric as psychometric
+    levels = np.array([0.0, 0.04, 0.08, 0.16])
+    jobs = [(levels, np.array([60, 50, 20, 5]), np.full(4, 64), True, 0.5),
+            (levels, np.array([62, 58, 40, 9]), np.full(4, 64), True, 0.5)]
+    monkeypatch.setattr(psychometric, "MIN_FITS_PER_WORKER", 1)
+    monkeypatch.setattr(psychometric.sys, "executable", "/bin/false")
+    with caplog.at_level("WARNING", logger="results.psychometric"):
+        fits = psychometric._run_fits(jobs, workers=2)
+    assert "fitting process failed" in caplog.text
+    assert [f.threshold for f in fits] == [psychometric._fit_job(j).threshold for j in jobs]
