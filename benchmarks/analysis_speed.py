@@ -14,6 +14,13 @@ It then times ``summary_table`` (what ``python -m results table`` computes) agai
 plain pandas group-by of the same table that computes the same columns (per unit accuracy,
 entropy and trial count, then per group mean, min, max, units and trials), and compares
 their peak memory (tracemalloc): the ratios should stay within 1.2x (issue 19).
+
+``--fits`` times instead the psignifit fits of every parametric experiment of the 2018
+data (:func:`results.psychometric.fit_all`: psignifit's default priors evaluated without
+scipy.stats overhead, one process per core) against the plain loop a user would write
+(``psignifit.psignifit`` with its defaults, one fit after another, same data, same
+sigmoid), checks that both give the same thresholds, widths and lapse rates, and prints
+the ratio.
 """
 
 from __future__ import annotations
@@ -145,6 +152,59 @@ def table_vs_plain(table, repeat: int) -> None:
           "min/max, Wilson intervals)")
 
 
+def fits_vs_plain(table) -> None:
+    """``fit_all`` against a plain loop of default psignifit fits on the same counts."""
+    import warnings
+
+    import numpy as np
+    import psignifit
+
+    from results.psychometric import (
+        _sigmoid,
+        available_cores,
+        criterion_level,
+        fit_all,
+        fit_axis,
+        psychometric_data,
+    )
+
+    def plain() -> dict:
+        out = {}
+        data = psychometric_data(table)
+        for key, cell in data.groupby(["experiment", "band", "group", "observer"]):
+            cell = cell.sort_values("x")
+            if cell["x"].nunique() < 3:
+                continue
+            sign = -1.0 if fit_axis(key[0], cell["condition"].unique()).decreasing else 1.0
+            counts = np.column_stack([sign * cell["x"], cell["n_correct"], cell["n_trials"]])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = psignifit.psignifit(counts.astype(float), experiment_type="16AFC",
+                                             sigmoid=_sigmoid(), verbose=False)
+            p = result.parameter_estimate_MAP
+            out[key] = (sign * float(criterion_level(0.5, p["threshold"], p["width"],
+                                                     1 / 16, p["lambda"])),
+                        p["width"], p["lambda"])
+        return out
+
+    started = time.perf_counter()
+    theirs = plain()
+    plain_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ours = fit_all(table)
+    ours_s = time.perf_counter() - started
+    worst = max(abs(a - b) for key, fit in ours.items()
+                for a, b in zip((fit.threshold, fit.width, fit.lapse), theirs[key], strict=True)
+                if np.isfinite(a) or np.isfinite(b))
+    if worst > 1e-9 or set(ours) != set(theirs):
+        raise SystemExit(f"error: fit_all and plain psignifit differ ({worst})")
+    print(f"psychometric fits:        {len(ours)} (2018 data, {available_cores()} cores)")
+    print(f"plain psignifit loop:     {plain_s:7.1f} s")
+    print(f"fit_all (ours):           {ours_s:7.1f} s")
+    print(f"ours / plain:             {ours_s / plain_s:7.2f} x   (max |difference| "
+          f"{worst:.1e})")
+
+
 def _best(fn, repeat: int):
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -161,11 +221,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--table-only", action="store_true",
                         help="only summary_table against the plain pandas group-by")
+    parser.add_argument("--fits", action="store_true",
+                        help="only the psignifit fits against a plain psignifit loop")
     args = parser.parse_args()
     if not FOLDERS[0].is_dir():
         raise SystemExit(f"error: {FOLDERS[0]} not found; the benchmark needs ../shared/data")
     logging.basicConfig(level=logging.ERROR)
     sys.path.insert(0, str(REPO))  # run as a script from anywhere
+    if args.fits:
+        from lab.readers import read_trials
+        fits_vs_plain(read_trials(FOLDERS))
+        return
     if args.table_only:
         from lab.readers import read_trials
         table_vs_plain(read_trials(FOLDERS), args.repeat)

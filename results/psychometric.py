@@ -23,11 +23,18 @@ reported in the design's level units (``threshold``) and on the fit axis
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
+import os
+import pickle
+import subprocess
+import sys
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -153,6 +160,7 @@ class PsychometricFit:
                           self.params["width"], self.params["gamma"], self.params["lambda"])
 
 
+@functools.cache
 def _sigmoid():
     """psignifit's Gaussian sigmoid (``norm``: threshold at the unscaled midpoint, width
     from 5 % to 95 %) with its normal cdf/ppf/pdf evaluated through ``scipy.special``
@@ -173,6 +181,76 @@ def _sigmoid():
             return np.exp(-0.5 * z * z) / (math.sqrt(2.0 * math.pi) * scale)
 
     return FastGaussian(PC=0.5, alpha=0.05)
+
+
+# -- psignifit's default priors, evaluated without scipy.stats' per-call overhead ------------
+# psignifit evaluates its priors at every step of its Nelder-Mead search (some 200 calls per
+# fit); its width prior builds a frozen ``scipy.stats.norm`` and calls its ``ppf`` four
+# times per call, its lapse and overdispersion priors call ``scipy.stats.beta.pdf``: two
+# thirds of a fit's search time was that overhead. The functions below are psignifit 4.3's
+# default priors (``psignifit._priors``: same formulas, same constants, same order of
+# operations), with the width's rescaling constants computed once and the beta density
+# evaluated by the function ``scipy.stats.beta.pdf`` itself calls; they return the same
+# floating-point values (tests/results/test_results_psychometric.py compares them on grids),
+# so the fit is unchanged. They are passed as psignifit's ``priors`` option, which
+# normalises them exactly as it normalises its defaults.
+def _width_prior(alpha: float, wmin: float, wmax: float) -> Callable[[np.ndarray], np.ndarray]:
+    """psignifit's default width prior (``_priors.width_prior``) for one fit."""
+    import scipy.stats
+
+    norminv = scipy.stats.norm(loc=0, scale=1).ppf
+    spread = norminv(.95) - norminv(.05)  # psignifit's expression, in its order:
+    rescale = norminv(1 - alpha) - norminv(alpha)  # (x * spread) / rescale
+
+    def prior(x):
+        y = x * spread / rescale
+        p = np.zeros_like(x)
+        p[((2 * wmin) < y) & (y < wmax)] = 1.
+        left = (wmin <= y) & (y <= (2 * wmin))
+        p[left] = (1 - np.cos(np.pi * (y[left] - wmin) / wmin)) / 2
+        right = (wmax <= y) & (y <= (3 * wmax))
+        p[right] = (1 + np.cos(np.pi / 2 * (y[right] - wmax) / wmax)) / 2
+        return p
+
+    return prior
+
+
+def _beta_prior(b: float) -> Callable[[np.ndarray], np.ndarray]:
+    """``scipy.stats.beta.pdf(x, 1, b)`` (psignifit's lapse, guess and overdispersion
+    priors) as that function computes it for a location 0 and scale 1: the density on the
+    closed support [0, 1], 0 outside it, NaN for NaN."""
+    import scipy.stats
+
+    beta = scipy.stats.beta
+
+    def prior(x):
+        x = np.asarray(x, dtype=np.promote_types(np.asarray(x).dtype, np.float64))
+        inside = (x >= 0.0) & (x <= 1.0)
+        out = np.zeros(x.shape)
+        out[np.isnan(x)] = np.nan
+        if inside.any():
+            out[inside] = beta._pdf(x[inside], 1.0, float(b))
+        return out[()] if out.ndim == 0 else out
+
+    return prior
+
+
+def default_priors(levels: np.ndarray, *, width_alpha: float = 0.05, beta_prior: float = 10
+                   ) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """psignifit 4.3's default priors for data at ``levels`` (stimulus range = the tested
+    levels, minimal width = the smallest step between them), evaluated fast (see above)."""
+    from psignifit._priors import threshold_prior
+
+    levels = np.asarray(levels, dtype=float)
+    low, high = levels.min(), levels.max()
+    width_min = np.diff(np.unique(levels)).min()
+    return {
+        "threshold": functools.partial(threshold_prior, stimulus_range=(low, high)),
+        "width": _width_prior(width_alpha, width_min, high - low),
+        "lambda": _beta_prior(10),
+        "gamma": _beta_prior(10),
+        "eta": _beta_prior(beta_prior),
+    }
 
 
 def criterion_level(criterion: float, threshold: np.ndarray, width: np.ndarray,
@@ -230,7 +308,8 @@ def fit_psychometric(levels: np.ndarray, n_correct: np.ndarray, n_trials: np.nda
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = psignifit.psignifit(data, experiment_type=f"{n_choices}AFC",
-                                     sigmoid=_sigmoid(), verbose=False, debug=True)
+                                     sigmoid=_sigmoid(), verbose=False, debug=True,
+                                     priors=default_priors(data[:, 0]))
     params = dict(result.parameter_estimate_MAP)
     grid = result.parameter_values
     names = sorted(grid)
@@ -313,22 +392,104 @@ def psychometric_data(table: pd.DataFrame) -> pd.DataFrame:
                 "n_correct", "n_trials"]]
 
 
-def fit_all(table: pd.DataFrame, *, criterion: float = DEFAULT_CRITERION
-            ) -> dict[tuple[str, str, str, str], PsychometricFit]:
-    """A fit per (experiment, band, group, observer) with at least 3 levels."""
+def fit_all(table: pd.DataFrame, *, criterion: float = DEFAULT_CRITERION,
+            workers: int | None = None) -> dict[tuple[str, str, str, str], PsychometricFit]:
+    """A fit per (experiment, band, group, observer) with at least 3 levels.
+
+    The fits are independent, so they run in ``workers`` processes (default: one per core
+    this process may use, :func:`available_cores`; 1: all in this process). Each fit is
+    the same computation wherever it runs, so the result does not depend on ``workers``."""
     data = psychometric_data(table)
-    fits = {}
+    jobs: list[tuple[tuple[str, str, str, str], FitAxis, tuple]] = []
     for key, cell in data.groupby(["experiment", "band", "group", "observer"], sort=True):
         cell = cell.sort_values("x")
         if cell["x"].nunique() < 3:
             log.info("%s: fewer than 3 levels; no psychometric fit", "/".join(key))
             continue
         axis = fit_axis(key[0], cell["condition"].unique())
-        fit = fit_psychometric(cell["x"].to_numpy(), cell["n_correct"].to_numpy(),
-                               cell["n_trials"].to_numpy(), decreasing=axis.decreasing,
-                               criterion=criterion)
-        fits[key] = dataclasses.replace(fit, axis=axis)
-    return fits
+        jobs.append((key, axis, (cell["x"].to_numpy(), cell["n_correct"].to_numpy(),
+                                 cell["n_trials"].to_numpy(), axis.decreasing, criterion)))
+    results = _run_fits([args for _, _, args in jobs], workers)
+    return {key: dataclasses.replace(fit, axis=axis)
+            for (key, axis, _), fit in zip(jobs, results, strict=True)}
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity; 2 on CI)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+#: fewer fits than this per extra process and starting one (an interpreter importing
+#: numpy, pandas and psignifit: about a second) costs more than it saves
+MIN_FITS_PER_WORKER = 6
+
+
+def _fit_job(args: tuple) -> PsychometricFit:
+    levels, n_correct, n_trials, decreasing, criterion = args
+    return fit_psychometric(levels, n_correct, n_trials, decreasing=decreasing,
+                            criterion=criterion)
+
+
+def _run_fits(jobs: list[tuple], workers: int | None) -> list[PsychometricFit]:
+    """:func:`fit_psychometric` for every job, in order: in ``workers`` processes when
+    there are enough fits to pay for starting them, else here.
+
+    The processes are fresh interpreters (``python -c``, jobs in and fits out as pickles
+    over their standard streams), not ``multiprocessing``: its ``spawn`` and
+    ``forkserver`` re-run the caller's main script in every process (a script without an
+    ``if __name__ == "__main__"`` guard would run twice), and ``fork`` copies a process
+    that holds pyarrow's threads (Python 3.12 warns about it). Job ``i`` goes to process
+    ``i % workers``. A process that fails (killed, out of memory) leaves its jobs to be
+    fitted here, with a warning."""
+    workers = available_cores() if workers is None else workers
+    workers = min(workers, len(jobs) // MIN_FITS_PER_WORKER)
+    if workers <= 1:
+        return [_fit_job(job) for job in jobs]
+    root = str(Path(__file__).resolve().parents[1])  # this checkout's ``results``
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    chunks = [list(range(w, len(jobs), workers)) for w in range(workers)]
+    try:
+        processes = [subprocess.Popen(
+            [sys.executable, "-c",
+             "from results.psychometric import _serve_fits; _serve_fits()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            for _ in chunks]
+    except OSError as error:  # no interpreter to start: fit here
+        log.warning("cannot start fitting processes (%s); fitting here", error)
+        return [_fit_job(job) for job in jobs]
+    results: list[PsychometricFit | None] = [None] * len(jobs)
+
+    def exchange(process: subprocess.Popen, chunk: list[int]) -> None:
+        out, err = process.communicate(pickle.dumps([jobs[i] for i in chunk]))
+        try:
+            if process.returncode != 0:
+                raise RuntimeError(f"exit {process.returncode}")
+            for i, fit in zip(chunk, pickle.loads(out), strict=True):
+                results[i] = fit
+        except Exception as error:  # noqa: BLE001 - any failure: fit those jobs here
+            log.warning("a fitting process failed (%s: %s); fitting its %d jobs here",
+                        error, err.decode(errors="replace").strip()[-300:], len(chunk))
+
+    threads = [threading.Thread(target=exchange, args=pair)
+               for pair in zip(processes, chunks, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [fit if fit is not None else _fit_job(jobs[i]) for i, fit in enumerate(results)]
+
+
+def _serve_fits() -> None:
+    """A fitting process (:func:`_run_fits`): a pickled list of jobs on standard input,
+    the pickled list of fits on standard output."""
+
+    jobs = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps([_fit_job(job) for job in jobs]))
+    sys.stdout.buffer.flush()
 
 
 def threshold_table(fits: dict[tuple[str, str, str, str], PsychometricFit]) -> pd.DataFrame:

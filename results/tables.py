@@ -140,9 +140,49 @@ def response_entropy(responses: pd.Series) -> float:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (first-appearance order) and the distinct values of a column."""
+    """Integer codes (first-appearance order) and the distinct values of a column.
+
+    A string column held by pyarrow without missing values (what
+    :func:`lab.readers.read_trials` gives) is encoded by pyarrow's ``dictionary_encode``
+    directly (the function ``pd.factorize`` calls: the same codes and order, without its
+    copies), and where the column comes in long runs of one value (experiment, observer,
+    data set: the trial files are read one after another) only the first value of each
+    run is encoded and its code repeated: every first appearance starts a run, so the
+    codes are the same."""
+    array = values.array
+    if (pd.api.types.is_string_dtype(values.dtype) and hasattr(array, "__arrow_array__")
+            and not values.hasnans):
+        return _arrow_codes(array.__arrow_array__())
     codes, uniques = pd.factorize(values, sort=False)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+#: a column is encoded run by run when a sample of it has at most one new run per this
+#: many rows
+RUN_LENGTH = 16
+
+
+def _arrow_codes(array) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_codes` of a pyarrow array without nulls."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    n = len(array)
+    sample = array.slice(0, min(n, 4096))
+    if n > 1 and pc.sum(pc.not_equal(sample.slice(1), sample.slice(0, len(sample) - 1))
+                        ).as_py() * RUN_LENGTH <= len(sample):
+        change = pc.not_equal(array.slice(1), array.slice(0, n - 1))
+        starts = np.flatnonzero(np.concatenate(
+            [[True], change.to_numpy(zero_copy_only=False)]))
+        encoded = pc.dictionary_encode(array.take(pa.array(starts)))
+        codes = np.repeat(encoded.indices.to_numpy().astype(np.int64),
+                          np.diff(np.append(starts, n)))
+    else:
+        encoded = pc.dictionary_encode(array)
+        codes = encoded.indices.to_numpy().astype(np.int64, copy=False)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
 def unit_codes(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -151,9 +191,16 @@ def unit_codes(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
 
     Computed on integer codes of each column (no per-trial strings), so it costs about
     one pandas group-by of the table."""
+    codes, units, _ = _unit_codes(table)
+    return codes, units
+
+
+def _unit_codes(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """:func:`unit_codes` and per unit the code of its (experiment, condition, group)
+    cell, numbered in first-appearance order (as ``groupby(..., sort=False).ngroup()``)."""
     if table.empty:
         return np.zeros(0, dtype=np.int64), pd.DataFrame(
-            columns=["experiment", "condition", "group", "unit"])
+            columns=["experiment", "condition", "group", "unit"]), np.zeros(0, dtype=np.int64)
     human = (table["observer_type"] == HUMAN).to_numpy(dtype=bool)
     columns = [_codes(table[c]) for c in ("experiment", "condition", "observer",
                                           "source_format")]
@@ -179,14 +226,30 @@ def unit_codes(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
                                                                            strict=True)]
                          ).astype(object),
     })
-    return codes.astype(np.int64), units
+    # a cell is (experiment, condition, group): every human is in the one group
+    cells, _ = pd.factorize(np.ravel_multi_index([e, c, h, np.where(is_human, 0, o)],
+                                                 sizes[:4]), sort=False)
+    return codes.astype(np.int64, copy=False), units, cells.astype(np.int64, copy=False)
+
+
+def _code_of(uniques: np.ndarray, value: str) -> int:
+    """The code of ``value`` among a column's distinct values; -1 when absent."""
+    at = np.flatnonzero(uniques == value)
+    return int(at[0]) if len(at) else -1
 
 
 def unit_table(table: pd.DataFrame) -> pd.DataFrame:
     """Accuracy, entropy and trial count per experiment, condition, group and unit
     (columns experiment, condition, group, unit, accuracy, n_trials, n_correct, entropy),
     in first-appearance order."""
-    codes, per_unit = unit_codes(table)
+    return unit_table_with_cells(table)[0]
+
+
+def unit_table_with_cells(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`unit_table` and per unit (row) the code of its (experiment, condition,
+    group) cell, numbered in first-appearance order: what a per-cell summary reduces
+    over, without grouping the per-unit table's strings again."""
+    codes, per_unit, cells = _unit_codes(table)
     n_units = len(per_unit)
     correct = table["correct"].to_numpy(dtype=float)
     n_trials = np.bincount(codes, minlength=n_units)
@@ -196,8 +259,8 @@ def unit_table(table: pd.DataFrame) -> pd.DataFrame:
     per_unit["n_trials"] = n_trials.astype(np.int64)
     per_unit["n_correct"] = np.rint(n_correct).astype(np.int64)
     # entropy of the given answers ("na" excluded): a units x answers count matrix
-    answered = (table["response"] != NO_RESPONSE).to_numpy(dtype=bool)
     response_codes, responses = _codes(table["response"])
+    answered = response_codes != _code_of(responses, NO_RESPONSE)
     counts = np.bincount(codes[answered] * max(len(responses), 1) + response_codes[answered],
                          minlength=n_units * max(len(responses), 1)).reshape(n_units, -1)
     totals = counts.sum(axis=1, keepdims=True)
@@ -206,7 +269,7 @@ def unit_table(table: pd.DataFrame) -> pd.DataFrame:
         terms = np.where(counts > 0, -p * np.log2(np.where(counts > 0, p, 1.0)), 0.0)
     entropy = terms.sum(axis=1)
     per_unit["entropy"] = np.where(totals[:, 0] > 0, entropy, np.nan)
-    return per_unit
+    return per_unit, cells
 
 
 def summary_table(table: pd.DataFrame, *, entropy_range: bool = False) -> pd.DataFrame:
@@ -214,32 +277,70 @@ def summary_table(table: pd.DataFrame, *, entropy_range: bool = False) -> pd.Dat
     (columns :data:`TABLE_COLUMNS`, then ``entropy_min`` and ``entropy_max`` with
     ``entropy_range``: figure 3 draws that range), sorted by experiment, design condition
     order and group (humans first)."""
-    per_unit = unit_table(table).rename(columns={"n_correct": "_correct"})
-    summary = per_unit.groupby(["experiment", "condition", "group"], sort=False).agg(
-        accuracy=("accuracy", "mean"), entropy=("entropy", "mean"),
-        n_trials=("n_trials", "sum"), accuracy_min=("accuracy", "min"),
-        accuracy_max=("accuracy", "max"), n_observers=("unit", "nunique"),
-        _correct=("_correct", "sum"), entropy_min=("entropy", "min"),
-        entropy_max=("entropy", "max"),
-    ).reset_index().rename(columns={"group": "observer"})
+    summary = _cell_summary(*unit_table_with_cells(table))
     summary["accuracy_ci_low"], summary["accuracy_ci_high"] = wilson_interval(
         summary["_correct"], summary["n_trials"])
     extra = ["entropy_min", "entropy_max"] if entropy_range else []
     return sort_rows(summary)[list(TABLE_COLUMNS) + extra]
 
 
+def _cell_summary(per_unit: pd.DataFrame, cells: np.ndarray) -> pd.DataFrame:
+    """Per experiment, condition and group (first-appearance order) of the per-unit
+    table: mean, min and max of accuracy and entropy over units (NaN left out, as pandas
+    does), summed trials and correct answers, and the number of units. Array reductions
+    over cell codes: the per-unit table has one row per unit, so the units of a cell are
+    its rows."""
+    keys = ["experiment", "condition", "group"]
+    order = np.argsort(cells, kind="stable")
+    sorted_cells = cells[order]
+    n_cells = int(cells.max()) + 1 if len(cells) else 0
+    starts = np.searchsorted(sorted_cells, np.arange(n_cells))
+    first_unit = order[starts]  # cells are numbered by first appearance
+    out = pd.DataFrame({k: per_unit[k].to_numpy()[first_unit] for k in keys}).rename(
+        columns={"group": "observer"})
+
+    def reduce(column: str) -> dict[str, np.ndarray]:
+        values = per_unit[column].to_numpy(dtype=float)[order]
+        ok = ~np.isnan(values)
+        count = np.bincount(sorted_cells, weights=ok, minlength=n_cells)
+        total = np.bincount(sorted_cells, weights=np.where(ok, values, 0.0),
+                            minlength=n_cells)
+        with np.errstate(all="ignore"):
+            mean = np.where(count > 0, total / count, np.nan)
+        low = np.fmin.reduceat(values, starts) if n_cells else values[:0]
+        high = np.fmax.reduceat(values, starts) if n_cells else values[:0]
+        return {"mean": mean, "min": low, "max": high}
+
+    accuracy, entropy = reduce("accuracy"), reduce("entropy")
+    out["accuracy"], out["entropy"] = accuracy["mean"], entropy["mean"]
+    out["n_trials"] = np.bincount(cells, weights=per_unit["n_trials"].to_numpy(),
+                                  minlength=n_cells).astype(np.int64)
+    out["accuracy_min"], out["accuracy_max"] = accuracy["min"], accuracy["max"]
+    out["n_observers"] = np.bincount(cells, minlength=n_cells).astype(np.int64)
+    out["_correct"] = np.bincount(cells, weights=per_unit["n_correct"].to_numpy(),
+                                  minlength=n_cells).astype(np.int64)
+    out["entropy_min"], out["entropy_max"] = entropy["min"], entropy["max"]
+    return out
+
+
 def sort_rows(frame: pd.DataFrame, group_column: str = "observer") -> pd.DataFrame:
-    """Rows by experiment, design condition order, then humans before models."""
+    """Rows by experiment, design condition order, then humans before models (a stable
+    sort: rows equal in all three keep their order). The condition ranks are computed on
+    each experiment's distinct conditions (a rank depends only on the set of them)."""
     frame = frame.reset_index(drop=True)  # a copy; positions are the index
+    if frame.empty:
+        return frame
+    experiments, experiment_names = pd.factorize(frame["experiment"], sort=True)
+    conditions = frame["condition"].to_numpy(dtype=object)
     rank = np.zeros(len(frame))
-    conditions = frame["condition"]
-    for experiment, at in frame.groupby("experiment", sort=False).indices.items():
-        rank[at] = condition_rank(experiment, conditions.iloc[at]).to_numpy(dtype=float)
-    frame["_cond"] = rank
+    for code, experiment in enumerate(experiment_names):
+        at = np.flatnonzero(experiments == code)
+        inverse, distinct = pd.factorize(conditions[at], sort=False)
+        ranks = condition_rank(experiment, pd.Series(distinct, dtype=object))
+        rank[at] = ranks.to_numpy(dtype=float)[inverse]
     order = {g: i for i, g in enumerate(group_order(frame[group_column]))}
-    frame["_group"] = frame[group_column].map(order)
-    frame = frame.sort_values(["experiment", "_cond", "_group"], kind="stable")
-    return frame.drop(columns=["_cond", "_group"]).reset_index(drop=True)
+    group_rank = frame[group_column].map(order).to_numpy(dtype=float)
+    return frame.take(np.lexsort((group_rank, rank, experiments))).reset_index(drop=True)
 
 
 def format_table(summary: pd.DataFrame) -> str:
@@ -254,5 +355,5 @@ def format_table(summary: pd.DataFrame) -> str:
 __all__ = [
     "DNN", "HUMAN", "HUMANS", "TABLE_COLUMNS", "condition_rank", "format_table",
     "group_order", "response_entropy", "sort_rows", "summary_table", "unit_table",
-    "with_units",
+    "unit_table_with_cells", "with_units",
 ]

@@ -55,7 +55,7 @@ from results.tables import (
     HUMANS,
     comparison_label,
     simulated_humans,
-    unit_table,
+    unit_table_with_cells,
     with_units,
 )
 
@@ -151,9 +151,9 @@ def accuracy_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed:
     (default) or trials within observers (``resample="trials"``); column ``resampled``
     says which."""
     rng = np.random.default_rng(seed)
-    per_unit = unit_table(table)  # computed once; replicates are array operations
+    # computed once, with each unit's cell; replicates are array operations
+    per_unit, cells = unit_table_with_cells(table)
     key_columns = ["experiment", "condition", "group"]
-    cells = per_unit.groupby(key_columns, sort=False).ngroup().to_numpy()
     keys = per_unit.drop_duplicates(key_columns)[key_columns].reset_index(drop=True)
     order = np.argsort(cells, kind="stable")
     cells = cells[order]
@@ -188,26 +188,44 @@ def _condition_grids(table: pd.DataFrame):
 
 def _weights(n_images: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """``(n_boot + 1, n_images)`` resampling counts (how often each image is drawn when
-    drawing ``n_images`` with replacement); row 0 is the data (all ones)."""
+    drawing ``n_images`` with replacement); row 0 is the data (all ones). The counts are
+    whole numbers, held as float32: every sum a replicate makes of them (at most the
+    number of images) is exact in float32, so the matrix products below give the same
+    values as in float64, in half the time."""
     picks = rng.integers(0, n_images, size=(n_boot, n_images))
-    counts = np.zeros((n_boot + 1, n_images))
+    picks += (np.arange(n_boot) * n_images)[:, None]  # one bincount for every replicate
+    counts = np.empty((n_boot + 1, n_images), dtype=np.float32)
     counts[0] = 1.0
-    np.add.at(counts, (np.repeat(np.arange(1, n_boot + 1), n_images), picks.ravel()), 1.0)
+    counts[1:] = np.bincount(picks.ravel(), minlength=n_boot * n_images).reshape(
+        n_boot, n_images)
     return counts
+
+
+def _count_products(weights: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``weights @ counts`` in float64 for whole-number ``weights`` (resampling counts,
+    :func:`_weights`) and whole-number ``counts`` (0/1 masks, trials per image): in
+    float32 when every sum is a whole number below 2**24 (then exact, so the same values
+    as float64, and twice as fast), else in float64."""
+    counts = np.asarray(counts)
+    largest = float(np.max(counts, initial=0)) * weights.shape[1]
+    if weights.dtype == np.float32 and largest < 2 ** 24:
+        return (weights @ counts.astype(np.float32)).astype(np.float64)
+    return weights.astype(np.float64) @ counts.astype(np.float64)
 
 
 def _pair_replicates(grid: np.ndarray, pairs: list[tuple[int, int]], weights: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Accuracy of both, observed consistency and kappa per replicate and pair
-    ``(R, P)``, on the images both saw."""
+    ``(R, P)``, on the images both saw. The four counts per pair (images both saw, right
+    by each, right by both) are one matrix product of the whole-number weights with 0/1
+    masks: exact in float32 (sums of at most 2**24), returned as float64."""
     seen = ~np.isnan(grid)
     right = np.nan_to_num(grid) > 0.5
     i, j = (np.array(x, dtype=int) for x in zip(*pairs, strict=True))
-    both = (seen[:, i] & seen[:, j]).astype(float)
-    n = weights @ both
-    r1 = weights @ (both * right[:, i])
-    r2 = weights @ (both * right[:, j])
-    r12 = weights @ (both * (right[:, i] & right[:, j]))
+    both = seen[:, i] & seen[:, j]
+    masks = np.concatenate([both, both & right[:, i], both & right[:, j],
+                            both & right[:, i] & right[:, j]], axis=1)
+    n, r1, r2, r12 = np.split(_count_products(weights, masks), 4, axis=1)
     observed, kappa = kappa_from_counts(r12, r1, r2, n)
     with np.errstate(all="ignore"):
         return r1 / n, r2 / n, observed, kappa
@@ -497,10 +515,17 @@ def _benchmark_replicates(trials: pd.DataFrame, n_boot: int, rng: np.random.Gene
         weights = _weights(grid.shape[0], n_boot, rng)
         seen = ~np.isnan(grid)
         with np.errstate(all="ignore"):
-            accuracy = (weights @ np.nan_to_num(grid)) / (weights @ seen.astype(float))
-        correct, shown = weights @ correct_n, weights @ shown_n  # (R + 1, O)
+            accuracy = (_count_products(weights, np.nan_to_num(grid))
+                        / _count_products(weights, seen))
+        correct = _count_products(weights, correct_n)  # (R + 1, O)
+        shown = _count_products(weights, shown_n)
         humans = [i for i, n in enumerate(names) if types[n] == HUMAN]
         human_names.setdefault(experiment, set()).update(names[h] for h in humans)
+        # every observer's pairs with the humans in one product (column p: pair p)
+        all_pairs = [(i, h) for i in range(len(names)) for h in humans if h != i]
+        if all_pairs:
+            _, _, observed_all, kappa_all = _pair_replicates(grid, all_pairs, weights)
+        first_pair = 0
         for i, name in enumerate(names):
             group = HUMANS if types[name] == HUMAN else name
             cell = pooled.setdefault(experiment, {}).setdefault(group, {})
@@ -509,7 +534,9 @@ def _benchmark_replicates(trials: pd.DataFrame, n_boot: int, rng: np.random.Gene
             others = [h for h in humans if h != i]
             if not others:
                 continue
-            _, _, observed, kappa = _pair_replicates(grid, [(i, h) for h in others], weights)
+            columns = slice(first_pair, first_pair + len(others))
+            first_pair += len(others)
+            observed, kappa = observed_all[:, columns], kappa_all[:, columns]
             diff = (accuracy[:, [i]] - accuracy[:, others]) ** 2
             store = pair_sums.setdefault(experiment, {}).setdefault(group, {})
             for h_pos, h in enumerate(others):
@@ -587,24 +614,41 @@ def _quiet():
 def split_half_reliability(grid: np.ndarray, *, n_splits: int = 200,
                            rng: np.random.Generator | None = None) -> float:
     """Spearman-Brown corrected split-half reliability of the humans' per-image accuracy
-    (``grid``: images x humans, 0/1, NaN = not seen), averaged over random splits."""
+    (``grid``: images x humans, 0/1, NaN = not seen), averaged over random splits.
+
+    Each split puts a random half of the humans (``rng.permutation``, first ``H // 2``)
+    in half A and the rest in half B; per image each half's accuracy is the mean over its
+    humans who saw the image; the halves are correlated (Pearson) over the images both
+    halves saw; a split with fewer than 3 such images, or a half constant over them, is
+    left out. All splits at once: the halves' sums and counts are matrix products."""
     rng = np.random.default_rng(0) if rng is None else rng
-    n_humans = grid.shape[1]
+    n_images, n_humans = grid.shape
     if n_humans < 2:
         return math.nan
-    values = []
-    for _ in range(n_splits):
-        order = rng.permutation(n_humans)
-        half = n_humans // 2
-        with np.errstate(all="ignore"), _quiet():
-            a = np.nanmean(grid[:, order[:half]], axis=1)
-            b = np.nanmean(grid[:, order[half:]], axis=1)
-        ok = ~(np.isnan(a) | np.isnan(b))
-        if ok.sum() < 3 or a[ok].std() == 0 or b[ok].std() == 0:
-            continue
-        r = float(np.corrcoef(a[ok], b[ok])[0, 1])
-        values.append(2 * r / (1 + r))
-    return float(np.mean(values)) if values else math.nan
+    half = n_humans // 2
+    in_a = np.zeros((n_splits, n_humans))
+    for split in range(n_splits):
+        in_a[split, rng.permutation(n_humans)[:half]] = 1.0
+    seen = (~np.isnan(grid)).astype(float)
+    right = np.nan_to_num(grid)
+    with np.errstate(all="ignore"):
+        a = (right @ in_a.T) / (seen @ in_a.T)  # (images, splits); NaN: no human of A
+        b = (right @ (1 - in_a).T) / (seen @ (1 - in_a).T)
+    ok = ~(np.isnan(a) | np.isnan(b))
+    n_ok = ok.sum(axis=0)
+    a, b = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
+    constant = ((np.where(ok, a, -np.inf).max(axis=0) == np.where(ok, a, np.inf).min(axis=0))
+                | (np.where(ok, b, -np.inf).max(axis=0)
+                   == np.where(ok, b, np.inf).min(axis=0)))
+    use = (n_ok >= 3) & ~constant
+    if not use.any():
+        return math.nan
+    a, b, ok, n_ok = a[:, use], b[:, use], ok[:, use], n_ok[use]
+    da = np.where(ok, a - a.sum(axis=0) / n_ok, 0.0)
+    db = np.where(ok, b - b.sum(axis=0) / n_ok, 0.0)
+    r = (da * db).sum(axis=0) / np.sqrt((da * da).sum(axis=0) * (db * db).sum(axis=0))
+    r = np.clip(r, -1.0, 1.0)  # as numpy's corrcoef
+    return float(np.mean(2 * r / (1 + r)))
 
 
 def noise_ceilings(table: pd.DataFrame, per_group: pd.DataFrame | None = None, *,

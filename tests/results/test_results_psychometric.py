@@ -106,3 +106,81 @@ def test_channel_fit_exact_on_noise_free_gaussian_and_respects_censoring():
     censored = s < 6.25
     c2 = fit_channel(k, np.where(censored, 6.25, s), censored)
     assert c2.sigma == pytest.approx(0.7, rel=0.05)
+
+
+def test_fast_default_priors_are_psignifits_defaults_value_for_value():
+    """The priors passed to psignifit (``default_priors``) return exactly what psignifit
+    4.3's own defaults return, on grids that cross every bound and fall-off."""
+    from psignifit._priors import default_prior
+
+    from results.psychometric import default_priors
+    levels = -np.log10([100, 50, 30, 15, 10, 5, 3, 1.0])
+    low, high = levels.min(), levels.max()
+    width_min = np.diff(np.unique(levels)).min()
+    ours = default_priors(levels)
+    spread = high - low
+    grids = {"threshold": np.linspace(low - spread, high + spread, 997),
+             "width": np.linspace(0, 4 * spread, 997),
+             "lambda": np.concatenate([[-0.1, 0.0, 1.0, 1.1, np.nan], np.linspace(0, 1, 501)]),
+             "gamma": np.linspace(0, 0.5, 101),
+             "eta": np.linspace(0, 1 - 1e-10, 101)}
+    for name, x in grids.items():
+        theirs = default_prior(name, (low, high), width_min, 0.05, 10)
+        for values in (x, x.reshape(-1, 1, 1), x[3:4].reshape(1, 1, 1, 1)):
+            np.testing.assert_array_equal(ours[name](values), theirs(values), err_msg=name)
+    assert ours["lambda"](0.05) == default_prior("lambda", (low, high), width_min, 0.05,
+                                                 10)(0.05)
+
+
+def test_fit_with_fast_priors_equals_psignifits_default_fit():
+    """The whole fit (grid posterior, MAP, intervals) is psignifit's default fit."""
+    import psignifit
+
+    from results.psychometric import _sigmoid
+    levels = np.array([0.0, 0.02, 0.04, 0.08, 0.16, 0.32])
+    n = np.array([40, 40, 40, 40, 40, 38])
+    k = np.array([38, 35, 27, 12, 4, 2])
+    fit = fit_psychometric(levels, k, n, decreasing=True)
+    data = np.column_stack([-levels, k, n]).astype(float)
+    reference = psignifit.psignifit(data, experiment_type="16AFC", sigmoid=_sigmoid(),
+                                    verbose=False)
+    for name, value in reference.parameter_estimate_MAP.items():
+        assert fit.params[name] == pytest.approx(value, rel=1e-12, abs=1e-14), name
+    width_ci = reference.confidence_intervals["width"]["0.95"]
+    assert fit.width_ci == pytest.approx(tuple(width_ci), rel=1e-12)
+
+
+def test_fit_all_in_processes_equals_fit_all_in_this_process(monkeypatch):
+    """Fitting in other processes changes where the fits run, not what they give."""
+    import results.psychometric as psychometric
+    rng = np.random.default_rng(3)
+    conditions = ["c100", "c30", "c10", "c03", "c01"]
+    contrast = np.array([100, 30, 10, 3, 1])
+    frames = [records("contrast", f"net{i}", conditions,
+                      psi(np.log10(contrast), threshold=np.log10(5 + 3 * i), spread=0.3,
+                          lapse=0.02, decreasing=False), 30, rng, human=False)
+              for i in range(2)]
+    table = pd.concat(frames, ignore_index=True)
+    monkeypatch.setattr(psychometric, "MIN_FITS_PER_WORKER", 1)  # a pool for 2 fits
+    serial, pooled = fit_all(table, workers=1), fit_all(table, workers=2)
+    assert list(serial) == list(pooled) and len(serial) == 2
+    pd.testing.assert_frame_equal(threshold_table(serial), threshold_table(pooled),
+                                  check_exact=True)
+    for key, fit in serial.items():
+        np.testing.assert_array_equal(fit.threshold_quantiles, pooled[key].threshold_quantiles)
+        assert pooled[key].axis is not None
+
+
+def test_fits_of_a_failed_process_are_made_here(monkeypatch, caplog):
+    """A fitting process that fails (here: one that exits at once) leaves its fits to
+    the calling process, with a warning; the fits are the same."""
+    import results.psychometric as psychometric
+    levels = np.array([0.0, 0.04, 0.08, 0.16])
+    jobs = [(levels, np.array([60, 50, 20, 5]), np.full(4, 64), True, 0.5),
+            (levels, np.array([62, 58, 40, 9]), np.full(4, 64), True, 0.5)]
+    monkeypatch.setattr(psychometric, "MIN_FITS_PER_WORKER", 1)
+    monkeypatch.setattr(psychometric.sys, "executable", "/bin/false")
+    with caplog.at_level("WARNING", logger="results.psychometric"):
+        fits = psychometric._run_fits(jobs, workers=2)
+    assert "fitting process failed" in caplog.text
+    assert [f.threshold for f in fits] == [psychometric._fit_job(j).threshold for j in jobs]

@@ -124,3 +124,101 @@ def test_panel_order_comes_from_the_designs():
     names = ["rotation", "edge", "colour", "contrast-experiment", "eidolonIII", "cue-conflict"]
     assert experiment_order(names) == ["colour", "rotation", "eidolonIII",
                                        "contrast-experiment", "cue-conflict", "edge"]
+
+
+def _random_trials(rng, n=3000):
+    """Random trials of humans (two data sets) and networks (several sessions), some
+    answers ``na`` and one unit that never answered (NaN entropy)."""
+    import numpy as np
+    human = rng.random(n) < 0.5
+    frame = pd.DataFrame({
+        "experiment": rng.choice(["contrast", "rotation", "uniform-noise"], n),
+        "condition": rng.choice(["0", "90", "c05", "0.35"], n),
+        "observer": np.where(human, rng.choice(["subject-01", "subject-02", "sub-03"], n),
+                             rng.choice(["resnet50", "vgg19"], n)),
+        "observer_type": np.where(human, "human", "dnn"),
+        "source_format": np.where(human, rng.choice(["lab", "geirhos2018"], n), "lab"),
+        "session": np.where(human, 1, rng.integers(1, 4, n)),
+        "category": rng.choice(["dog", "cat", "car"], n),
+        "response": rng.choice(["dog", "cat", "car", "oven", "na"], n),
+    })
+    lost = (frame["observer"] == "vgg19") & (frame["session"] == 3) & (
+        frame["experiment"] == "rotation") & (frame["condition"] == "0")
+    frame.loc[lost, "response"] = "na"
+    frame["correct"] = frame["response"] == frame["category"]
+    return frame
+
+
+def _plain_summary(table):
+    """The per-condition table with plain pandas group-bys on the string columns."""
+    import numpy as np
+    human = table["observer_type"] == "human"
+    work = table.assign(group=table["observer"].where(~human, "humans"),
+                        unit=np.where(human, table["source_format"] + ":" + table["observer"],
+                                      table["observer"] + ":" + table["session"].astype(str)))
+    keys = ["experiment", "condition", "group", "unit"]
+    per_unit = work.groupby(keys, sort=False).agg(accuracy=("correct", "mean"),
+                                                  n=("correct", "size"))
+    per_unit["entropy"] = work.groupby(keys, sort=False)["response"].agg(response_entropy)
+    return per_unit.groupby(level=[0, 1, 2], sort=False).agg(
+        accuracy=("accuracy", "mean"), entropy=("entropy", "mean"), n_trials=("n", "sum"),
+        accuracy_min=("accuracy", "min"), accuracy_max=("accuracy", "max"),
+        n_observers=("accuracy", "size"))
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_table_equals_plain_pandas_group_bys(dtype):
+    import numpy as np
+    table = _random_trials(np.random.default_rng(8))
+    strings = ["experiment", "condition", "observer", "observer_type", "source_format",
+               "category", "response"]
+    table = table.astype(dict.fromkeys(strings, dtype))
+    ours = summary_table(table).set_index(["experiment", "condition", "observer"])
+    plain = _plain_summary(table).rename_axis(["experiment", "condition", "observer"])
+    assert len(ours) == len(plain) == 3 * 4 * 3
+    plain = plain.reindex(ours.index)
+    for column in plain.columns:
+        np.testing.assert_allclose(ours[column].to_numpy(float),
+                                   plain[column].to_numpy(float), rtol=1e-12, atol=1e-15,
+                                   err_msg=column)
+    assert ours["entropy"].notna().all()  # a unit without answers is left out of the mean
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_column_codes_are_pandas_factorize_codes(runs):
+    """Integer codes straight from pyarrow (run by run where a column comes in runs) are
+    ``pd.factorize``'s codes and values, in its order."""
+    import numpy as np
+
+    from results.tables import _codes
+    rng = np.random.default_rng(2)
+    values = rng.choice(["b", "a", "c", "dd", ""], 20000)
+    if runs:
+        values = np.repeat(values[:300], rng.integers(1, 120, 300))
+    for dtype in ("str", object):
+        column = pd.Series(values, dtype=dtype)
+        codes, uniques = _codes(column)
+        expected, expected_uniques = pd.factorize(column, sort=False)
+        np.testing.assert_array_equal(codes, expected)
+        assert list(uniques) == list(expected_uniques)
+
+
+def test_sort_rows_equals_a_plain_pandas_sort():
+    """Experiment, design condition order, humans first, stable: as a per-row rank and
+    ``sort_values`` would sort them."""
+    import numpy as np
+
+    from results.tables import condition_rank, group_order, sort_rows
+    table = _random_trials(np.random.default_rng(5))
+    frame = summary_table(table).sample(frac=1, random_state=2).reset_index(drop=True)
+    frame = pd.concat([frame, frame.iloc[:5]], ignore_index=True)  # ties stay in order
+    plain = frame.copy()
+    plain["_c"] = 0.0
+    for experiment, at in plain.groupby("experiment").indices.items():
+        plain.loc[at, "_c"] = condition_rank(experiment, plain["condition"].iloc[at]
+                                             ).to_numpy(dtype=float)
+    order = {g: i for i, g in enumerate(group_order(plain["observer"]))}
+    plain["_g"] = plain["observer"].map(order)
+    plain = plain.sort_values(["experiment", "_c", "_g"], kind="stable").drop(
+        columns=["_c", "_g"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(sort_rows(frame), plain)

@@ -3,6 +3,8 @@ cover the truth about 95 % of the time on simulated observers."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -281,3 +283,80 @@ def test_kappa_from_counts_matches_the_formula_on_known_counts():
                                         np.array([6.0, 4.0]), np.array([10.0, 4.0]))
     assert observed[0] == pytest.approx(0.6) and kappa[0] == pytest.approx(0.04 / 0.44)
     assert observed[1] == 1.0 and kappa[1] == 1.0  # both always right: perfect agreement
+
+
+# -- the fast paths give the numbers of the plain computations they replaced ----------------
+def _plain_weights(n_images, n_boot, rng):
+    """The plain resampling counts: ``np.add.at`` over the drawn indices, float64."""
+    picks = rng.integers(0, n_images, size=(n_boot, n_images))
+    counts = np.zeros((n_boot + 1, n_images))
+    counts[0] = 1.0
+    np.add.at(counts, (np.repeat(np.arange(1, n_boot + 1), n_images), picks.ravel()), 1.0)
+    return counts
+
+
+def _plain_pair_counts(grid, pairs, weights):
+    """Per pair, float64 products: images both saw, right by each, right by both."""
+    seen, right = ~np.isnan(grid), np.nan_to_num(grid) > 0.5
+    out = []
+    for a, b in pairs:
+        both = (seen[:, a] & seen[:, b]).astype(float)
+        out.append([weights @ both, weights @ (both * right[:, a]),
+                    weights @ (both * right[:, b]), weights @ (both * right[:, a] * right[:, b])])
+    return np.array(out)  # (P, 4, R)
+
+
+def _plain_split_half(grid, n_splits, rng):
+    """One split at a time with nanmean and corrcoef."""
+    values = []
+    for _ in range(n_splits):
+        order = rng.permutation(grid.shape[1])
+        half = grid.shape[1] // 2
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a row no human of a half saw
+            a = np.nanmean(grid[:, order[:half]], axis=1)
+            b = np.nanmean(grid[:, order[half:]], axis=1)
+        ok = ~(np.isnan(a) | np.isnan(b))
+        if ok.sum() < 3 or a[ok].std() == 0 or b[ok].std() == 0:
+            continue
+        r = float(np.corrcoef(a[ok], b[ok])[0, 1])
+        values.append(2 * r / (1 + r))
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _sparse_grid(rng, n_images=300, n_observers=7, seen=0.6):
+    grid = (rng.random((n_images, n_observers)) < 0.7).astype(float)
+    grid[rng.random(grid.shape) > seen] = np.nan
+    grid[:, -2:] = (rng.random((n_images, 2)) < 0.5)  # networks: every image
+    return grid
+
+
+def test_resampling_counts_and_pair_counts_equal_the_plain_float64_ones():
+    from results.uncertainty import _pair_replicates, _weights
+    rng = np.random.default_rng(7)
+    grid = _sparse_grid(rng)
+    weights = _weights(len(grid), 200, np.random.default_rng(1))
+    plain = _plain_weights(len(grid), 200, np.random.default_rng(1))
+    np.testing.assert_array_equal(weights, plain)  # same draws, same counts
+    pairs = [(a, b) for a in range(7) for b in range(a + 1, 7)]
+    n, r1, r2, r12 = _plain_pair_counts(grid, pairs, plain).transpose(1, 2, 0)
+    acc1, acc2, observed, kappa = _pair_replicates(grid, pairs, weights)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(acc1, r1 / n)
+        np.testing.assert_array_equal(acc2, r2 / n)
+    plain_observed, plain_kappa = kappa_from_counts(r12, r1, r2, n)
+    np.testing.assert_array_equal(observed, plain_observed)
+    np.testing.assert_array_equal(kappa, plain_kappa)
+    # a pair's columns do not depend on which other pairs are computed with it
+    _, _, some_observed, some_kappa = _pair_replicates(grid, pairs[3:5], weights)
+    np.testing.assert_array_equal(some_kappa, kappa[:, 3:5])
+    np.testing.assert_array_equal(some_observed, observed[:, 3:5])
+
+
+@pytest.mark.parametrize("n_humans,seen", [(5, 0.6), (2, 0.9), (8, 0.3)])
+def test_split_half_reliability_equals_the_plain_loop(n_humans, seen):
+    grid = _sparse_grid(np.random.default_rng(n_humans), n_observers=n_humans + 2,
+                        seen=seen)[:, :n_humans]
+    fast = split_half_reliability(grid, n_splits=150, rng=np.random.default_rng(4))
+    plain = _plain_split_half(grid, 150, np.random.default_rng(4))
+    assert fast == pytest.approx(plain, abs=1e-12)
