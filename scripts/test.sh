@@ -44,7 +44,7 @@ collected=0
 
 # pytest-xdist: one worker per core unless TEST_WORKERS says otherwise; --dist loadgroup
 # keeps the tests of one xdist_group (a shared session fixture) in one worker.
-workers=(-n "${TEST_WORKERS:-auto}" --dist loadgroup)
+workers=(-n "${TEST_WORKERS:-auto}" --dist loadgroup --durations=8)  # + the 8 slowest
 # One BLAS/torch thread per worker: the workers already fill the cores, and two workers of
 # two threads each on two cores made a small forward pass 50x slower (threads spinning).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"

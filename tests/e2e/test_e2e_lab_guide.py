@@ -1,5 +1,4 @@
-"""Every command of docs/lab-guide.md, run in order from a fresh clone under Xvfb (the
-clone the demo test ran in: the demo writes its output outside it).
+"""Every command of docs/lab-guide.md, run in order from a fresh clone under Xvfb.
 
 The commands run exactly as written (said at the end of the guide), on an Xvfb screen of
 the lab profile's size; the test plays the person at the booth by pressing the space bar
@@ -95,11 +94,10 @@ def test_guide_parses_into_the_documented_steps() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("demo-clone")  # the demo clone of conftest, made once
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool")
-def test_every_command_of_the_lab_guide_runs(demo_clone) -> None:
-    clone = demo_clone.clone  # the demo's fresh clone (tests/e2e/conftest.py), after the demo
+def test_every_command_of_the_lab_guide_runs(fresh_clone) -> None:
+    clone = fresh_clone  # a clone of its own (tests/e2e/conftest.py), beside the demo's
     have_2018 = SHARED_2018.is_dir()  # the authors' data, beside the checkout in CI
     if have_2018:
         (clone / "geirhos2018").symlink_to(SHARED_2018)
