@@ -20,8 +20,9 @@ FitKey = tuple[str, str, str, str]
 def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Path,
                          simulated: dict[str, str] | None = None) -> list[Path]:
     """Per experiment (critical-band: per band), one panel per observer: proportion
-    correct per level (marker area ~ trials), the fitted psignifit function, and the
-    threshold at the criterion with its 95 % credible interval."""
+    correct per level (marker area ~ trials; the trials per level in the panel's title),
+    the fitted psignifit function, and the threshold at the criterion with its 95 %
+    credible interval."""
     paths: list[Path] = []
     panels: dict[tuple[str, str], list[tuple[str, str, PsychometricFit]]] = {}
     for (experiment, band, group, observer), fit in fits.items():
@@ -49,6 +50,7 @@ def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Pat
                              else display_name(group))
                     if band:
                         title = f"{band_centre(int(band)):g} c/img: {title}"
+                    title = f"{title} ({trials_per_level(fit)})"
                     ax.set_title(title, color=colour_of(group), fontsize=7)
                     ax.set_xlabel(axis.label, fontsize=7)
                 used = len(cells)
@@ -61,6 +63,13 @@ def psychometric_figures(fits: dict[FitKey, PsychometricFit], out_dir: str | Pat
             fig.set_layout_engine("constrained")  # the title sits just above the panels
             paths += save(fig, out_dir, f"psychometric_{experiment}")
     return paths
+
+
+def trials_per_level(fit: PsychometricFit) -> str:
+    """The panel's n: ``n = 160 per level``, or ``n = 80-160 per level`` where they differ."""
+    n = np.asarray(fit.n_trials, dtype=int)
+    low, high = int(n.min()), int(n.max())
+    return f"n = {low} per level" if low == high else f"n = {low}\u2013{high} per level"
 
 
 def _psychometric_panel(ax, group: str, observer: str, fit: PsychometricFit) -> None:

@@ -184,3 +184,33 @@ def test_fits_of_a_failed_process_are_made_here(monkeypatch, caplog):
         fits = psychometric._run_fits(jobs, workers=2)
     assert "fitting process failed" in caplog.text
     assert [f.threshold for f in fits] == [psychometric._fit_job(j).threshold for j in jobs]
+
+
+def test_psychometric_panels_show_their_trials_per_level(tmp_path):
+    """Every point shows its n: each panel's title gives the trials per level."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from results.figures.psychometric import psychometric_figures, trials_per_level
+    levels = np.array([0.0, 0.02, 0.04, 0.08, 0.16])
+    even = fit_psychometric(levels, np.array([70, 60, 40, 10, 5]), np.full(5, 80),
+                            decreasing=True)
+    uneven = fit_psychometric(levels, np.array([70, 60, 40, 10, 5]),
+                              np.array([80, 80, 80, 80, 40]), decreasing=True)
+    assert trials_per_level(even) == "n = 80 per level"
+    assert trials_per_level(uneven) == "n = 40\u201380 per level"
+    titles = []
+    original = plt.Axes.set_title
+
+    def record(ax, label, *args, **kwargs):
+        titles.append(label)
+        return original(ax, label, *args, **kwargs)
+
+    plt.Axes.set_title = record
+    try:
+        psychometric_figures({("uniform-noise", "", "humans", "sub-01"): even,
+                              ("uniform-noise", "", "humans", "sub-02"): uneven}, tmp_path)
+    finally:
+        plt.Axes.set_title = original
+    assert sorted(titles) == ["sub-01 (n = 80 per level)", "sub-02 (n = 40\u201380 per level)"]
