@@ -7,9 +7,10 @@
 #                                         both stages always run; the exit status is non-zero
 #                                         if either failed. Each stage prints its wall time.
 #                                         Each stage runs on every core (pytest-xdist,
-#                                         -n auto; TEST_WORKERS=1 runs it in one process):
-#                                         tests that share an expensive fixture carry one
-#                                         xdist_group mark and run in one worker.
+#                                         -n auto --dist loadfile; TEST_WORKERS=1 runs it
+#                                         in one process): the tests of one file run in
+#                                         one worker, so tests sharing an expensive
+#                                         fixture live in one file.
 #   bash scripts/test.sh [pytest args]    ruff, then one pytest run with those arguments
 #                                         (e.g. -m "not slow", tests/stimuli, -k golden).
 #
@@ -42,9 +43,11 @@ elapsed() {  # seconds -> "5m 07s"
 failed=()
 collected=0
 
-# pytest-xdist: one worker per core unless TEST_WORKERS says otherwise; --dist loadgroup
-# keeps the tests of one xdist_group (a shared session fixture) in one worker.
-workers=(-n "${TEST_WORKERS:-auto}" --dist loadgroup --durations=8)  # + the 8 slowest
+# pytest-xdist: one worker per core unless TEST_WORKERS says otherwise; --dist loadfile
+# keeps the tests of one file in one worker (the demo's tests share one demo run, the full
+# 2018 report tests one report). Not loadgroup: under pytest 9.2 its xdist_group marks are
+# silently ignored (pytest-xdist issue 1386).
+workers=(-n "${TEST_WORKERS:-auto}" --dist loadfile --durations=8)  # + the 8 slowest
 # One BLAS/torch thread per worker: the workers already fill the cores, and two workers of
 # two threads each on two cores made a small forward pass 50x slower (threads spinning).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group("demo-clone"),  # one worker runs the demo once (conftest)
+    # one file: pytest-xdist (--dist loadfile) runs these in the worker that ran the demo
     pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run"),
     pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(),
                        reason="needs git and a git checkout"),

@@ -79,14 +79,6 @@ def test_demo_like_report_fits_the_page(tmp_path):
     assert result["bad"] == [] and result["pageScroll"] <= result["page"], result
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("full-2018-report")  # built once (conftest)
-def test_full_2018_report_fits_the_page(full_2018_report, tmp_path):
-    report, _ = full_2018_report
-    result = layout_problems(report, tmp_path)
-    assert result["bad"] == [] and result["pageScroll"] <= result["page"], result
-
-
 def test_the_check_finds_a_table_that_sticks_out(tmp_path):
     """The probe can fail: a wide table outside a scrolling container is reported."""
     cells = "".join(f"<td>{'x' * 40}</td>" for _ in range(30))

@@ -86,18 +86,6 @@ def test_trained_and_pretrained_networks_with_humans(tmp_path):
     assert not re.search(r"<td>\d+\.0+</td>\s*<td>\d+</td>\s*</tr>", bench)
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("full-2018-report")  # built once (conftest)
-def test_full_2018_data(full_2018_report):
-    """The paper's own data, humans and networks: once ``'yerr' must not contain negative
-    values`` in the noise-ceiling figure."""
-    path, warned = full_2018_report
-    assert not warned  # the report prints no warning
-    page = _checked(path)
-    assert 'id="table-ceilings"' in page
-    assert (path.parent / "figures" / "error_consistency_ceiling.png").is_file()
-
-
 def test_tables_show_counts_as_integers_and_no_negative_zero():
     frame = pd.DataFrame({"observer": ["a", "b"], "n_experiments": [1.0, float("nan")],
                           "flagged_trials": [4.0, 0.0], "kappa": [-0.00001, 0.5]})
