@@ -6,6 +6,7 @@ with a real manifest (``lab.manifest.write_manifest``).
 
 from __future__ import annotations
 
+import errno
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from lab import trial_file
 from lab.manifest import MANIFEST_NAME, ManifestEntry, sha256_file, write_manifest
 from lab.trial_file import read_rows
 from models.cli import main
@@ -135,3 +137,17 @@ def tiny(tmp_path_factory) -> Path:
         Image.open(path).convert("RGB").resize((40, 40), Image.Resampling.BILINEAR).save(
             root / path.parent.name / path.name)
     return root
+
+
+def fail_after(monkeypatch, batches: int) -> None:
+    """Test hook: the trial file's writes fail with ENOSPC after ``batches`` batches."""
+    real = trial_file.TrialFile.write_many
+    calls = {"n": 0}
+
+    def write_many(self, records):
+        calls["n"] += 1
+        if calls["n"] > batches:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, records)
+
+    monkeypatch.setattr(trial_file.TrialFile, "write_many", write_many)

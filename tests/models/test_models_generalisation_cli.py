@@ -5,7 +5,6 @@ the files as generalisation targets."""
 
 from __future__ import annotations
 
-import errno
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from lab.manifest import sha256_file
 from lab.readers import read_imagenet_trials, read_trials
 from lab.schema import DNN_FILE_COLUMNS
 from models.cli import main
+from tests.models.conftest import fail_after
 
 REPO = Path(__file__).resolve().parents[2]
 LORIKEET = REPO / "stimuli" / "data" / "example_image.png"  # ImageNet class n01820546
@@ -103,20 +103,6 @@ def test_masked_variant_is_top1_over_the_folders_classes(small, tmp_path):
     path = tmp_path / "imagenet-a" / "mobilenet_v3_small_top1-3_ses-1.tsv"
     rows = trial_file.read_rows(path)
     assert {r["response"] for r in rows} <= set(WNIDS) and len(rows) == 4
-
-
-def fail_after(monkeypatch, batches: int) -> None:
-    """Test hook: the trial file's writes fail with ENOSPC after ``batches`` batches."""
-    real = trial_file.TrialFile.write_many
-    calls = {"n": 0}
-
-    def write_many(self, records):
-        calls["n"] += 1
-        if calls["n"] > batches:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, records)
-
-    monkeypatch.setattr(trial_file.TrialFile, "write_many", write_many)
 
 
 @pytest.mark.parametrize("command", [("imagenet", "--variant", "val"),

@@ -6,7 +6,6 @@ flags that exist."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from lab.errors import LabInputError
 from lab.manifest import MANIFEST_NAME, read_manifest
 from lab.readers import read_trials
 from models.cli import main
+from tests.models.conftest import fail_after
 
 MODEL = ("--model", "mobilenet_v3_small", "--weights", "none", "--batch-size", "2")
 NAME = "cue-conflict/mobilenet_v3_small_sum_ses-1"
@@ -55,20 +55,6 @@ def reference(small_set, tmp_path_factory) -> list[dict[str, str]]:
     out = tmp_path_factory.mktemp("reference")
     assert score("--stimuli", small_set, "--out", out) == 0
     return trial_file.read_rows(out / f"{NAME}.tsv")
-
-
-def fail_after(monkeypatch, batches: int) -> None:
-    """Test hook: the trial file's writes fail with ENOSPC after ``batches`` batches."""
-    real = trial_file.TrialFile.write_many
-    calls = {"n": 0}
-
-    def write_many(self, records):
-        calls["n"] += 1
-        if calls["n"] > batches:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, records)
-
-    monkeypatch.setattr(trial_file.TrialFile, "write_many", write_many)
 
 
 def test_a_run_that_fails_half_way_is_resumed_to_the_same_trials(
