@@ -1,5 +1,6 @@
-"""scripts/test.sh: with no arguments the whole suite in two stages (ruff + the fast lane,
-then the slow lane), failing if either fails; with arguments one pytest run.
+"""scripts/test.sh: with no arguments ruff and the whole suite in one timed pytest-xdist run
+(the longest files first, tests/conftest.py), failing if either fails or nothing was
+collected; with arguments one pytest run with them.
 
 Each case runs the real script in a scratch tree: its own tiny suite, a set-up step that
 does nothing (the real one installs the virtual environment), and this project's venv.
@@ -55,50 +56,59 @@ def venv() -> None:
         pytest.skip("no .venv with ruff here (scripts/setup.sh makes it)")
 
 
-def test_two_stages_both_run_and_are_timed(tmp_path: Path, venv: None) -> None:
+def test_both_lanes_run_in_one_timed_run(tmp_path: Path, venv: None) -> None:
     root = _tree(tmp_path, {"test_fast.py": PASS.format(name="fast"),
                             "test_slow.py": SLOW + PASS.format(name="slow")})
     done = _run(root)
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
-    # once per stage, one test each (pytest-xdist's summary leaves out the deselected)
-    assert len(re.findall(r"=+ 1 passed(, 1 deselected)? in ", out)) == 2, out
-    assert out.count("created: ") == 2  # each stage ran on pytest-xdist workers
-    assert "stage 1 (ruff + not slow) took 0m" in out
-    assert "stage 2 (slow) took 0m" in out
-    assert out.index("stage 1 (ruff") < out.index("stage 2 (slow)")
+    assert len(re.findall(r"=+ 2 passed in ", out)) == 1, out  # one run, both lanes
+    assert out.count("created: ") == 1  # on pytest-xdist workers
+    assert "ruff + the whole suite took 0m" in out
+    assert "test.sh: passed" in out
 
 
-def test_a_failing_slow_stage_fails_the_run_after_the_fast_stage(tmp_path: Path,
-                                                                  venv: None) -> None:
+def test_a_failing_slow_test_fails_the_run(tmp_path: Path, venv: None) -> None:
     root = _tree(tmp_path, {"test_fast.py": PASS.format(name="fast"),
                             "test_slow.py": SLOW + FAIL.format(name="slow")})
     done = _run(root)
     assert done.returncode == 1, done.stdout
-    assert "FAILED: stage 2: pytest -m slow" in done.stderr
-    assert "stage 1" not in done.stderr.split("FAILED:", 1)[1]
+    assert "FAILED: pytest (exit status 1)" in done.stderr
+    assert "ruff" not in done.stderr.split("FAILED:", 1)[1]
 
 
-def test_a_failing_fast_stage_still_runs_the_slow_stage(tmp_path: Path, venv: None) -> None:
-    root = _tree(tmp_path, {"test_fast.py": FAIL.format(name="fast"),
-                            "test_slow.py": SLOW + PASS.format(name="slow")})
+def test_a_ruff_finding_fails_the_run_after_the_tests(tmp_path: Path, venv: None) -> None:
+    root = _tree(tmp_path, {"test_fast.py": "import os\n\n\n" + PASS.format(name="fast")})
     done = _run(root)
     assert done.returncode == 1
-    assert "stage 2 (slow) took" in done.stdout
-    assert "FAILED: stage 1: pytest -m 'not slow'" in done.stderr
+    assert "1 passed" in done.stdout  # the tests still ran
+    assert "FAILED: ruff (exit status 1)" in done.stderr
 
 
-def test_a_stage_without_tests_passes_but_an_empty_suite_fails(tmp_path: Path,
-                                                               venv: None) -> None:
-    root = _tree(tmp_path, {"test_fast.py": PASS.format(name="fast")})
-    done = _run(root)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "stage 2 collected no tests" in done.stdout
-
-    empty = _tree(tmp_path / "empty", {"test_nothing.py": "X = 1\n"})
+def test_an_empty_suite_fails(tmp_path: Path, venv: None) -> None:
+    empty = _tree(tmp_path, {"test_nothing.py": "X = 1\n"})
     done = _run(empty)
     assert done.returncode == 1
-    assert "neither stage collected a test" in done.stderr
+    assert "pytest collected no tests" in done.stderr
+
+
+def test_the_longest_files_are_collected_first(tmp_path: Path, venv: None) -> None:
+    """tests/conftest.py: end-to-end files with slow tests, then other files with slow
+    tests, then the rest; a file's tests together and in their order."""
+    root = _tree(tmp_path, {"test_a.py": PASS.format(name="a1") + PASS.format(name="a2"),
+                            "test_b.py": PASS.format(name="b1") + "\n\n" + SLOW
+                            + PASS.format(name="b2"),
+                            "test_c.py": PASS.format(name="c")})
+    shutil.copy(REPO / "tests" / "conftest.py", root / "tests" / "conftest.py")
+    (root / "tests" / "e2e").mkdir()
+    (root / "tests" / "e2e" / "test_e2e_x.py").write_text(SLOW + PASS.format(name="x"))
+    done = subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "pytest",
+                           "--collect-only", "-q"], cwd=root, capture_output=True,
+                          text=True, timeout=300)
+    ids = [line for line in done.stdout.splitlines() if "::" in line]
+    assert ids == ["tests/e2e/test_e2e_x.py::test_x", "tests/test_b.py::test_b1",
+                   "tests/test_b.py::test_b2", "tests/test_a.py::test_a1",
+                   "tests/test_a.py::test_a2", "tests/test_c.py::test_c"], done.stdout
 
 
 def test_arguments_pass_through_as_one_run(tmp_path: Path, venv: None) -> None:
@@ -106,7 +116,7 @@ def test_arguments_pass_through_as_one_run(tmp_path: Path, venv: None) -> None:
                             "test_slow.py": SLOW + FAIL.format(name="slow")})
     done = _run(root, "-m", "not slow")
     assert done.returncode == 0, done.stdout
-    assert "stage" not in done.stdout
+    assert "whole suite" not in done.stdout
     done = _run(root, "-k", "slow")
     assert done.returncode == 1  # pytest's own status, the failing slow test
     done = _run(root, "-k", "no_such_test")
