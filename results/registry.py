@@ -30,7 +30,9 @@ import difflib
 import functools
 import importlib
 import pkgutil
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -55,6 +57,19 @@ class Panel:
         return next(p for p in self.paths if p.suffix == ".png")
 
 
+def _fill(future: Future, compute: Callable[[], object]) -> None:
+    """Run in a background thread: ``future`` gets ``compute()``'s value or its error."""
+    try:
+        future.set_result(compute())
+    except BaseException as error:  # noqa: BLE001 - handed to whoever reads the value
+        future.set_exception(error)
+
+
+#: analyses that take long and run beside the rest of the report
+#: (:meth:`FigureInput.start_background`): the psignifit fits (processes of their own)
+BACKGROUND = ("psychometric_fits",)
+
+
 @dataclass
 class FigureInput:
     """What a figure function is given: the trial table (from
@@ -74,10 +89,32 @@ class FigureInput:
         return str(why) if why is not None else None
 
     def cached(self, key: str, compute: Callable[[], object]) -> object:
-        """``compute()`` once per input (shared by every figure and report section)."""
+        """``compute()`` once per input (shared by every figure and report section); an
+        analysis started with :meth:`start_background` is waited for."""
         if key not in self._cache:
             self._cache[key] = compute()
-        return self._cache[key]
+        value = self._cache[key]
+        if isinstance(value, Future):
+            value = self._cache[key] = value.result()
+        return value
+
+    def start_background(self) -> None:
+        """Start computing the :data:`BACKGROUND` analyses in threads (their work runs in
+        processes of their own, e.g. the psignifit fits), so that the report computes and
+        draws everything else meanwhile; reading one waits for it."""
+        for key in BACKGROUND:
+            if key not in self._cache:
+                future: Future = Future()
+                self._cache[key] = future
+                threading.Thread(target=_fill, args=(future, self._computations[key]),
+                                 name=f"background {key}", daemon=True).start()
+
+    def wait_background(self) -> None:
+        """Wait for every background analysis (before forking: a fork would not see the
+        end of a thread's work)."""
+        for key in BACKGROUND:
+            if isinstance(self._cache.get(key), Future):
+                self.cached(key, lambda: None)
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -101,8 +138,13 @@ class FigureInput:
     def psychometric_fits(self) -> dict:
         """The psignifit fits of every parametric experiment
         (:func:`results.psychometric.fit_all`)."""
+        return self.cached("psychometric_fits", self._computations["psychometric_fits"])
+
+    @property
+    def _computations(self) -> dict[str, Callable[[], object]]:
+        """How each :data:`BACKGROUND` analysis is computed (here or in its thread)."""
         from results.psychometric import fit_all
-        return self.cached("psychometric_fits", lambda: fit_all(self.table))
+        return {"psychometric_fits": lambda: fit_all(self.table)}
 
     @property
     def consistency_intervals(self) -> tuple[pd.DataFrame, ...]:
@@ -187,6 +229,9 @@ class FigureKind:
     order: int  #: position in ``--kind all`` and in the report
     collapsed: bool  #: the report shows each panel folded (``<details>``)
     example: str = ""  #: a ``results plot`` example shown in ``plot --help`` (optional)
+    #: the background analyses (:data:`BACKGROUND`) it draws from: the report draws it
+    #: once they are done, and the other figures while they run
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +242,8 @@ class SectionKind:
     build: SectionFunc
     title: str
     order: int  #: position in the report (figures with their own section sort in too)
+    #: the background analyses (:data:`BACKGROUND`) it shows: built after the others
+    needs: tuple[str, ...] = ()
 
 
 K = TypeVar("K", TableKind, FigureKind, SectionKind)
@@ -290,12 +337,14 @@ class NothingToDraw(Exception):  # noqa: N818 (a signal, not an error of the pro
 
 
 def register_figure(name: str, *, section: str, title: str, order: int = 60,
-                    collapsed: bool = False, example: str = ""
+                    collapsed: bool = False, example: str = "", needs: tuple[str, ...] = ()
                     ) -> Callable[[FigureFunc], FigureFunc]:
     """Decorator: register ``func`` as figure ``name`` (``plot --kind name``, and in the
-    report section ``section``)."""
+    report section ``section``); ``needs``: the background analyses it draws from."""
+    _check_needs(name, needs)
 
     def decorate(func: FigureFunc) -> FigureFunc:
+        @functools.wraps(func)
         def draw(data: FigureInput, out_dir: Path) -> list[Panel]:
             try:
                 return func(data, out_dir)
@@ -305,23 +354,32 @@ def register_figure(name: str, *, section: str, title: str, order: int = 60,
 
         FIGURES.add(name, FigureKind(name=name, draw=draw, section=section, title=title,
                                      description=_first_line(func), order=order,
-                                     collapsed=collapsed, example=example))
+                                     collapsed=collapsed, example=example,
+                                     needs=needs))
         return func
 
     return decorate
 
 
-def register_section(anchor: str, *, title: str, order: int
+def register_section(anchor: str, *, title: str, order: int, needs: tuple[str, ...] = ()
                      ) -> Callable[[SectionFunc], SectionFunc]:
     """Decorator: register ``func(ctx) -> Section | None`` as a report section (``None``:
-    nothing to show for this input)."""
+    nothing to show for this input); ``needs``: the background analyses it shows."""
+    _check_needs(anchor, needs)
 
     def decorate(func: SectionFunc) -> SectionFunc:
         SECTIONS.add(anchor, SectionKind(anchor=anchor, build=func, title=title,
-                                         order=order))
+                                         order=order, needs=needs))
         return func
 
     return decorate
+
+
+def _check_needs(name: str, needs: tuple[str, ...]) -> None:
+    unknown = set(needs) - set(BACKGROUND)
+    if unknown:
+        raise ValueError(f"{name}: needs {sorted(unknown)}, not background analyses "
+                         f"({', '.join(BACKGROUND)})")
 
 
 # -- figures: the functions ``results plot`` and the report use ----------------------------

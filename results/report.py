@@ -16,7 +16,7 @@ import multiprocessing as mp
 import os
 import platform
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib
@@ -68,17 +68,26 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     ctx = ReportContext(FigureInput(table), out, rule)
+    # the psignifit fits run in processes of their own from the start; what does not
+    # need them is computed and drawn meanwhile, then what does
+    ctx.data.start_background()
     sections: dict[str, Section] = {}
-    for kind in SECTIONS.all():
-        # sections may draw figures too: the page says the caution once per figure
-        with caution_outside_images():
-            section = kind.build(ctx, Section(kind.anchor, kind.title, kind.order))
-        if section is not None:  # a section with nothing to show in this input
-            sections[section.anchor] = section
-    kinds = figure_kinds()
-    for kind, panels in zip(kinds, draw_report_figures(kinds, ctx.data, fig_dir, pdf=pdf,
-                                                          workers=workers),
-                            strict=True):
+    drawn: dict[str, list[Panel]] = {}
+    for waiting in (False, True):
+        if waiting:
+            ctx.data.wait_background()
+        for kind in SECTIONS.all():
+            if bool(kind.needs) == waiting:
+                # sections may draw figures too: the page says the caution once per figure
+                with caution_outside_images():
+                    section = kind.build(ctx, Section(kind.anchor, kind.title, kind.order))
+                if section is not None:  # a section with nothing to show in this input
+                    sections[section.anchor] = section
+        kinds = [kind for kind in figure_kinds() if bool(kind.needs) == waiting]
+        drawn.update(zip((kind.name for kind in kinds), draw_report_figures(
+            kinds, ctx.data, fig_dir, pdf=pdf, workers=workers), strict=True))
+    for kind in figure_kinds():
+        panels = drawn[kind.name]
         if not pdf:  # a PDF from an earlier --pdf run would no longer match its PNG
             for panel in panels:
                 panel.png.with_suffix(".pdf").unlink(missing_ok=True)
@@ -127,7 +136,11 @@ def draw_report_figures(kinds: Sequence[FigureKind], data: FigureInput, fig_dir:
     without copying. Where there is no ``fork`` or one worker, they are drawn here."""
     workers = min(workers or FIGURE_WORKERS, len(kinds), os.cpu_count() or 1)
     if workers < 2 or "fork" not in mp.get_all_start_methods():
+        if any(kind.needs for kind in kinds):
+            data.wait_background()
         return [_draw_one(kind, data, fig_dir, pdf) for kind in kinds]
+    if any(kind.needs for kind in kinds):  # a forked worker would wait for it forever
+        data.wait_background()
     _SHARED["data"] = data
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
@@ -148,8 +161,17 @@ def _draw_one(kind: FigureKind, data: FigureInput, fig_dir: Path, pdf: bool) -> 
 
 
 def _draw_forked(name: str, fig_dir: Path, pdf: bool) -> list[Panel]:
-    """In a forked worker: draw figure ``name`` from the inherited figure input."""
-    return _draw_one(get_figure(name), _SHARED["data"], fig_dir, pdf)
+    """In a forked worker: draw figure ``name`` from the inherited figure input.
+
+    A background analysis still running in the parent (the fork has no copy of its
+    thread) is dropped here: a figure that reads it against its registration (``needs``)
+    computes it afresh rather than waiting forever."""
+    data = _SHARED["data"]
+    assert isinstance(data, FigureInput)
+    for key, value in list(data._cache.items()):
+        if isinstance(value, Future) and not value.done():
+            del data._cache[key]
+    return _draw_one(get_figure(name), data, fig_dir, pdf)
 
 
 def _figure_html(kind: FigureKind, panels: list[Panel]) -> list[str]:

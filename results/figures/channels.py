@@ -67,7 +67,8 @@ def channel_figure(channels: pd.DataFrame, bands: pd.DataFrame, out_dir: str | P
 
 
 @register_figure("channels", section="channels",
-                 title="Spatial-frequency channels (critical-band masking)", order=46)
+                 title="Spatial-frequency channels (critical-band masking)", order=46,
+                 needs=("psychometric_fits",))
 def plot_channels(data: FigureInput, out_dir: Path) -> list[Panel]:
     """Critical-band masking: per-band noise thresholds and the fitted channel."""
     from results.channels import banded_experiments

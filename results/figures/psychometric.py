@@ -96,7 +96,7 @@ def _psychometric_panel(ax, group: str, observer: str, fit: PsychometricFit) -> 
 
 
 @register_figure("psychometric", section="thresholds", title="Psychometric thresholds",
-                 order=44, collapsed=True)
+                 order=44, collapsed=True, needs=("psychometric_fits",))
 def plot_psychometric(data: FigureInput, out_dir: Path) -> list[Panel]:
     """psignifit fits (16-AFC) per experiment and observer, threshold with its 95 %
     credible interval."""

@@ -9,7 +9,7 @@ from results.report_parts import ReportContext, Section, table_html, write_csv
 
 
 @register_section("channels", title="Spatial-frequency channels (critical-band masking)",
-                  order=46)
+                  order=46, needs=("psychometric_fits",))
 def channels_section(ctx: ReportContext, section: Section) -> Section | None:
     """The channel per observer; one line why not without critical-band trials."""
     if not banded_experiments(ctx.table["experiment"]):

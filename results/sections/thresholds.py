@@ -8,7 +8,8 @@ from results.registry import register_section
 from results.report_parts import ReportContext, Section, table_html, write_csv
 
 
-@register_section("thresholds", title="Psychometric thresholds", order=44)
+@register_section("thresholds", title="Psychometric thresholds", order=44,
+                  needs=("psychometric_fits",))
 def thresholds_section(ctx: ReportContext, section: Section) -> Section | None:
     """Threshold, width and lapse per observer; one line why not without a parametric
     experiment."""

@@ -91,3 +91,92 @@ def test_a_registered_table_and_section_reach_cli_help_and_report(trial_counts, 
     assert 'id="table-trial-counts"' in page
     assert page.index('id="quality"') < page.index('id="trial-counts"') < page.index(
         'id="credits"')
+
+
+def test_every_output_that_reads_a_background_analysis_declares_it():
+    """The report draws and builds what needs the psignifit fits after them (``needs``);
+    one that read them undeclared would wait (in the report) or fit afresh (forked)."""
+    import inspect
+
+    from results.registry import BACKGROUND, FIGURES
+    readers = {"psychometric_fits": ("psychometric_fits", "channel_tables")}
+    assert set(readers) == set(BACKGROUND)
+    for kind in [*FIGURES.all(), *SECTIONS.all()]:
+        function = inspect.unwrap(kind.build if hasattr(kind, "build") else kind.draw)
+        source = inspect.getsource(inspect.getmodule(function))
+        for key, names in readers.items():
+            reads = any(f".{name}" in source for name in names)
+            assert reads == (key in kind.needs), (kind, key)
+    with pytest.raises(ValueError, match="not background analyses"):
+        register_section("x", title="x", order=1, needs=("pairs",))
+
+
+def test_background_fits_run_beside_the_rest_and_are_computed_once(lab_records, monkeypatch):
+    import threading
+
+    import results.psychometric as psychometric
+    from results.registry import FigureInput
+    calls, release = [], threading.Event()
+    real = psychometric.fit_all
+
+    def slow_fit_all(table, **kwargs):
+        calls.append(threading.current_thread().name)
+        assert release.wait(60)  # the rest of the report goes on meanwhile
+        return real(table, **kwargs)
+
+    monkeypatch.setattr(psychometric, "fit_all", slow_fit_all)
+    data = FigureInput(read_trials(lab_records))
+    data.start_background()
+    data.start_background()  # a second start does not start it again
+    assert len(data.pairs) > 0  # computed while the fits wait
+    release.set()
+    fits = data.psychometric_fits
+    assert fits is data.psychometric_fits
+    assert calls == ["background psychometric_fits"]
+    data.wait_background()
+
+    def broken(table, **kwargs):
+        raise RuntimeError("fit failed")
+
+    monkeypatch.setattr(psychometric, "fit_all", broken)
+    other = FigureInput(read_trials(lab_records))
+    other.start_background()
+    with pytest.raises(RuntimeError, match="fit failed"):  # the reader gets the error
+        other.wait_background()
+
+
+def test_a_forked_figure_reading_a_running_background_analysis_does_not_hang(
+        lab_records, monkeypatch, tmp_path):
+    """Registered without ``needs`` by mistake: the forked worker has no copy of the thread
+    that computes the fits, so it computes them itself instead of waiting forever."""
+    import threading
+
+    import results.psychometric as psychometric
+    from results.registry import FIGURES, FigureInput, register_figure
+    from results.report import draw_report_figures
+    release = threading.Event()
+    real = psychometric.fit_all
+
+    def held_fit_all(table, **kwargs):
+        if threading.current_thread().name.startswith("background"):
+            assert release.wait(120)
+        return real(table, **kwargs)
+
+    monkeypatch.setattr(psychometric, "fit_all", held_fit_all)
+
+    @register_figure("fits-count", section="thresholds", title="t", order=999)
+    def fits_count(data, out_dir):
+        (out_dir / "fits.txt").write_text(str(len(data.psychometric_fits)))
+        return []
+
+    try:
+        data = FigureInput(read_trials(lab_records))
+        data.start_background()
+        kinds = [FIGURES.get("fits-count"), FIGURES.get("rt")]
+        assert draw_report_figures(kinds, data, tmp_path, workers=2)[0] == []
+        assert not release.is_set()  # the parent's fits are still held
+        release.set()
+        assert (tmp_path / "fits.txt").read_text() == str(len(data.psychometric_fits))
+    finally:
+        release.set()
+        FIGURES.remove("fits-count")
