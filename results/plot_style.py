@@ -80,6 +80,73 @@ _PAD_INCHES = 0.1  #: white margin around the drawn content (matplotlib's tight 
 
 
 _WRITE_PDF = contextvars.ContextVar("write_pdf", default=True)
+#: where :func:`save` reports overlapping texts (None: it does not look; tests turn it on)
+_OVERLAPS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "overlaps", default=None)
+
+
+@contextlib.contextmanager
+def checking_overlaps() -> Iterator[list[str]]:
+    """Figures saved in this block are checked for texts drawn over each other (tick
+    labels, titles, axis labels, legends): the list yielded gets one line per overlap,
+    ``"<file stem>: 'text' over 'text'"``. Costs a measurement of every text; for tests."""
+    found: list[str] = []
+    token = _OVERLAPS.set(found)
+    try:
+        yield found
+    finally:
+        _OVERLAPS.reset(token)
+
+
+#: two texts whose boxes share less than this many pixels (150 dpi) in each direction do
+#: not overlap (the boxes include the line spacing above and below the glyphs)
+_OVERLAP_TOLERANCE_PX = 2.0
+
+
+def overlapping_texts(fig: Figure, renderer) -> list[tuple[str, str]]:
+    """Pairs of the non-empty texts ``fig`` drew (with ``renderer``) whose boxes overlap by
+    more than :data:`_OVERLAP_TOLERANCE_PX` both ways."""
+    boxes = []
+    for text in _drawn_texts(fig):
+        if text.get_visible() and text.get_text().strip():
+            box = text.get_window_extent(renderer)
+            if box.width > 0 and box.height > 0:
+                boxes.append((text.get_text(), box))
+    found = []
+    for i, (first, a) in enumerate(boxes):
+        for second, b in boxes[i + 1:]:
+            dx = min(a.x1, b.x1) - max(a.x0, b.x0)
+            dy = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if dx > _OVERLAP_TOLERANCE_PX and dy > _OVERLAP_TOLERANCE_PX:
+                found.append((first, second))
+    return found
+
+
+def _drawn_texts(fig: Figure) -> list:
+    """The figure's texts (its title too), its legends', and per visible axes (colour bars
+    and secondary axes included) its titles, axis labels, texts, legend and the tick labels
+    of the ticks inside its view (matplotlib keeps labels for ticks it does not draw)."""
+    texts = list(fig.texts) + [t for legend in fig.legends for t in legend.get_texts()]
+    pending = list(fig.axes)
+    seen = set()
+    while pending:
+        ax = pending.pop()
+        if id(ax) in seen or not ax.get_visible():
+            continue
+        seen.add(id(ax))
+        pending += list(getattr(ax, "child_axes", []))
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            texts += legend.get_texts()
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.get_visible():
+                continue
+            texts.append(axis.label)
+            for tick in axis._update_ticks():  # the ticks drawn (within the view)
+                texts += [label for label in (tick.label1, tick.label2)
+                          if label.get_visible()]
+    return texts
 
 
 @contextlib.contextmanager
@@ -108,6 +175,10 @@ def save(fig: Figure, out_dir: str | Path, stem: str) -> list[Path]:
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(PNG_DPI)
     canvas.draw()  # runs the layout engine, then renders
+    overlaps = _OVERLAPS.get()
+    if overlaps is not None:
+        overlaps += [f"{stem}: {a!r} over {b!r}"
+                     for a, b in overlapping_texts(fig, canvas.get_renderer())]
     content = fig.get_tightbbox(canvas.get_renderer())
     bbox = content.padded(_PAD_INCHES)
     fig.set_layout_engine(None)  # keep the layout just computed for the PDF

@@ -25,18 +25,21 @@ def geirhos2018_all(shared_data: Path):
 
 
 @pytest.fixture(scope="session")
-def full_2018_report(geirhos2018_all, tmp_path_factory) -> tuple[Path, list[str]]:
+def full_2018_report(geirhos2018_all, tmp_path_factory) -> tuple[Path, list[str], list[str]]:
     """The report of the full 2018 data (humans and networks), built once per test session
-    (the layout and the mixes tests both look at it): its page and the warnings printed
-    while it was built."""
+    (the layout and the mixes tests both look at it): its page, the warnings printed while
+    it was built and the texts its figures draw over each other (drawn in this process, so
+    that :func:`results.plot_style.checking_overlaps` sees every figure)."""
     import warnings
 
+    from results.plot_style import checking_overlaps
     from results.report import write_report
     out = tmp_path_factory.mktemp("full-2018") / "report"
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, checking_overlaps() as overlaps:
         warnings.simplefilter("always")
-        page = write_report(geirhos2018_all, out, inputs=["human-raw-data", "dnn-raw-data"])
-    return page, [str(w.message) for w in caught]
+        page = write_report(geirhos2018_all, out, inputs=["human-raw-data", "dnn-raw-data"],
+                            workers=1)
+    return page, [str(w.message) for w in caught], overlaps
 
 
 @pytest.fixture

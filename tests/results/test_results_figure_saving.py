@@ -9,7 +9,7 @@ from PIL import Image
 
 from lab.readers import read_trials
 from results.cli import main
-from results.plot_style import new_figure, save, style, without_pdf
+from results.plot_style import checking_overlaps, new_figure, save, style, without_pdf
 from results.registry import FigureInput, figure_kinds
 from results.report import draw_report_figures, write_report
 
@@ -88,3 +88,29 @@ def test_figures_drawn_in_workers_are_those_drawn_here(lab_records, tmp_path):
     for panels in forked:
         for panel in panels:
             assert panel.png.parent == tmp_path / "forked" and panel.png.is_file()
+
+
+def test_the_overlap_check_finds_texts_drawn_over_each_other(tmp_path):
+    with style():
+        fig = new_figure(4, 3)
+        left, right = fig.subplots(1, 2)
+        left.set_title("a long title of the left panel that runs on and on and on")
+        right.set_title("right")  # the left title runs into it
+        left.set_ylim(0, 1)  # ticks beyond 1.0 are kept by matplotlib, not drawn
+        right.set_visible(True)
+        hidden = fig.add_axes((0.1, 0.1, 0.2, 0.2))
+        hidden.set_title("right")  # drawn over nothing: its axes are hidden
+        hidden.set_visible(False)
+        with checking_overlaps() as found, without_pdf():
+            save(fig, tmp_path, "crowded")
+    assert found == ["crowded: 'right' over 'a long title of the left panel that runs on "
+                     "and on and on'"]
+    with style():
+        fig = new_figure(6, 3)
+        left, right = fig.subplots(1, 2)
+        left.set_title("left")
+        right.set_title("right")
+        fig.set_layout_engine("constrained")
+        with checking_overlaps() as found, without_pdf():
+            save(fig, tmp_path, "clear")
+    assert found == []

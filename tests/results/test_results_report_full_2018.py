@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def test_full_2018_data(full_2018_report):
     """Humans and networks: once ``'yerr' must not contain negative values`` in the
     noise-ceiling figure; no warning, no traceback, no "No data.", no negative zero."""
-    path, warned = full_2018_report
+    path, warned, _ = full_2018_report
     assert not warned  # the report prints no warning
     page = _checked(path)
     assert 'id="table-ceilings"' in page
@@ -22,6 +22,11 @@ def test_full_2018_data(full_2018_report):
 
 
 def test_full_2018_report_fits_the_page(full_2018_report, tmp_path):
-    report, _ = full_2018_report
+    report, _, _ = full_2018_report
     result = layout_problems(report, tmp_path)
     assert result["bad"] == [] and result["pageScroll"] <= result["page"], result
+
+
+def test_no_figure_of_the_full_2018_report_draws_text_over_text(full_2018_report):
+    _, _, overlaps = full_2018_report
+    assert overlaps == []

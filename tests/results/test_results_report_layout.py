@@ -14,6 +14,7 @@ import pytest
 from test_results_report_science import make_demo_like
 
 from lab.readers import read_trials
+from results.plot_style import checking_overlaps
 from results.report import write_report
 
 #: run in the page after layout (folded parts opened): every table and image that sticks
@@ -73,8 +74,13 @@ def layout_problems(report: Path, tmp_path: Path, width: int = 1400) -> dict:
 
 @pytest.mark.slow
 def test_demo_like_report_fits_the_page(tmp_path):
+    """... and its figures draw no text over another (drawn here, so that the check sees
+    them)."""
     data = make_demo_like(tmp_path / "data")
-    report = write_report(read_trials(data), tmp_path / "report", inputs=[str(data)])
+    with checking_overlaps() as overlaps:
+        report = write_report(read_trials(data), tmp_path / "report", inputs=[str(data)],
+                              workers=1)
+    assert overlaps == []
     result = layout_problems(report, tmp_path)
     assert result["bad"] == [] and result["pageScroll"] <= result["page"], result
 
