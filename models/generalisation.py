@@ -54,6 +54,7 @@ from models.runs import (
     lock_path,
     partial_path,
     publish,
+    read_run_sidecar,
     refuse_existing,
     resume_hint,
 )
@@ -342,7 +343,6 @@ def _resume_state(path: Path, folder: Path, files: list[tuple[Path, str, str]],
                   identity: dict[str, Any]) -> tuple[int, int, dict[str, Any]]:
     """Rows on disk, correct ones and the sidecar of an interrupted run; one line naming
     the first difference from this run's options or folder."""
-    import json
 
     partial = partial_path(path)
     if path.exists():
@@ -350,12 +350,7 @@ def _resume_state(path: Path, folder: Path, files: list[tuple[Path, str, str]],
     if not partial.exists():
         raise LabInputError(f"nothing to resume: no interrupted run at {partial}; start "
                             "without --resume")
-    side = sidecar_path(path)
-    try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise LabInputError(f"{side}: the sidecar of the interrupted run is missing or "
-                            f"damaged ({err}); evaluate into a new --session") from err
+    meta = read_run_sidecar(path, "evaluate into a new --session")
     for key in RESUME_KEYS:
         if meta.get(key) != identity[key]:
             raise LabInputError(

@@ -107,7 +107,7 @@ def resume_state(paths: Mapping[str, Path], entries: Sequence[ManifestEntry],
             state.done[experiment], state.correct[experiment] = 0, 0
             continue
         found = True
-        meta = _read_sidecar(path)
+        meta = read_run_sidecar(path)
         for key in RESUME_KEYS:
             if meta.get(key) != identity[experiment].get(key):
                 raise LabInputError(
@@ -145,15 +145,18 @@ def resume_state(paths: Mapping[str, Path], entries: Sequence[ManifestEntry],
     return state
 
 
-def _read_sidecar(path: Path) -> dict[str, Any]:
+def read_run_sidecar(path: Path, instead: str = "score into a new --session number"
+                     ) -> dict[str, Any]:
+    """The sidecar of the interrupted run writing ``path``; one error line naming it and
+    what to do ``instead`` when it is missing, damaged or not an object."""
     side = sidecar_path(path)
     try:
         meta = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise LabInputError(f"{side}: the sidecar of the interrupted run is missing or "
-                            f"damaged ({err}); score into a new --session number") from err
+                            f"damaged ({err}); {instead}") from err
     if not isinstance(meta, dict):
-        raise LabInputError(f"{side}: not a sidecar object; score into a new --session")
+        raise LabInputError(f"{side}: not a sidecar object; {instead}")
     return meta
 
 

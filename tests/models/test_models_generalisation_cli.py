@@ -154,6 +154,12 @@ def test_resume_with_other_options_or_another_folder_is_refused(small, tmp_path,
     assert cli("adversarial", other, "--eps", "4/255", "--steps", "1", *FAST, "--out", out,
                "--resume") == 2
     assert "was started with n_images 4, not 7" in one_error(capsys)
+    for damage in ("{not json", "[1, 2]"):  # the sidecar torn, or not an object
+        next(out.rglob("*.json")).write_text(damage)
+        assert cli("adversarial", folder, "--eps", "4/255", "--steps", "1", *FAST,
+                   "--out", out, "--resume") == 2
+        line = one_error(capsys)
+        assert ".json: " in line and "evaluate into a new --session" in line
 
 
 def test_refusals_are_one_line_naming_the_folder_and_the_fix(tmp_path, capsys):
