@@ -276,10 +276,16 @@ def test_typed_readings_stopped_store_nothing(profile: Path, stdin: str, text: s
 def test_ctrl_c_while_typing_stores_nothing(profile: Path, window: bool) -> None:
     before = profile.read_bytes()
     args = ["--windowed"] if window else ["--no-window"]
+    # Ctrl-C as a person at a terminal sends it: SIGINT with its default action and not
+    # blocked (a command inherits both from whatever started it; a test worker that
+    # started this one with SIGINT ignored or blocked would test that, not the command)
+    default_sigint = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+                      "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "run_experiment.py"), "calibrate", str(profile),
-         "--levels", "5", *args], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE)
+        [sys.executable, "-c", default_sigint, str(REPO / "run_experiment.py"), "calibrate",
+         str(profile), "--levels", "5", *args], cwd=REPO, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(b"0.4\n")
