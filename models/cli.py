@@ -260,7 +260,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from lab.inputs import input_folder
     from models.generalisation import EvalOptions, evaluate
 
-    input_folder(args.folder, "ImageNet-style folder (wnid sub-folders)")
+    input_folder(args.folder, "ImageNet-style (wnid sub-folders)")
     output_folder(args.out)
     if args.session < 1:
         raise LabInputError(f"--session {args.session}: sessions start at 1")
