@@ -232,6 +232,18 @@ def generalisation_targets(imagenet: pd.DataFrame, table: pd.DataFrame | None = 
     return result
 
 
+
+def _identified_into(out: pd.DataFrame, channels: pd.DataFrame, columns: dict[str, str]
+                     ) -> None:
+    """``out[name] = channels[column]`` per observer for each ``name: column``, NaN where
+    the channel was not identified (at chance, on a bound); nothing without rows."""
+    if not len(channels):
+        return
+    table = channels.set_index("observer")
+    identified = table["identified"].astype(bool)
+    for name, column in columns.items():
+        out[name] = table[column].where(identified)
+
 def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
                n_boot: int = 200, imagenet: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per network: biases and robustness (module docstring); ``imagenet``
@@ -253,25 +265,16 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
         )
         dnn = table[table["observer_type"] != HUMAN]
         channels, _ = channel_tables(dnn, method=channel_method, n_boot=n_boot)
-        if len(channels):
-            c = channels.set_index("observer")
-            ok = c["identified"].astype(bool)
-            out["channel_centre_cpi"] = c["centre_cpi"].where(ok)
-            out["channel_bandwidth_octaves"] = c["bandwidth_octaves"].where(ok)
-            out["channel_peak_sensitivity"] = c["peak_sensitivity"].where(ok)
+        _identified_into(out, channels, {"channel_centre_cpi": "centre_cpi",
+                                         "channel_bandwidth_octaves": "bandwidth_octaves",
+                                         "channel_peak_sensitivity": "peak_sensitivity"})
         matrices = matrices_from_trials(dnn)
-        theirs = subramanian_table(matrices, group_rows=False)
-        if len(theirs):
-            t = theirs.set_index("observer")
-            out["channel_pns"] = t["pns"].where(t["identified"].astype(bool))
+        _identified_into(out, subramanian_table(matrices, group_rows=False),
+                         {"channel_pns": "pns"})
         normed = subramanian_table({k: normalised_matrix(m) for k, m in matrices.items()},
                                    group_rows=False)
-        if len(normed):
-            t = normed.set_index("observer")
-            ok = t["identified"].astype(bool)
-            out["bw_norm"] = t["bandwidth_octaves"].where(ok)
-            out["cf_norm"] = t["centre_cpi"].where(ok)
-            out["pns_norm"] = t["pns"].where(ok)
+        _identified_into(out, normed, {"bw_norm": "bandwidth_octaves",
+                                       "cf_norm": "centre_cpi", "pns_norm": "pns"})
     trials = ood_trials(table)
     trials = trials[(trials["observer_type"] != HUMAN)
                     & trials["experiment"].isin(distortions(table))]
