@@ -5,10 +5,9 @@
 #                                         both lanes (the slow lane's files first), timed;
 #                                         the exit status is non-zero if either failed or
 #                                         no test was collected. The run uses every core
-#                                         (pytest-xdist, one worker per core and one more
-#                                         on up to 4 cores, --dist loadfile
-#                                         --no-loadscope-reorder; TEST_WORKERS=N sets the
-#                                         workers): the tests of one file run in one
+#                                         (pytest-xdist, one worker per core, --dist
+#                                         loadfile --no-loadscope-reorder; TEST_WORKERS=N
+#                                         sets the workers): the tests of one file run in one
 #                                         worker, so tests sharing an expensive fixture
 #                                         live in one file.
 #   bash scripts/test.sh [pytest args]    ruff, then one pytest run with those arguments
@@ -48,11 +47,10 @@ elapsed() {  # seconds -> "5m 07s"
 # silently ignored (pytest-xdist issue 1386). --no-loadscope-reorder keeps the collection
 # order, in which tests/conftest.py puts the longest files first (xdist would otherwise
 # start the files with the most tests first, and the long single tests last).
-# On up to 4 cores one worker more than the cores: the lab guide's and the sessions' booth
-# tests mostly wait for frames (minutes of a core's time otherwise idle).
-cores=$(nproc 2>/dev/null || echo 1)
-[ "$cores" -le 4 ] && cores=$((cores + 1))
-workers=(-n "${TEST_WORKERS:-$cores}" --dist loadfile --no-loadscope-reorder --durations=8)
+# One worker per core. Not more, though the booth tests mostly wait for frames: with three
+# workers on two cores the lab guide's 128-trial session dropped frames on nearly every
+# trial, re-ran them and ran past its 15 minutes.
+workers=(-n "${TEST_WORKERS:-auto}" --dist loadfile --no-loadscope-reorder --durations=8)
 # One BLAS/torch thread per worker: the workers already fill the cores, and two workers of
 # two threads each on two cores made a small forward pass 50x slower (threads spinning).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
