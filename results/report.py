@@ -135,12 +135,10 @@ def draw_report_figures(kinds: Sequence[FigureKind], data: FigureInput, fig_dir:
     figures of many panels first; forked, they share the computed analyses in ``data``
     without copying. Where there is no ``fork`` or one worker, they are drawn here."""
     workers = min(workers or FIGURE_WORKERS, len(kinds), os.cpu_count() or 1)
-    if workers < 2 or "fork" not in mp.get_all_start_methods():
-        if any(kind.needs for kind in kinds):
-            data.wait_background()
-        return [_draw_one(kind, data, fig_dir, pdf) for kind in kinds]
-    if any(kind.needs for kind in kinds):  # a forked worker would wait for it forever
+    if any(kind.needs for kind in kinds):  # here, not in a fork (it would wait forever)
         data.wait_background()
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [_draw_one(kind, data, fig_dir, pdf) for kind in kinds]
     _SHARED["data"] = data
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
