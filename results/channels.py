@@ -63,7 +63,7 @@ def banded_experiments(names) -> list[str]:
     """The experiments among ``names`` whose design gives conditions a noise ``band``
     (critical-band masking), sorted."""
     out = []
-    for name in sorted(set(names)):
+    for name in sorted(pd.unique(pd.Series(names))):  # distinct first: a column of trials
         design = design_for(name)
         if design is not None and any("band" in design.parameters_of(c)
                                       for c in design.conditions):

@@ -62,7 +62,8 @@ def report_credits(table: pd.DataFrame, *, shape_bias_used: bool, consistency_us
     trials are analysed (shape bias) or stimuli were made from its cue-conflict images;
     2020 for error consistency; 2021 for its data (model-vs-human files) or its benchmark
     metrics."""
-    formats = set(table["source_format"]) if "source_format" in table.columns else set()
+    formats = set(table["source_format"].unique()) if "source_format" in table.columns \
+        else set()
     data_2018 = "geirhos2018" in formats
     credits = [Credit(GEIRHOS_2018,
                       "the experiments, stimuli and procedure"
@@ -86,7 +87,8 @@ def report_credits(table: pd.DataFrame, *, shape_bias_used: bool, consistency_us
                     "and error consistency)")
     if uses:
         credits.append(Credit(GEIRHOS_2021, "; ".join(uses)))
-    experiments = set(table["experiment"]) if "experiment" in table.columns else set()
+    experiments = set(table["experiment"].unique()) if "experiment" in table.columns \
+        else set()
     if experiments & set(_CRITICAL_BAND):
         credits.append(Credit(SUBRAMANIAN_2023, "the critical-band masking stimulus and the "
                                                 "channel analysis (threshold index, BW, CF, "

@@ -72,6 +72,7 @@ def provenance_table(table: pd.DataFrame) -> pd.DataFrame:
     """Per experiment: distinct stimulus files seen by humans, by networks, and by both
     (columns :data:`PROVENANCE_COLUMNS`), plus a final ``all`` row."""
     rows = []
+    table = table[["experiment", "sha256", "image_key", "observer_type"]]  # rows taken below
     for experiment, trials in table.groupby("experiment", sort=True):
         rows.append(_provenance_row(experiment, trials))
     if rows:
@@ -87,10 +88,12 @@ def _provenance_row(experiment: str, trials: pd.DataFrame) -> tuple:
     if (~by_sha).any():
         kinds.append("image name")
     keys = trials["image_key"]
-    human = set(keys[trials["observer_type"] == HUMAN])
-    dnn = set(keys[trials["observer_type"] == DNN])
-    return (experiment, " + ".join(kinds), len(human), len(dnn), len(human & dnn),
-            len(human - dnn), len(dnn - human))
+    # distinct keys as indexes (hashed in C; a Python set of 343k keys is not)
+    human = pd.Index(keys[trials["observer_type"] == HUMAN].unique())
+    dnn = pd.Index(keys[trials["observer_type"] == DNN].unique())
+    shared = len(human.intersection(dnn))
+    return (experiment, " + ".join(kinds), len(human), len(dnn), shared,
+            len(human) - shared, len(dnn) - shared)
 
 
 def shared_sha256(table: pd.DataFrame) -> set[str]:

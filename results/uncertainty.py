@@ -466,8 +466,8 @@ BENCHMARK_METRICS = ("ood_accuracy", "accuracy_difference", "observed_consistenc
 
 
 def benchmark_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
-                        cutoff: float = CHANCE_CUTOFF, resample: str = OBSERVERS
-                        ) -> pd.DataFrame:
+                        cutoff: float = CHANCE_CUTOFF, resample: str = OBSERVERS,
+                        point: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per observer group: the benchmark metrics of :func:`results.benchmark.benchmark_table`
     (the point values *are* that function's: one computation per number) with 95 %
     intervals. Each replicate resamples the images of every included condition (jointly
@@ -475,10 +475,11 @@ def benchmark_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed
     "observers"``), each experiment's humans with replacement (a human drawn ``c`` times
     weighs ``c`` times; pairs of two humans weigh ``c_a c_b`` and a human never pairs with
     itself). Columns ``compared_with`` (the humans, labelled where any is simulated) and
-    ``resampled`` say against whom and how."""
+    ``resampled`` say against whom and how. ``point``: ``benchmark_table(table, cutoff)``
+    where the caller has it already (the report's)."""
     check_resample(resample)
     rng = np.random.default_rng(seed)
-    point = benchmark_table(table, cutoff)
+    point = benchmark_table(table, cutoff) if point is None else point
     trials = ood_trials(table, cutoff)
     replicates = _benchmark_replicates(trials, n_boot, rng, resample)
     rows = []

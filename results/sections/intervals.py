@@ -37,7 +37,7 @@ def intervals_section(ctx: ReportContext, section: Section) -> Section:
     if ctx.humans_simulated:
         section.missing("The humans here are simulated: the noise ceiling and every metric "
                         "against them describe simulated observers, not people.")
-    bench = benchmark_intervals(table, n_boot=N_BOOT)
+    bench = benchmark_intervals(table, n_boot=N_BOOT, point=ctx.data.benchmark)
     write_csv(bench, ctx.out, "benchmark_intervals.csv")
     per_condition = ctx.data.consistency_intervals[0]
     write_csv(per_condition, ctx.out, "consistency_intervals.csv")

@@ -13,7 +13,7 @@ from results.report_parts import ReportContext, Section, table_html, write_csv
 def thresholds_section(ctx: ReportContext, section: Section) -> Section | None:
     """Threshold, width and lapse per observer; one line why not without a parametric
     experiment."""
-    if not any(fit_axis(e) for e in set(ctx.table["experiment"])):
+    if not any(fit_axis(e) for e in ctx.table["experiment"].unique()):
         experiments = ", ".join(sorted(map(str, ctx.table["experiment"].unique())))
         section.missing("Thresholds need an experiment with levels on an axis (contrast, "
                         f"noise, filter, ...); this data has only: {experiments}.")
