@@ -259,6 +259,8 @@ class Registry(Generic[K]):
         self._entries: dict[str, K] = {}
 
     def add(self, name: str, entry: K) -> None:
+        if self.package not in _LOADING:  # the built-ins first: a clash is always an error,
+            _load_package(self.package)   # whichever module was imported first
         if name in self._entries:
             raise ValueError(f"{self.what} {name!r} registered twice")
         self._entries[name] = entry
@@ -292,13 +294,21 @@ def _name(kind: TableKind | FigureKind | SectionKind) -> str:
     return kind.anchor if isinstance(kind, SectionKind) else kind.name
 
 
+#: packages whose modules are being imported by :func:`_load_package`
+_LOADING: set[str] = set()
+
+
 @functools.cache
 def _load_package(package: str) -> None:
     """Import every public module of ``package`` (each registers its outputs)."""
-    module = importlib.import_module(package)
-    for info in pkgutil.iter_modules(module.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{package}.{info.name}")
+    _LOADING.add(package)
+    try:
+        module = importlib.import_module(package)
+        for info in pkgutil.iter_modules(module.__path__):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{package}.{info.name}")
+    finally:
+        _LOADING.discard(package)
 
 
 TABLES: Registry[TableKind] = Registry("table", "results.commands")

@@ -52,6 +52,26 @@ def test_registering_a_table_twice_is_an_error():
             lambda t, a: t)
 
 
+def test_a_clash_with_a_built_in_is_an_error_before_the_built_ins_are_loaded():
+    """In a fresh interpreter a module registering a built-in's name before anything asked
+    for the registry is refused too (it used to take the name and break the built-in)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from results.registry import TABLES, register_table\n"
+            "try:\n"
+            "    register_table('table', help='again', example='x')(lambda t, a: t)\n"
+            "except ValueError as error:\n"
+            "    print(error)\n"
+            "print(TABLES.get('table').help)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], check=True).stdout
+    first, second = out.strip().splitlines()
+    assert first == "table 'table' registered twice"
+    assert second != "again"
+
+
 @pytest.fixture
 def trial_counts():
     """A table and a report section registered by a test: trials per observer."""
