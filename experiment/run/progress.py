@@ -19,8 +19,10 @@ log = logging.getLogger("experiment.progress")
 
 #: a progress line at least this often (seconds) ...
 EVERY_S = 20.0
-#: ... and at every this share of the planned trials
+#: ... and at every this share of the planned trials (a line due by time waits for a
+#: share line this few trials ahead, so that the two do not come in pairs)
 EVERY_SHARE = 1 / 8
+NEAR_SHARE = 3
 
 
 def counts(planned: int, rows: Sequence[Mapping[str, str]]) -> tuple[int, int, int]:
@@ -64,6 +66,9 @@ class SessionProgress:
     _ran: int = 0
     _last_line: float = field(default_factory=time.monotonic)
     _last_done: int = -1
+    #: when the first record of this run was saved: the time left is estimated from the
+    #: trials after it (not from the window's start, instructions and practice)
+    _first_saved: float | None = None
 
     def start(self) -> None:
         done, _, _ = counts(self.planned, self.rows)
@@ -79,15 +84,20 @@ class SessionProgress:
             log.info("re-ran trial %d (block %d) after a dropped frame%s", trial, block,
                      ": flagged again" if flagged else "")
         now = time.monotonic()
+        if self._first_saved is None:
+            self._first_saved = now
         step = max(1, round(self.planned * EVERY_SHARE))
+        next_share = (done // step + 1) * step
         due = (done >= self.planned or done // step != self._last_done // step
-               or now - self._last_line >= EVERY_S)
+               or (now - self._last_line >= EVERY_S and next_share - done > NEAR_SHARE))
         if not due or done == self._last_done:
             return
         self._last_line, self._last_done = now, done
-        per_trial = (now - self.started) / self._ran
         left = (self.planned - done) + still  # planned to run, and re-runs still due
         extra = f", {reruns} re-run{'' if reruns == 1 else 's'}" if reruns else ""
-        eta = f", about {_duration(per_trial * left)} left" if left else ""
+        eta = ""
+        if left and self._ran > 1:  # one trial gives no rate yet
+            per_trial = (now - self._first_saved) / (self._ran - 1)
+            eta = f", about {_duration(per_trial * left)} left"
         log.info("trial %d of %d (block %d of %d)%s%s", done, self.planned, block,
                  self.blocks, extra, eta)
