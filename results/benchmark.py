@@ -49,8 +49,17 @@ from results.tables import (
 CHANCE_CUTOFF = 0.2  #: conditions where humans score below this are excluded
 BENCHMARK_COLUMNS: tuple[str, ...] = (
     "observer", "ood_accuracy", "accuracy_difference", "observed_consistency",
-    "error_consistency", "n_experiments", "n_trials", "compared_with",
+    "error_consistency", "n_experiments", "n_experiments_compared", "n_experiments_shared",
+    "n_trials", "compared_with",
 )
+#: what each experiment count of :data:`BENCHMARK_COLUMNS` counts: the experiments each
+#: mean is taken over (they differ where an experiment has no humans to compare with or
+#: no images that both saw)
+EXPERIMENT_COUNTS = {
+    "n_experiments": "ood_accuracy",
+    "n_experiments_compared": "accuracy_difference",
+    "n_experiments_shared": "error_consistency",
+}
 
 
 def control_condition(experiment: str) -> str | None:
@@ -189,12 +198,16 @@ def benchmark_table(table: pd.DataFrame, cutoff: float = CHANCE_CUTOFF) -> pd.Da
     """The benchmark: one row per model and one for ``humans`` (columns
     :data:`BENCHMARK_COLUMNS`): each metric of :func:`benchmark_per_experiment` averaged
     over the experiments (data sets) with a value. Consistency metrics are NaN where no
-    images are shared."""
+    images are shared. ``n_experiments`` counts the experiments OOD accuracy is averaged
+    over, ``n_experiments_compared`` those of the accuracy difference (experiments with
+    humans to compare with), ``n_experiments_shared`` those of observed and error
+    consistency (with images both saw)."""
     per = benchmark_per_experiment(table, cutoff)
     trials = ood_trials(table, cutoff)
     grouped = per.groupby("observer", sort=False)
     out = grouped[["ood_accuracy", *_METRICS]].mean()
-    out["n_experiments"] = grouped[_METRICS[0]].count()
+    for count, metric in EXPERIMENT_COUNTS.items():
+        out[count] = grouped[metric].count()
     out["n_trials"] = grouped["n_trials"].sum()
     out = out.reset_index()
     # object dtype even when empty (no condition above the cutoff)

@@ -27,6 +27,7 @@ from lab.readers import DNN, HUMAN
 from results.intervals import wilson_interval
 
 HUMANS = "humans"  #: the observer-group name of all human observers
+NO_HUMANS = "no humans"  #: whom a metric "with the humans" compares with where there are none
 TABLE_COLUMNS: tuple[str, ...] = (
     "experiment", "condition", "observer", "accuracy", "entropy", "n_trials",
     "accuracy_min", "accuracy_max", "n_observers", "accuracy_ci_low", "accuracy_ci_high",
@@ -62,8 +63,11 @@ def simulated_humans(table: pd.DataFrame) -> dict[str, str]:
 def comparison_label(humans: Iterable[str], simulated: Mapping[str, str]) -> str:
     """Whom a metric "with the humans" compares with: ``humans``, ``humans (simulated:
     <label>)`` when every one of ``humans`` is simulated, ``humans (k of n simulated)``
-    when some are (names may carry the ``lab:`` prefix of error consistency)."""
+    when some are (names may carry the ``lab:`` prefix of error consistency); ``no
+    humans`` when there are none."""
     names = {str(h) for h in humans}
+    if not names:
+        return NO_HUMANS
     marked = {h: simulated[h.removeprefix("lab:")] for h in names
               if h.removeprefix("lab:") in simulated}
     if not marked:

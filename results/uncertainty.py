@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from lab.readers import HUMAN
-from results.benchmark import CHANCE_CUTOFF, benchmark_table, ood_trials
+from results.benchmark import CHANCE_CUTOFF, EXPERIMENT_COUNTS, benchmark_table, ood_trials
 from results.consistency import observer_ids
 from results.shape_bias import cue_conflict_trials
 from results.tables import (
@@ -492,11 +492,12 @@ def benchmark_intervals(table: pd.DataFrame, *, n_boot: int = DEFAULT_BOOT, seed
                          else (math.nan, math.nan))
             row.update({metric: record[metric], f"{metric}_low": float(low),
                         f"{metric}_high": float(high)})
-        row.update(n_experiments=record["n_experiments"], n_trials=record["n_trials"])
+        row.update({count: record[count] for count in EXPERIMENT_COUNTS},
+                   n_trials=record["n_trials"])
         rows.append(row)
     out = pd.DataFrame(rows, columns=["observer", *[f"{m}{s}" for m in BENCHMARK_METRICS
                                                     for s in ("", "_low", "_high")],
-                                      "n_experiments", "n_trials"])
+                                      *EXPERIMENT_COUNTS, "n_trials"])
     out["compared_with"] = point["compared_with"].to_numpy()
     out[RESAMPLE_COLUMN] = RESAMPLE_LABELS[resample]
     return out

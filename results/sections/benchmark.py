@@ -34,7 +34,11 @@ def benchmark_section(ctx: ReportContext, section: Section) -> Section:
         "error consistency with each human (Geirhos et al. 2021), over the conditions that "
         "are neither the control condition nor below 20 % human accuracy, averaged over "
         "conditions, humans and experiments. The <code>humans</code> row compares humans "
-        "with each other.</p>",
+        "with each other. Each mean is over the experiments that have it: "
+        "<code>n_experiments</code> for OOD accuracy, <code>n_experiments_compared</code> "
+        "for the accuracy difference (experiments with humans), "
+        "<code>n_experiments_shared</code> for the consistencies (with images both "
+        "saw).</p>",
         table_html(ctx.labelled(bench), "benchmark",
                    empty=f"The benchmark metrics need network trials; {ctx.has()}."),
         f"<details><summary>Excluded conditions ({len(excluded)})</summary>"

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from results_helpers import write_original
+from results_helpers import dnn_record, write_dnn_tsv, write_original
 
 from lab.readers import read_trials
 from results.benchmark import benchmark_table, control_condition, ood_conditions
@@ -19,6 +19,7 @@ from results.consistency import (
     pairwise_consistency,
 )
 from results.shape_bias import shape_bias
+from results.uncertainty import benchmark_intervals
 
 
 # -- error consistency ---------------------------------------------------------------------
@@ -180,6 +181,33 @@ def test_benchmark_hand_made(lab_records):
     assert bench.loc["resnet50", "error_consistency"] == pytest.approx(np.mean(kappas))
     assert bench.loc["humans", "observed_consistency"] == pytest.approx(1 / 4)
     assert bench.loc["humans", "n_experiments"] == 1
+    assert bench.loc["resnet50", ["n_experiments", "n_experiments_compared",
+                                  "n_experiments_shared"]].tolist() == [1, 1, 1]
+    assert bench.loc["resnet50", "compared_with"] == "humans"
+
+
+def test_benchmark_counts_the_experiments_each_mean_is_over(lab_records, tmp_path):
+    """A network scored on a second experiment that no human did (cue-conflict): its OOD
+    accuracy averages both experiments, the comparisons with humans only rotation; each
+    count says so. Networks alone: no comparison, ``no humans``."""
+    cue = [dnn_record("cue-conflict", "resnet50", t + 1, f"cue/img{t}.png", cat, "cue",
+                      answer)
+           for t, (cat, answer) in enumerate([("dog", "dog"), ("cat", "dog"),
+                                              ("car", "car"), ("bird", "car")])]
+    write_dnn_tsv(lab_records / "dnn" / "cue-conflict" / "resnet50_sum_ses-1.tsv", cue)
+    bench = benchmark_table(read_trials(lab_records)).set_index("observer")
+    assert bench.loc["resnet50", "ood_accuracy"] == pytest.approx((0.25 + 0.5) / 2)
+    assert bench.loc["resnet50", ["n_experiments", "n_experiments_compared",
+                                  "n_experiments_shared"]].tolist() == [2, 1, 1]
+    assert bench.loc["resnet50", "n_trials"] == 8  # rotation 90 (4) + cue-conflict (4)
+    alone = benchmark_table(read_trials(lab_records / "dnn")).set_index("observer")
+    assert alone.loc["resnet50", ["n_experiments", "n_experiments_compared",
+                                  "n_experiments_shared"]].tolist() == [2, 0, 0]
+    assert alone.loc["resnet50", "compared_with"] == "no humans"
+    intervals = benchmark_intervals(read_trials(lab_records / "dnn"), n_boot=20)
+    assert intervals.set_index("observer").loc[
+        "resnet50", ["n_experiments", "n_experiments_compared", "n_experiments_shared",
+                     "compared_with"]].tolist() == [2, 0, 0, "no humans"]
 
 
 # -- confusion -----------------------------------------------------------------------------
