@@ -297,6 +297,8 @@ def choose_presenter(config: SessionConfig) -> MakePresenter:
     if config.no_window:
         from experiment.run.windowless import HeadlessPresenter
         return HeadlessPresenter
+    from experiment.window import import_monitors_quietly
+    import_monitors_quietly()
     from experiment.window.booth import Booth
     return Booth
 
@@ -322,6 +324,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     given = [n for n in needed if getattr(args, n) is not None]
     if not given:
         require_display("the session dialog")
+        from experiment.window import import_monitors_quietly
+        import_monitors_quietly()
         from experiment.window.dialog import ask_session
         config = ask_session(args)
         if config is None:

@@ -28,6 +28,8 @@ class GreyScreen:
     """A window filled with one grey level at a time (PsychoPy imported on creation)."""
 
     def __init__(self, profile: DisplayProfile, *, windowed: bool = False) -> None:
+        from experiment.window import import_monitors_quietly
+        import_monitors_quietly()
         from psychopy import visual
 
         from experiment.window.display import WINDOWED_SIZE, make_monitor

@@ -104,6 +104,22 @@ def test_full_session_row_by_row(stimulus_set: Path, tmp_path: Path) -> None:
     assert f"planned trials done; {reruns} re-run" in log  # the log file says the same
 
 
+def test_first_session_on_a_new_machine_prints_no_psychopy_monitor_warning(
+        stimulus_set: Path, tmp_path: Path) -> None:
+    """Where PsychoPy has never run (a fresh home folder), its first import saves its
+    default monitor and used to print "Monitor specification not found" under the last
+    progress line, about a monitor the session does not use."""
+    home = tmp_path / "home"
+    home.mkdir()
+    result = run_cli(*session_args(stimulus_set, tmp_path / "data", trials=4),
+                     env={**os.environ, "HOME": str(home)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (home / ".psychopy3" / "monitors" / "testMonitor.json").is_file()  # first run
+    output = result.stdout + result.stderr
+    assert "Monitor specification not found" not in output, output[-1500:]
+    assert "session complete: 4 planned trials done" in result.stdout
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
 def test_kill_then_resume_loses_and_repeats_nothing(stimulus_set: Path, tmp_path: Path,
                                                     how: signal.Signals) -> None:
