@@ -93,11 +93,13 @@ def fit_axis(experiment: str, conditions=()) -> FitAxis | None:
                    label.format(design.level_label))
 
 
+#: ``shown`` and ``censored`` come before the numbers: for a bound the first thing a reader
+#: sees is ``> 100``, not the tested level that ``threshold`` holds
 THRESHOLD_COLUMNS: tuple[str, ...] = (
-    "experiment", "band", "group", "observer", "criterion", "threshold", "threshold_low",
-    "threshold_high", "threshold_fit", "threshold_fit_low", "threshold_fit_high", "width",
-    "width_low", "width_high", "lapse", "fit_axis", "n_trials", "n_levels", "censored",
-    "shown",
+    "experiment", "band", "group", "observer", "criterion", "shown", "censored", "threshold",
+    "threshold_low", "threshold_high", "threshold_fit", "threshold_fit_low",
+    "threshold_fit_high", "width", "width_low", "width_high", "lapse", "fit_axis",
+    "n_trials", "n_levels",
 )
 #: ``censored`` values: the threshold is beyond the highest tested level (reported as
 #: that level, shown ``> level``), before the lowest (``< level``), or the criterion is not
@@ -502,10 +504,15 @@ def threshold_table(fits: dict[tuple[str, str, str, str], PsychometricFit]) -> p
         tested = axis.to_level(np.asarray(fit.levels, dtype=float))
         value, low, high, censored, shown = bounded_threshold(
             float(ends[0]), float(low), float(high), tested)
-        rows.append((experiment, band, group, observer, fit.criterion, value,
-                     low, high, fit.threshold, *fit.threshold_ci, fit.width,
-                     *fit.width_ci, fit.lapse, axis.label, int(fit.n_trials.sum()),
-                     len(fit.levels), censored, shown))
+        rows.append({  # by name: the column order is THRESHOLD_COLUMNS's alone
+            "experiment": experiment, "band": band, "group": group, "observer": observer,
+            "criterion": fit.criterion, "shown": shown, "censored": censored,
+            "threshold": value, "threshold_low": low, "threshold_high": high,
+            "threshold_fit": fit.threshold, "threshold_fit_low": fit.threshold_ci[0],
+            "threshold_fit_high": fit.threshold_ci[1], "width": fit.width,
+            "width_low": fit.width_ci[0], "width_high": fit.width_ci[1],
+            "lapse": fit.lapse, "fit_axis": axis.label,
+            "n_trials": int(fit.n_trials.sum()), "n_levels": len(fit.levels)})
     frame = pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS))
     if frame.empty:
         return frame

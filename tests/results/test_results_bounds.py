@@ -43,9 +43,13 @@ def test_threshold_beyond_the_highest_tested_level_is_a_bound_with_a_flag():
     p = psi(levels, threshold=2.31 * top, spread=0.8 * top, lapse=0.02, decreasing=False)
     trials = records("contrast", "weak-net", list(design.conditions), p, 60,
                      np.random.default_rng(4), human=False)
-    row = threshold_table(fit_all(trials)).iloc[0]
+    table = threshold_table(fit_all(trials))
+    row = table.iloc[0]
     assert row["censored"] == "above" and row["shown"] == f"> {top:g}"
     assert row["threshold"] == top and row["threshold_high"] <= top
+    assert row["n_levels"] == len(levels) and row["n_trials"] == 60 * len(levels)
+    # the bound is read before the number that stands for it
+    assert list(table.columns[5:8]) == ["shown", "censored", "threshold"]
 
 
 def test_noise_threshold_never_negative_and_in_range_ones_untouched():
