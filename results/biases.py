@@ -70,6 +70,8 @@ DEFAULT_RULE = "mean"
 #: 1 where the half sigma is a bound (never halved within the tested sigmas)
 CENSORED_COLUMNS = ("low_pass_half_sigma_censored", "high_pass_half_sigma_censored")
 FFC_CUTOFFS = ("0.1", "0.2", "0.3", "0.4", "0.5")
+#: networks a rank correlation needs (with both the bias and the robustness value)
+MIN_CORRELATION_NETWORKS = 4
 
 
 def distortions(trials: pd.DataFrame) -> list[str]:
@@ -245,10 +247,13 @@ def _identified_into(out: pd.DataFrame, channels: pd.DataFrame, columns: dict[st
         out[name] = table[column].where(identified)
 
 def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
-               n_boot: int = 200, imagenet: pd.DataFrame | None = None) -> pd.DataFrame:
+               n_boot: int = 200, imagenet: pd.DataFrame | None = None,
+               channels: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per network: biases and robustness (module docstring); ``imagenet``
     (:func:`lab.readers.read_imagenet_trials`) adds the generalisation targets of
-    :func:`generalisation_targets`."""
+    :func:`generalisation_targets`; ``channels``: the critical-band channels already
+    computed (the first table of :func:`results.channels.channel_tables`, e.g. the
+    report's, fitted once), instead of fitting them here with ``channel_method``."""
     networks = sorted(table.loc[table["observer_type"] != HUMAN, "observer"].unique())
     out = pd.DataFrame(index=pd.Index(networks, name="network"))
     bias = shape_bias(table)
@@ -264,7 +269,8 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
             subramanian_table,
         )
         dnn = table[table["observer_type"] != HUMAN]
-        channels, _ = channel_tables(dnn, method=channel_method, n_boot=n_boot)
+        if channels is None:
+            channels, _ = channel_tables(dnn, method=channel_method, n_boot=n_boot)
         _identified_into(out, channels, {"channel_centre_cpi": "centre_cpi",
                                          "channel_bandwidth_octaves": "bandwidth_octaves",
                                          "channel_peak_sensitivity": "peak_sensitivity"})
@@ -315,9 +321,10 @@ def bias_correlations(biases: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0
                       groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Spearman rho of every bias with every robustness column across networks, with its
     two-sided p-value, ``rho_shown`` (Gavrikov & Keuper's display: 0 where p >= 0.05) and
-    a 95 % bootstrap interval (networks resampled). Pairs with fewer than 4 networks
-    having both values are left out. ``groups`` (``{group: [network, ...]}``): the same
-    per subset (``all``, each group, ``not:<group>``; :func:`results.gavrikov.subsets`)."""
+    a 95 % bootstrap interval (networks resampled). Pairs with fewer than
+    :data:`MIN_CORRELATION_NETWORKS` networks having both values are left out. ``groups``
+    (``{group: [network, ...]}``): the same per subset (``all``, each group,
+    ``not:<group>``; :func:`results.gavrikov.subsets`)."""
     from results.gavrikov import shown, spearman, subsets
 
     rng = np.random.default_rng(seed)
@@ -330,7 +337,7 @@ def bias_correlations(biases: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0
             for target in robustness:
                 both = part[[bias, target]].dropna()
                 n = len(both)
-                if n < 4:
+                if n < MIN_CORRELATION_NETWORKS:
                     continue
                 x, y = both[bias].to_numpy(float), both[target].to_numpy(float)
                 rho, p = spearman(x, y)

@@ -29,6 +29,7 @@ import argparse
 import difflib
 import functools
 import importlib
+import inspect
 import pkgutil
 import threading
 from collections.abc import Callable
@@ -170,6 +171,20 @@ class FigureInput:
             self.table, fits=self.psychometric_fits))
 
     @property
+    def biases(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Per-network biases and their rank correlations across networks
+        (:func:`results.biases.bias_table`, :func:`results.biases.bias_correlations`);
+        the critical-band channels are :attr:`channel_tables`' (fitted once)."""
+        def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+            from results.biases import bias_correlations, bias_table
+            from results.channels import banded_experiments
+            channels = (self.channel_tables[0]
+                        if banded_experiments(self.table["experiment"]) else None)
+            frame = bias_table(self.table, channels=channels)
+            return frame, (bias_correlations(frame) if len(frame) else pd.DataFrame())
+        return self.cached("biases", compute)
+
+    @property
     def simulated(self) -> dict[str, str]:
         """``observer -> label`` of simulated observers (:mod:`results.observers`)."""
         from results.observers import simulated_observers
@@ -225,7 +240,7 @@ class FigureKind:
     draw: FigureFunc
     section: str  #: anchor of the report section it belongs to
     title: str  #: heading of that section when the figure brings its own
-    description: str  #: first line of the function's docstring
+    description: str  #: first paragraph of the function's docstring, one line
     order: int  #: position in ``--kind all`` and in the report
     collapsed: bool  #: the report shows each panel folded (``<details>``)
     example: str = ""  #: a ``results plot`` example shown in ``plot --help`` (optional)
@@ -316,9 +331,12 @@ FIGURES: Registry[FigureKind] = Registry("figure kind", "results.figures")
 SECTIONS: Registry[SectionKind] = Registry("report section", "results.sections")
 
 
-def _first_line(func: Callable) -> str:
-    doc = (func.__doc__ or "").strip().splitlines()
-    return doc[0] if doc else ""
+def _summary(func: Callable) -> str:
+    """The first paragraph of ``func``'s docstring, as one line (a figure's description:
+    the report shows it as the intro of a section the figure has to itself)."""
+    lines = inspect.cleandoc(func.__doc__ or "").splitlines()
+    end = lines.index("") if "" in lines else len(lines)
+    return " ".join(line.strip() for line in lines[:end])
 
 
 # -- the decorators ------------------------------------------------------------------------
@@ -363,7 +381,7 @@ def register_figure(name: str, *, section: str, title: str, order: int = 60,
                 return []
 
         FIGURES.add(name, FigureKind(name=name, draw=draw, section=section, title=title,
-                                     description=_first_line(func), order=order,
+                                     description=_summary(func), order=order,
                                      collapsed=collapsed, example=example,
                                      needs=needs))
         return func

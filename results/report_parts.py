@@ -17,10 +17,11 @@ from lab.trial_file import write_text_atomic
 from results.observers import label_observers
 from results.registry import FigureInput
 
-#: columns that count things: shown as integers when every value is whole
+#: columns that count things (or flag them, 0/1): shown as integers when every value is
+#: whole
 _COUNT_WORDS = ("n_", "trials", "frames", "hits", "stimuli", "files", "observers",
                 "experiments", "sessions", "levels", "bands", "shared", "_only", "decisions",
-                "n_boot", "superseded", "answers")
+                "n_boot", "superseded", "answers", "_censored")
 
 
 def _is_count(column: str) -> bool:

@@ -61,7 +61,7 @@ def _reads(paths: list[Path], args: argparse.Namespace, read) -> pd.DataFrame | 
             "python -m results biases benchmark.csv --groups r50_categories.json "
             "--correlations --csv")
 def biases_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    from results.biases import bias_correlations, bias_table
+    from results.biases import MIN_CORRELATION_NETWORKS, bias_correlations, bias_table
 
     frame = bias_table(table, channel_method=args.channel_method,
                        imagenet=getattr(args, "imagenet_trials", None))
@@ -75,7 +75,8 @@ def biases_command(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFram
                                          else None)
         if correlations.empty:  # say why instead of an empty table
             raise LabInputError(
-                "a rank correlation across networks needs at least 4 networks with both a "
+                f"a rank correlation across networks needs at least "
+                f"{MIN_CORRELATION_NETWORKS} networks with both a "
                 f"bias and an accuracy; this input has {networks} network"
                 f"{'' if networks == 1 else 's'}: score more networks on the same sets "
                 "(python -m results biases without --correlations shows each one)")

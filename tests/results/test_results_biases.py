@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from results_helpers import dnn_record, write_dnn_tsv
 from synthetic_observers import records
 
+from lab.readers import read_trials
 from results.biases import (
     bias_correlations,
     bias_table,
@@ -130,3 +132,46 @@ def test_correlations_include_the_generalisation_targets():
     row = corr[(corr["bias"] == "shape_bias") & (corr["robustness"] == "target_ID")]
     assert row["spearman_rho"].iloc[0] == pytest.approx(-1.0)
     assert "top1_imagenet-val" not in set(corr["robustness"])  # the targets, not each set
+
+
+def test_the_bias_figure_names_every_network_and_the_report_shows_the_same_correlations(
+        tmp_path):
+    """The figure had no legend (three unnamed markers) and no table beside it; the
+    report's correlations are :func:`bias_correlations`' own."""
+    from matplotlib.text import Text
+
+    from results.figures.biases import draw_bias_figure
+    from results.report import write_report
+
+    rng = np.random.default_rng(3)
+    nets = [(f"net{i}", 2 + 2 * i, 0.2 + 0.1 * i, 0.1 + 0.08 * i) for i in range(5)]
+    table = pd.concat([_network(n, rng, lp_half=lp, shape=sb, noise=acc)
+                       for n, lp, sb, acc in nets], ignore_index=True)
+    biases = bias_table(table)
+    correlations = bias_correlations(biases)
+    fig = draw_bias_figure(biases, correlations, n_experiments=1)
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert {f"net{i}" for i in range(5)} <= set(texts)
+    assert "mean OOD accuracy\n(1 distortions defining no bias)" in texts
+    assert any(t.startswith("shape bias\nrho 1.00 [") and t.endswith("n = 5 networks")
+               for t in texts)
+
+    # as scored files, read as the report reads them
+    for (name, experiment), trials in table.groupby(["observer", "experiment"]):
+        suffix = "-cat{}.png" if experiment == "cue-conflict" else ".png"
+        write_dnn_tsv(tmp_path / "dnn" / experiment / f"{name}_sum_ses-1.tsv", [
+            dnn_record(experiment, name, t + 1,
+                       f"{experiment}/{row.condition}/dog{t}" + suffix.format(t), "dog",
+                       row.condition, row.response)
+            for t, row in enumerate(trials.itertuples())])
+    page = write_report(read_trials([tmp_path / "dnn"]), tmp_path / "report",
+                        workers=1).read_text(encoding="utf-8")
+    section = page[page.index('<h2 id="biases">'):]
+    section = section[:section.index("<h2 ", 5)]
+    assert 'id="table-biases"' in section and 'id="table-bias-correlations"' in section
+    shown = pd.read_csv(tmp_path / "report" / "bias_correlations.csv")
+    ours = correlations[(correlations["subset"] == "all")
+                        & (correlations["robustness"] == "mean_ood_accuracy")]
+    assert list(shown["bias"]) == list(ours["bias"])
+    assert shown["spearman_rho"].to_numpy() == pytest.approx(
+        ours["spearman_rho"].to_numpy(), abs=5e-5)

@@ -14,6 +14,7 @@ from results.registry import (
     FIGURES,
     FigureInput,
     Panel,
+    figure_kinds,
     get_figure,
     list_figures,
     register_figure,
@@ -28,6 +29,15 @@ def test_built_in_figures_are_registered_in_report_order():
     assert get_figure("channels").section == "channels"
     assert get_figure("confusion").section == "confusion"
     assert get_figure("rt").collapsed
+
+
+def test_every_figure_description_is_a_whole_sentence():
+    """A figure with a section of its own shows its description there: it was a
+    docstring's first line ("... with Spearman's rho and")."""
+    for kind in figure_kinds():
+        assert kind.description.endswith("."), (kind.name, kind.description)
+        assert "  " not in kind.description
+    assert get_figure("biases").description.endswith("95 % bootstrap interval.")
 
 
 def test_unknown_figure_names_close_matches():

@@ -23,7 +23,7 @@ def test_built_in_tables_and_sections_are_registered_in_order():
                               "intervals", "biases", "thresholds", "channels"]
     assert SECTIONS.names() == ["provenance", "accuracy", "consistency", "benchmark",
                                 "shape-bias", "intervals", "thresholds", "channels",
-                                "confusion", "quality", "credits"]
+                                "biases", "confusion", "quality", "credits"]
     with pytest.raises(LabInputError, match="unknown table 'tabel': did you mean table"):
         TABLES.get("tabel")
 
@@ -119,7 +119,7 @@ def test_every_output_that_reads_a_background_analysis_declares_it():
     import inspect
 
     from results.registry import BACKGROUND, FIGURES
-    readers = {"psychometric_fits": ("psychometric_fits", "channel_tables")}
+    readers = {"psychometric_fits": ("psychometric_fits", "channel_tables", "biases")}
     assert set(readers) == set(BACKGROUND)
     for kind in [*FIGURES.all(), *SECTIONS.all()]:
         function = inspect.unwrap(kind.build if hasattr(kind, "build") else kind.draw)

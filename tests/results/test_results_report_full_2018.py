@@ -21,6 +21,20 @@ def test_full_2018_data(full_2018_report):
     assert (path.parent / "figures" / "error_consistency_ceiling.png").is_file()
 
 
+def test_full_2018_biases_say_what_their_mean_ood_accuracy_is(full_2018_report):
+    """The biases section once opened with half a sentence (a docstring's first line) and
+    plotted a 'mean OOD accuracy' other than the benchmark's ood_accuracy without saying
+    so, with no legend and no table."""
+    path, _, _ = full_2018_report
+    page = path.read_text(encoding="utf-8")
+    section = page[page.index('<h2 id="biases">'):page.index('<h2 id="confusion">')]
+    assert "also averages high-pass, low-pass" in section
+    assert "averaged over those experiments (11: colour, contrast" in section
+    assert 'id="table-biases"' in section and 'alt="biases"' in section
+    assert "<td>0.0000</td>" not in section  # the censored flags are integers
+    assert "need 4 or more networks" in section and "this data has 3" in section
+
+
 def test_full_2018_report_fits_the_page(full_2018_report, tmp_path):
     report, _, _ = full_2018_report
     result = layout_problems(report, tmp_path)

@@ -13,6 +13,7 @@ import pytest
 from mixes import human_sessions, network_contrast, network_sessions
 
 from lab.readers import read_trials
+from results.biases import bias_table
 from results.cli import main
 from results.report import write_report
 from results.report_parts import table_html
@@ -58,6 +59,16 @@ def test_networks_only(tmp_path):
     assert any("per human observer" in m for m in _missing(page, "quality"))
     assert 'id="table-shape-bias"' in page and 'id="table-channels"' in page
     assert (tmp_path / "report" / "report.html").is_file()
+    # biases: the table, and one line why no correlation; the channel columns are the
+    # report's channel fits, the same values `results biases` fits on its own
+    assert 'id="table-biases"' in page
+    assert any("need 4 or more networks with a bias and an accuracy; this data has 2" in m
+               for m in _missing(page, "biases"))
+    shown = pd.read_csv(tmp_path / "report" / "biases.csv").set_index("network")
+    alone = bias_table(read_trials([tmp_path / "dnn"])).set_index("network")
+    for column in ("shape_bias", "channel_centre_cpi", "channel_peak_sensitivity"):
+        assert shown[column].to_numpy() == pytest.approx(alone[column].to_numpy(),
+                                                         nan_ok=True), column
 
 
 def test_humans_only_and_one_observer(tmp_path):
@@ -67,6 +78,8 @@ def test_humans_only_and_one_observer(tmp_path):
     assert any("needs cue-conflict trials" in m for m in _missing(page, "shape-bias"))
     assert any("critical-band" in m for m in _missing(page, "channels"))
     assert 'id="table-ceilings"' in page and 'id="table-quality"' in page
+    assert _missing(page, "biases") == [
+        "Biases are measured on networks (python -m models score); this data has none."]
     one = _report(tmp_path / "one", human_sessions(tmp_path / "o", ["sub-01"]))
     assert any("needs two or more observers" in m and "1 human" in m
                for m in _missing(one, "consistency"))
