@@ -136,14 +136,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print(frame: pd.DataFrame, as_csv: bool, legend: str = "") -> None:
     """``frame`` as CSV, or as text with ``legend`` under it (the CSV's columns are
-    described in docs/analysis.md instead, so the file stays plain CSV)."""
+    described in docs/analysis.md instead, so the file stays plain CSV). Counts and 0/1
+    flags as integers and no negative zero, as in the report (:func:`tidy`)."""
+    from results.report_parts import text_table, tidy
+
     if as_csv:
-        sys.stdout.write(frame.to_csv(index=False, na_rep="n/a"))
+        sys.stdout.write(tidy(frame).to_csv(index=False, na_rep="n/a"))
     elif frame.empty:
         print("(no rows)")
     else:
-        print(frame.to_string(index=False, na_rep="n/a",
-                              float_format=lambda v: f"{v:.4f}"))
+        print(text_table(frame))
         if legend:
             print(f"\n{legend}")
 

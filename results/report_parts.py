@@ -50,6 +50,13 @@ def number_text(value: float, digits: int = 4) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
+def text_table(frame: pd.DataFrame, digits: int = 4) -> str:
+    """``frame`` as a terminal table: as in the report, counts and 0/1 flags as integers,
+    ``digits`` decimals, no negative zero, ``n/a`` for missing values."""
+    return tidy(frame).to_string(index=False, na_rep="n/a",
+                                 float_format=lambda v: number_text(v, digits))
+
+
 def table_html(frame: pd.DataFrame, section: str, digits: int = 4, *,
                empty: str = "") -> str:
     """``frame`` as an HTML table (id ``table-<section>``) in a container that scrolls

@@ -18,7 +18,8 @@ def _options(cmd: argparse.ArgumentParser) -> None:
 
 
 def _text(frame: pd.DataFrame) -> str:
-    return frame.to_string(index=False, na_rep="n/a", float_format=lambda v: f"{v:.4f}")
+    from results.report_parts import text_table
+    return text_table(frame)
 
 
 @register_table(

@@ -16,7 +16,7 @@ from lab.readers import read_trials
 from results.biases import bias_table
 from results.cli import main
 from results.report import write_report
-from results.report_parts import table_html
+from results.report_parts import table_html, text_table
 
 
 def _report(tmp_path: Path, *inputs: Path) -> str:
@@ -106,6 +106,10 @@ def test_tables_show_counts_as_integers_and_no_negative_zero():
     assert "<td>1</td>" in page and "<td>4</td>" in page and "<td>n/a</td>" in page
     assert "1.0000" not in page and "4.0000" not in page and "-0.0000" not in page
     assert "<td>0.0000</td>" in page and page.startswith('<div class="table-wrap">')
+    # the terminal tables (every `python -m results` table command) the same way
+    flags = frame.assign(low_pass_half_sigma_censored=[0.0, 1.0])
+    rows = [line.split() for line in text_table(flags).splitlines()[1:]]
+    assert rows == [["a", "1", "4", "0.0000", "0"], ["b", "n/a", "0", "0.5000", "1"]]
     why = table_html(frame.iloc[0:0], "x", empty="X needs Y; this data has none.")
     assert "X needs Y; this data has none." in why and "No data" not in why
 
