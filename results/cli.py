@@ -256,9 +256,14 @@ def run(args: argparse.Namespace) -> int:
         if frame is not None:
             _print(frame, args.csv, kind.legend)
             return 0
-    table = read(paths)
-    if (not chosen_rule and args.rule != DEFAULT and len(table)
-            and not (table["observer_type"] != "human").any()):
+    fallback = not chosen_rule and args.rule != DEFAULT
+    try:
+        table = read(paths)
+    except LabInputError:
+        if not fallback:
+            raise
+        table = pd.DataFrame()  # no trials of this command's rule: read the default's below
+    if fallback and not (len(table) and (table["observer_type"] != "human").any()):
         log.warning("no network trials decided by the %s rule (%s's default); reading "
                     "the %s rule's instead: score with --rule %s to compare with the paper",
                     args.rule, args.command, DEFAULT, args.rule)

@@ -147,6 +147,22 @@ def test_biases_with_too_few_networks_say_why(tmp_path, capsys):
     assert "(no rows)" not in err
 
 
+def test_biases_of_networks_scored_with_the_default_rule_read_it_and_say_so(tmp_path,
+                                                                            capsys, caplog):
+    """`models score` decides by the sum rule unless told; `results biases` (whose rule is
+    mean) once refused such files ("no trials for rule 'mean'"): the README's line."""
+    data = network_sessions(tmp_path / "dnn", {"resnet50": 0.8, "vgg16": 0.6},
+                            critical_band=False)
+    assert main(["biases", str(data), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "no network trials decided by the mean rule" in caplog.text
+    rows = captured.out.splitlines()
+    assert rows[0].split()[:2] == ["network", "shape_bias"] and len(rows) == 3
+    assert rows[1].split()[-1] == "sum"  # the rule it read, in the table
+    assert main(["biases", str(data), "-q", "--rule", "mean"]) == 2  # asked for: refused
+    assert "no trials for rule 'mean'" in capsys.readouterr().err
+
+
 def test_ceiling_figure_draws_a_point_outside_its_interval(tmp_path):
     """A bootstrap percentile interval of a mean need not contain the mean (the full 2018
     data): drawn as [low, high], no negative error bar, no warning."""
