@@ -257,18 +257,20 @@ def run(args: argparse.Namespace) -> int:
             _print(frame, args.csv, kind.legend)
             return 0
     fallback = not chosen_rule and args.rule != DEFAULT
+    table = None
     try:
         table = read(paths)
     except LabInputError:
         if not fallback:
             raise
-        table = pd.DataFrame()  # no trials of this command's rule: read the default's below
-    if fallback and not (len(table) and (table["observer_type"] != "human").any()):
+    if fallback and (table is None or not (table["observer_type"] != "human").any()):
+        # no network trials of this command's rule: the default's, said once they are read
+        # (an input with nothing to read fails here with its own error, and no warning)
+        own, args.rule = args.rule, DEFAULT
+        table = read(paths)
         log.warning("no network trials decided by the %s rule (%s's default); reading "
                     "the %s rule's instead: score with --rule %s to compare with the paper",
-                    args.rule, args.command, DEFAULT, args.rule)
-        args.rule = DEFAULT
-        table = read(paths)
+                    own, args.command, DEFAULT, own)
     if args.command == "plot":
         for path in _plot(args, table):
             print(path)

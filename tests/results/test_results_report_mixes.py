@@ -161,6 +161,11 @@ def test_biases_of_networks_scored_with_the_default_rule_read_it_and_say_so(tmp_
     assert rows[1].split()[-1] == "sum"  # the rule it read, in the table
     assert main(["biases", str(data), "-q", "--rule", "mean"]) == 2  # asked for: refused
     assert "no trials for rule 'mean'" in capsys.readouterr().err
+    caplog.clear()  # nothing to read at all: its own error, not a rule's warning first
+    (tmp_path / "empty").mkdir()
+    assert main(["biases", str(tmp_path / "empty"), "-q"]) == 2
+    assert "no trial files found" in capsys.readouterr().err
+    assert "mean rule" not in caplog.text
 
 
 def test_ceiling_figure_draws_a_point_outside_its_interval(tmp_path):
