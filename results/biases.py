@@ -72,6 +72,8 @@ CENSORED_COLUMNS = ("low_pass_half_sigma_censored", "high_pass_half_sigma_censor
 FFC_CUTOFFS = ("0.1", "0.2", "0.3", "0.4", "0.5")
 #: networks a rank correlation needs (with both the bias and the robustness value)
 MIN_CORRELATION_NETWORKS = 4
+#: networks a panel of the bias figure needs (with the bias and mean OOD accuracy)
+MIN_FIGURE_NETWORKS = 2
 
 
 def distortions(trials: pd.DataFrame) -> list[str]:
@@ -304,6 +306,35 @@ def bias_table(table: pd.DataFrame, *, channel_method: str = "psignifit",
     ordered += sorted(c for c in out.columns if c.startswith("top1_"))
     ordered += [f"target_{t}" for t in TARGET_SETS if f"target_{t}" in out.columns]
     return out[ordered].astype(float).reset_index()
+
+
+def plotted_biases(biases: pd.DataFrame) -> list[str]:
+    """The bias columns of :func:`bias_table` that the figure plots against
+    ``mean_ood_accuracy``: those :data:`MIN_FIGURE_NETWORKS` or more networks have
+    together with it."""
+    if "mean_ood_accuracy" not in biases.columns:
+        return []
+    return [b for b in BIAS_COLUMNS
+            if biases[[b, "mean_ood_accuracy"]].notna().all(axis=1).sum()
+            >= MIN_FIGURE_NETWORKS]
+
+
+def figure_missing(biases: pd.DataFrame) -> str:
+    """Why the bias figure draws nothing, in one line (lower case, no full stop): the most
+    networks any bias has together with ``mean_ood_accuracy``."""
+    both = 0
+    if "mean_ood_accuracy" in biases.columns:
+        both = max(int(biases[[b, "mean_ood_accuracy"]].notna().all(axis=1).sum())
+                   for b in BIAS_COLUMNS)
+    return (f"a bias against mean OOD accuracy needs {MIN_FIGURE_NETWORKS} or more networks "
+            f"with both; this data has {both}")
+
+
+def ood_correlations(correlations: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`bias_correlations` over all networks against
+    ``mean_ood_accuracy`` (the report's table and the figure's panel titles)."""
+    return correlations[(correlations["subset"] == "all")
+                        & (correlations["robustness"] == "mean_ood_accuracy")]
 
 
 def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -181,7 +181,7 @@ class FigureInput:
             channels = (self.channel_tables[0]
                         if banded_experiments(self.table["experiment"]) else None)
             frame = bias_table(self.table, channels=channels)
-            return frame, (bias_correlations(frame) if len(frame) else pd.DataFrame())
+            return frame, bias_correlations(frame)
         return self.cached("biases", compute)
 
     @property

@@ -29,13 +29,11 @@ def draw_bias_figure(biases: pd.DataFrame, correlations: pd.DataFrame, *,
     :data:`~results.biases.MIN_CORRELATION_NETWORKS` networks have both values; a legend
     names each network. ``n_experiments``: the distortions the mean is over (the y label
     says it). ``None``: nothing to draw."""
-    if "mean_ood_accuracy" not in biases.columns:
-        return None
-    from results.biases import BIAS_COLUMNS, MIN_CORRELATION_NETWORKS
-    present = [b for b in BIAS_COLUMNS
-               if biases[[b, "mean_ood_accuracy"]].notna().all(axis=1).sum() >= 2]
+    from results.biases import MIN_CORRELATION_NETWORKS, ood_correlations, plotted_biases
+    present = plotted_biases(biases)
     if not present:
         return None
+    correlations = ood_correlations(correlations)
     ylabel = "mean OOD accuracy"
     if n_experiments is not None:
         ylabel += f"\n({n_experiments} distortions defining no bias)"
@@ -50,10 +48,7 @@ def draw_bias_figure(biases: pd.DataFrame, correlations: pd.DataFrame, *,
                 handles[name] = ax.scatter(
                     row[bias], row["mean_ood_accuracy"], color=colour_of(name),
                     marker=marker_of(name), s=24, edgecolors="0.3", linewidths=0.3)
-            found = correlations[(correlations["bias"] == bias)
-                                 & (correlations["robustness"] == "mean_ood_accuracy")
-                                 & (correlations["subset"] == "all")
-                                 ] if len(correlations) else correlations
+            found = correlations[correlations["bias"] == bias]
             title = bias.replace("_", " ")
             if len(found):
                 r = found.iloc[0]
@@ -77,7 +72,7 @@ def draw_bias_figure(biases: pd.DataFrame, correlations: pd.DataFrame, *,
 def plot_biases(data: FigureInput, out_dir: Path) -> list[Panel]:
     """Each bias against the mean OOD accuracy across networks, with Spearman's rho and
     its 95 % bootstrap interval."""
-    from results.biases import distortions
+    from results.biases import distortions, figure_missing
 
     frame, correlations = data.biases
     if frame.empty:
@@ -85,7 +80,5 @@ def plot_biases(data: FigureInput, out_dir: Path) -> list[Panel]:
     n_experiments = len(distortions(data.table[data.table["observer_type"] != "human"]))
     paths = bias_figure(frame, correlations, out_dir, n_experiments=n_experiments)
     if not paths:
-        raise NothingToDraw("a bias against accuracy needs 2 or more networks with both "
-                            f"values; this data has {len(frame)} network"
-                            f"{'' if len(frame) == 1 else 's'} (or no bias measured)")
+        raise NothingToDraw(figure_missing(frame))
     return panels_of(paths, "biases")

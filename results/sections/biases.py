@@ -13,12 +13,12 @@ from results.biases import (
     DEFAULT_RULE,
     MIN_CORRELATION_NETWORKS,
     distortions,
+    figure_missing,
+    ood_correlations,
+    plotted_biases,
 )
 from results.registry import register_section
 from results.report_parts import ReportContext, Section, table_html, write_csv
-
-#: networks the figure needs (a bias against accuracy with one point shows nothing)
-MIN_FIGURE_NETWORKS = 2
 
 
 def ood_note(table: pd.DataFrame) -> str:
@@ -65,19 +65,14 @@ def biases_section(ctx: ReportContext, section: Section) -> Section:
         "accuracy halves (<code>_censored</code> = 1: never halved, the tested bound "
         "shown), Gavrikov &amp; Keuper's FFT biases, the critical-band channel. "
         + ood_note(ctx.table) + " Table: <code>biases.csv</code>.")
-    networks = frame["network"].nunique()
-    with_bias = int(frame[present].notna().any(axis=1).sum())
-    if with_bias < MIN_FIGURE_NETWORKS:
-        section.missing(f"The figure needs {MIN_FIGURE_NETWORKS} or more networks with a "
-                        f"bias; this data has {with_bias}.")
+    if not plotted_biases(frame):
+        section.missing(f"No figure: {figure_missing(frame)}.")
     censored = [c for c in CENSORED_COLUMNS if c.replace("_censored", "") in present]
     shown = frame[["network", *present, *censored, "mean_ood_accuracy"]
                   if "mean_ood_accuracy" in frame.columns
                   else ["network", *present, *censored]]
     section.body.append(table_html(shown, "biases"))
-    ours = (correlations[(correlations["subset"] == "all")
-                         & (correlations["robustness"] == "mean_ood_accuracy")]
-            if len(correlations) else correlations)
+    ours = ood_correlations(correlations)
     if len(ours):
         write_csv(ours, ctx.out, "bias_correlations.csv")
         section.body.append(
@@ -92,5 +87,5 @@ def biases_section(ctx: ReportContext, section: Section) -> Section:
     else:
         section.missing(f"Rank correlations across networks need "
                         f"{MIN_CORRELATION_NETWORKS} or more networks with a bias and an "
-                        f"accuracy; this data has {networks}.")
+                        f"accuracy; this data has {frame['network'].nunique()}.")
     return section

@@ -64,6 +64,9 @@ def test_networks_only(tmp_path):
     assert 'id="table-biases"' in page
     assert any("need 4 or more networks with a bias and an accuracy; this data has 2" in m
                for m in _missing(page, "biases"))
+    # no distortion to average, so no figure: said, not left out silently
+    assert ("No figure: a bias against mean OOD accuracy needs 2 or more networks with "
+            "both; this data has 0.") in _missing(page, "biases")
     shown = pd.read_csv(tmp_path / "report" / "biases.csv").set_index("network")
     alone = bias_table(read_trials([tmp_path / "dnn"])).set_index("network")
     for column in ("shape_bias", "channel_centre_cpi", "channel_peak_sensitivity"):
