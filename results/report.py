@@ -23,6 +23,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+from lab.lock import SessionLock
 from lab.readers import HUMAN
 from lab.trial_file import write_text_atomic
 from results.figures._common import caution_outside_images
@@ -63,8 +64,20 @@ def write_report(table: pd.DataFrame, out_dir: str | Path, *,
     ``<out_dir>/report.html`` with CSV tables and PNG figures beside it (``pdf``: PDFs
     too). Returns the report's path. ``notes`` (e.g. a demo's: where its stimuli come
     from) are shown at the top, after the banner of simulated observers. ``workers``:
-    processes drawing the figures (:func:`draw_report_figures`)."""
+    processes drawing the figures (:func:`draw_report_figures`).
+
+    One report at a time per folder: a lock file (``.report.lock``, :mod:`lab.lock`)
+    refuses a second run into the same folder in one line while the first writes (two at
+    once raced on the same temporary files)."""
     out = Path(out_dir)
+    with SessionLock(out / ".report.lock", what="this report folder"):
+        return _write_report(table, out, inputs=inputs, rule=rule, notes=notes, pdf=pdf,
+                             workers=workers)
+
+
+def _write_report(table: pd.DataFrame, out: Path, *, inputs: Sequence[str], rule: str,
+                  notes: Sequence[str], pdf: bool, workers: int | None) -> Path:
+    """:func:`write_report`, its folder locked."""
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     ctx = ReportContext(FigureInput(table), out, rule)

@@ -187,3 +187,21 @@ def test_ceiling_figure_draws_a_point_outside_its_interval(tmp_path):
         warnings.simplefilter("error")  # also: no legend without labelled artists
         paths = ceiling_figure(per_group, ceilings, tmp_path)
     assert [p.suffix for p in paths] == [".png", ".pdf"]
+
+
+def test_a_second_report_into_a_folder_being_written_is_refused_in_one_line(tmp_path,
+                                                                           capsys):
+    """Two reports at once into one folder raced on the same temporary files ("error:
+    .../.provenance.csv.tmp: No such file or directory"); the second is refused while the
+    first holds the folder, and the folder is free again after it."""
+    from lab.lock import SessionLock
+
+    data = human_sessions(tmp_path / "h", ["sub-01", "sub-02"])
+    out = tmp_path / "report"
+    with SessionLock(out / ".report.lock", what="this report folder"):
+        assert main(["report", str(data), "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "this report folder is being written by process" in err[0]
+    assert not (out / "report.html").exists()
+    assert main(["report", str(data), "--out", str(out), "-q"]) == 0
+    assert (out / "report.html").is_file() and not (out / ".report.lock").exists()
